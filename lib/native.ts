@@ -1,0 +1,87 @@
+// The one typed door to the compiled addon: nothing else imports the binary,
+// so the model, dumps and exports work where the addon was never built.
+import * as path from 'node:path';
+import load = require('node-gyp-build');
+import { TracemallocError } from './errors';
+import type { ProfileTable } from './table';
+
+/** Columns as the binding returns them (see native/profile_table.h). */
+export interface NativeTable extends Omit<ProfileTable, 'sampleDomain'> {
+  maxSampleId: number;
+  /** Samples left out because their innermost frame is the tracer's own. */
+  ownSamples: number;
+  ownBytes: number;
+}
+
+export interface NativeSettings {
+  interval: number;
+  frames: number;
+  includeCollected: boolean;
+}
+
+export interface NativeHeapCounters {
+  /** used_heap_size now. */
+  used: number;
+  /** used_heap_size when the window started (start() or clearTraces()). */
+  baseline: number;
+  /** Highest used_heap_size seen at a GC prologue or a read since the last reset. */
+  peak: number;
+  /** Bytes allocated since the window started: heap growth + bytes freed by each GC. */
+  allocated: number;
+  gcCount: number;
+}
+
+export interface NativeBinding {
+  readonly abi: number;
+  start(interval: number, frames: number, includeCollected: boolean): void;
+  stop(): void;
+  isTracing(): boolean;
+  settings(): NativeSettings | null;
+  snapshot(ownPrefixes: string[]): NativeTable;
+  profileSize(): { samples: number; nodes: number };
+  collectGarbage(): void;
+  heapCounters(): NativeHeapCounters | null;
+  resetHeapWindow(): void;
+  resetPeak(): void;
+}
+
+/** Package root: where binding.gyp, build/ and prebuilds/ live (lib/ or dist/ is one below). */
+export const packageRoot = path.resolve(__dirname, '..');
+
+let binding: NativeBinding | undefined;
+
+/**
+ * Loads the addon once (prebuilds/ first, then build/), checking that it was
+ * built for the running Node's ABI.
+ * @throws {TracemallocError} ERR_TRACEMALLOC_NO_BINARY or ERR_TRACEMALLOC_ABI_MISMATCH
+ */
+export function native(): NativeBinding {
+  if (binding !== undefined) return binding;
+  let loaded: NativeBinding;
+  try {
+    loaded = load(packageRoot) as NativeBinding;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_TRACEMALLOC_ABI_MISMATCH') {
+      throw new TracemallocError('ERR_TRACEMALLOC_ABI_MISMATCH', (error as Error).message, { cause: error });
+    }
+    throw new TracemallocError(
+      'ERR_TRACEMALLOC_NO_BINARY',
+      `node-tracemalloc's native addon could not be loaded (${(error as Error).message}). ` +
+        'Tracing needs it; run `npm rebuild node-tracemalloc` (needs python3, make and a C++ compiler). ' +
+        'Snapshots loaded from dumps, reports and exports work without it.',
+      { cause: error },
+    );
+  }
+  // The binding checks this itself before registering anything; checked again
+  // here for a binary from another build of the package.
+  if (loaded.abi !== Number(process.versions.modules)) {
+    throw new TracemallocError(
+      'ERR_TRACEMALLOC_ABI_MISMATCH',
+      `node-tracemalloc was built for Node ABI ${loaded.abi} but this Node (${process.version}) ` +
+        `runs ABI ${process.versions.modules}: rebuild it (npm rebuild node-tracemalloc)`,
+    );
+  }
+  binding = loaded;
+  return loaded;
+}

@@ -1,0 +1,161 @@
+import { Frame } from './frame';
+import { TableBuilder, type FrameData, type ProfileTable } from './table';
+import { Trace } from './trace';
+import { Traceback } from './traceback';
+import * as check from './validate';
+
+/** `sampleStack` value of a trace with no frames. */
+export const NO_STACK = 0xffffffff;
+
+/** What a snapshot's numbers are, beside the table itself. */
+export interface SnapshotInfo {
+  /** Frames kept per traceback (`start(frames)`). */
+  tracebackLimit: number;
+  /** Sampling interval in bytes; 1 means every allocation was recorded. */
+  interval: number;
+  /** Milliseconds since the epoch when the snapshot was taken (0 unknown). */
+  timestamp?: number;
+}
+
+/** A trace as plain data, for {@link Snapshot.fromTraces}. */
+export interface TraceData {
+  domain: number;
+  size: number;
+  /** Objects; 1 when omitted. */
+  count?: number;
+  /** Most recent first, as in a JS stack trace. */
+  frames: readonly FrameData[];
+}
+
+/**
+ * The traces at one moment: what `takeSnapshot()` returns and `Snapshot.load`
+ * reads. Pure data over interned columns ({@link ProfileTable}): objects are
+ * made only for what you look at, and nothing here needs the native addon.
+ */
+export class Snapshot {
+  /** The interned columns; read-only by contract (exports and dumps walk them). */
+  readonly table: ProfileTable;
+  readonly tracebackLimit: number;
+  /** Sampling interval in bytes; 1 means every allocation was recorded. */
+  readonly interval: number;
+  /** True when every allocation was recorded (interval 1): sizes and counts are exact, not estimates. */
+  readonly exact: boolean;
+  readonly timestamp: number;
+
+  private readonly frameCache: (Frame | undefined)[];
+  private readonly tracebackCache = new Map<number, Traceback>();
+
+  constructor(table: ProfileTable, info: SnapshotInfo) {
+    this.table = table;
+    this.tracebackLimit = info.tracebackLimit;
+    this.interval = info.interval;
+    this.exact = info.interval === 1;
+    this.timestamp = info.timestamp ?? 0;
+    this.frameCache = new Array<Frame | undefined>(table.frameName.length);
+  }
+
+  /**
+   * Builds a snapshot from plain data, for tests and for tools that import
+   * profiles from elsewhere.
+   *
+   * @example
+   * const snap = Snapshot.fromTraces([
+   *   { domain: 0, size: 64, frames: [{ filename: 'app.js', lineno: 12, functionName: 'getData' }] },
+   * ], 1);
+   * @throws {TypeError} on a malformed trace
+   */
+  static fromTraces(traces: readonly TraceData[], tracebackLimit = 1, options?: { interval?: number }): Snapshot {
+    if (!Array.isArray(traces)) throw new TypeError('Expected an array of traces');
+    const opts = check.options(options, 'options', ['interval'] as const);
+    const interval =
+      opts.interval === undefined ? 1 : check.integerInRange(opts.interval, 'interval', 1, Number.MAX_SAFE_INTEGER);
+    check.integerInRange(tracebackLimit, 'tracebackLimit', 0, 65535);
+    const builder = new TableBuilder();
+    traces.forEach((trace, i) => {
+      if (typeof trace !== 'object' || trace === null || !Array.isArray(trace.frames)) {
+        throw new TypeError(`trace ${i}: expected { domain, size, count?, frames: [...] }`);
+      }
+      for (const frame of trace.frames) {
+        if (typeof frame?.filename !== 'string' || typeof frame.lineno !== 'number') {
+          throw new TypeError(`trace ${i}: every frame needs a string filename and a number lineno`);
+        }
+      }
+      if (typeof trace.size !== 'number' || typeof trace.domain !== 'number') {
+        throw new TypeError(`trace ${i}: size and domain must be numbers`);
+      }
+      const stack = trace.frames.length === 0 ? NO_STACK : builder.stack(trace.frames);
+      builder.sample(stack, trace.size, trace.count ?? 1, trace.domain);
+    });
+    return new Snapshot(builder.build(), { tracebackLimit, interval });
+  }
+
+  /** The traces, wrapped on access (indexable and iterable). */
+  get traces(): TraceList {
+    return new TraceList(this);
+  }
+
+  /** Total bytes of all traces (an estimate unless {@link exact}). */
+  get totalSize(): number {
+    let total = 0;
+    for (const size of this.table.sampleSize) total += size;
+    return total;
+  }
+
+  /** Total objects of all traces (an estimate unless {@link exact}). */
+  get totalCount(): number {
+    let total = 0;
+    for (const count of this.table.sampleCount) total += count;
+    return total;
+  }
+
+  /** The frame of a frame row, made once and shared. */
+  frame(row: number): Frame {
+    let frame = this.frameCache[row];
+    if (frame === undefined) {
+      const t = this.table;
+      frame = Frame.fromV8(t.strings[t.frameFile[row]], t.strings[t.frameName[row]], t.frameLine[row], t.frameColumn[row]);
+      this.frameCache[row] = frame;
+    }
+    return frame;
+  }
+
+  /** The traceback of a stack row (oldest frame first), made once and shared. */
+  traceback(stack: number): Traceback {
+    let traceback = this.tracebackCache.get(stack);
+    if (traceback === undefined) {
+      const frames: Frame[] = [];
+      const { stackFrame, stackParent } = this.table;
+      for (let s = stack; s >= 0 && s < stackFrame.length; s = stackParent[s]) {
+        frames.push(this.frame(stackFrame[s]));
+      }
+      traceback = new Traceback(frames.reverse());
+      this.tracebackCache.set(stack, traceback);
+    }
+    return traceback;
+  }
+
+  /** The trace of a sample row. */
+  trace(row: number): Trace {
+    const t = this.table;
+    return new Trace(t.sampleDomain[row], t.sampleSize[row], t.sampleCount[row], this.traceback(t.sampleStack[row]));
+  }
+}
+
+/** A snapshot's traces, made into {@link Trace} objects only when read. */
+export class TraceList implements Iterable<Trace> {
+  constructor(private readonly snapshot: Snapshot) {}
+
+  get length(): number {
+    return this.snapshot.table.sampleStack.length;
+  }
+
+  /** Trace at `index`; negative indexes count from the end. */
+  at(index: number): Trace | undefined {
+    const i = index < 0 ? this.length + index : index;
+    return i >= 0 && i < this.length ? this.snapshot.trace(i) : undefined;
+  }
+
+  *[Symbol.iterator](): Iterator<Trace> {
+    for (let i = 0; i < this.length; i++) yield this.snapshot.trace(i);
+  }
+}

@@ -1,0 +1,297 @@
+// node_version.h first: it defines NAPI_VERSION unconditionally, and must
+// not redefine the one napi.h would otherwise pick.
+#include <node_version.h>
+
+#include "addon.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "profile_table.h"
+
+namespace tracemalloc {
+
+namespace {
+
+// 2^53: past it a JS number no longer holds every integer.
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+// Python's tracemalloc allows at most 65535 frames; so do we.
+constexpr double kMaxFrames = 65535;
+
+std::string Describe(const Napi::Value& value) {
+  switch (value.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "a boolean";
+    case napi_number: return "a number";
+    case napi_string: return "a string";
+    case napi_symbol: return "a symbol";
+    case napi_object: return "an object";
+    case napi_function: return "a function";
+    case napi_external: return "an external";
+    case napi_bigint: return "a bigint";
+  }
+  return "an unknown value";
+}
+
+// The binding is reachable from user code (require of the .node file), so it
+// never trusts its caller: V8 aborts the whole process on interval 0.
+double IntegerArg(const Napi::CallbackInfo& info, size_t index,
+                  const char* name, double min, double max) {
+  Napi::Value value = info[index];
+  if (!value.IsNumber()) {
+    throw CodedTypeError(info.Env(), std::string("Expected an integer for ") +
+                                         name + " but received " +
+                                         Describe(value));
+  }
+  double number = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(number) || std::floor(number) != number ||
+      number < min || number > max) {
+    throw CodedRangeError(
+        info.Env(), std::string(name) + " must be an integer in range [" +
+                        std::to_string(static_cast<uint64_t>(min)) + "; " +
+                        std::to_string(static_cast<uint64_t>(max)) +
+                        "], received " + value.ToString().Utf8Value());
+  }
+  return number;
+}
+
+bool BoolArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  Napi::Value value = info[index];
+  if (!value.IsBoolean()) {
+    throw CodedTypeError(info.Env(), std::string("Expected a boolean for ") +
+                                         name + " but received " +
+                                         Describe(value));
+  }
+  return value.As<Napi::Boolean>().Value();
+}
+
+std::vector<std::string> StringListArg(const Napi::CallbackInfo& info,
+                                       size_t index, const char* name) {
+  Napi::Value value = info[index];
+  if (!value.IsArray()) {
+    throw CodedTypeError(info.Env(), std::string("Expected an array of "
+                                                 "strings for ") +
+                                         name + " but received " +
+                                         Describe(value));
+  }
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value item = array.Get(i);
+    if (!item.IsString()) {
+      throw CodedTypeError(info.Env(), std::string("Expected only strings in ") +
+                                           name + " but item " +
+                                           std::to_string(i) + " is " +
+                                           Describe(item));
+    }
+    out.push_back(item.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+}  // namespace
+
+TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
+    : env_(env), isolate_(v8::Isolate::GetCurrent()) {
+  sampler_ = std::make_unique<Sampler>(isolate_);
+  heap_watch_ = std::make_unique<HeapWatch>(isolate_);
+  // Stop the sampler before the environment (a worker, say) goes away: a
+  // sampler left running into isolate teardown crashes other profilers.
+  if (napi_add_env_cleanup_hook(env, OnEnvCleanup, this) == napi_ok) {
+    cleanup_hook_registered_ = true;
+  }
+  DefineAddon(
+      exports,
+      {
+          InstanceMethod("start", &TracemallocAddon::Start),
+          InstanceMethod("stop", &TracemallocAddon::Stop),
+          InstanceMethod("isTracing", &TracemallocAddon::IsTracing),
+          InstanceMethod("settings", &TracemallocAddon::Settings),
+          InstanceMethod("snapshot", &TracemallocAddon::Snapshot),
+          InstanceMethod("profileSize", &TracemallocAddon::ProfileSize),
+          InstanceMethod("collectGarbage", &TracemallocAddon::CollectGarbage),
+          InstanceMethod("heapCounters", &TracemallocAddon::HeapCounters),
+          InstanceMethod("resetHeapWindow",
+                         &TracemallocAddon::ResetHeapWindow),
+          InstanceMethod("resetPeak", &TracemallocAddon::ResetPeak),
+          InstanceValue("abi", Napi::Number::New(env, NODE_MODULE_VERSION),
+                        napi_enumerable),
+      });
+}
+
+TracemallocAddon::~TracemallocAddon() {
+  if (cleanup_hook_registered_) {
+    napi_remove_env_cleanup_hook(env_, OnEnvCleanup, this);
+    cleanup_hook_registered_ = false;
+  }
+  Teardown();
+}
+
+void TracemallocAddon::OnEnvCleanup(void* data) {
+  auto* self = static_cast<TracemallocAddon*>(data);
+  self->cleanup_hook_registered_ = false;
+  self->Teardown();
+}
+
+void TracemallocAddon::Teardown() {
+  sampler_.reset();     // stops the sampler if we own it
+  heap_watch_.reset();  // removes the GC callbacks
+}
+
+Napi::Value TracemallocAddon::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!sampler_) {
+    throw CodedError(env, "ERR_TRACEMALLOC_TEARDOWN",
+                     "the environment is shutting down");
+  }
+  SamplerSettings settings;
+  settings.interval =
+      static_cast<uint64_t>(IntegerArg(info, 0, "interval", 1,
+                                       kMaxSafeInteger));
+  settings.depth = static_cast<int>(IntegerArg(info, 1, "frames", 1,
+                                               kMaxFrames));
+  settings.include_collected = BoolArg(info, 2, "includeCollected");
+  if (sampler_->running()) {
+    throw CodedError(env, "ERR_TRACEMALLOC_ALREADY_TRACING",
+                     "already tracing: call stop() before starting again");
+  }
+  if (sampler_->Start(settings) == Sampler::StartResult::kBusy) {
+    throw CodedError(
+        env, "ERR_TRACEMALLOC_SAMPLER_BUSY",
+        "V8's sampling heap profiler is already running in this thread, "
+        "started by another tool (the inspector's HeapProfiler.startSampling, "
+        "node --heap-prof, or another profiling agent); stop it first");
+  }
+  heap_watch_->Reset();
+  return env.Undefined();
+}
+
+Napi::Value TracemallocAddon::Stop(const Napi::CallbackInfo& info) {
+  if (sampler_) sampler_->Stop();
+  return info.Env().Undefined();
+}
+
+Napi::Value TracemallocAddon::IsTracing(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), sampler_ && sampler_->running());
+}
+
+Napi::Value TracemallocAddon::Settings(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!sampler_ || !sampler_->running()) return env.Null();
+  const SamplerSettings& s = sampler_->settings();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("interval", Napi::Number::New(env, static_cast<double>(s.interval)));
+  out.Set("frames", Napi::Number::New(env, s.depth));
+  out.Set("includeCollected", Napi::Boolean::New(env, s.include_collected));
+  return out;
+}
+
+std::unique_ptr<v8::AllocationProfile> TracemallocAddon::ProfileOrThrow(
+    Napi::Env env) {
+  std::unique_ptr<v8::AllocationProfile> profile;
+  Sampler::ProfileState state =
+      sampler_ ? sampler_->Profile(&profile) : Sampler::ProfileState::kNotRunning;
+  if (state == Sampler::ProfileState::kNotRunning) {
+    throw CodedError(env, "ERR_TRACEMALLOC_NOT_TRACING",
+                     "the tracemalloc module must be tracing memory "
+                     "allocations to take a snapshot");
+  }
+  if (state == Sampler::ProfileState::kLost) {
+    throw CodedError(
+        env, "ERR_TRACEMALLOC_SAMPLER_LOST",
+        "V8's sampling heap profiler was stopped or restarted by another tool "
+        "(the inspector's HeapProfiler.stopSampling, say); our traces are "
+        "gone and tracing has stopped");
+  }
+  return profile;
+}
+
+Napi::Value TracemallocAddon::Snapshot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
+  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env);
+  ProfileTable table(isolate_, std::move(own), sampler_->settings().interval);
+  table.Build(profile.get());
+  profile.reset();  // free V8's copy before we allocate the JS columns
+  return table.ToJs(env);
+}
+
+Napi::Value TracemallocAddon::ProfileSize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env);
+  double nodes = 0;
+  std::vector<v8::AllocationProfile::Node*> pending{profile->GetRootNode()};
+  while (!pending.empty()) {
+    v8::AllocationProfile::Node* node = pending.back();
+    pending.pop_back();
+    nodes++;
+    for (auto* child : node->children) pending.push_back(child);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("samples", Napi::Number::New(
+                         env, static_cast<double>(profile->GetSamples().size())));
+  out.Set("nodes", Napi::Number::New(env, nodes));
+  return out;
+}
+
+Napi::Value TracemallocAddon::CollectGarbage(const Napi::CallbackInfo& info) {
+  // Full, compacting collections until nothing more is freed; no need for
+  // --expose-gc. Costs about as much as a major GC of the whole heap.
+  isolate_->LowMemoryNotification();
+  return info.Env().Undefined();
+}
+
+Napi::Value TracemallocAddon::HeapCounters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!heap_watch_) return env.Null();
+  tracemalloc::HeapCounters c = heap_watch_->Read();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("used", Napi::Number::New(env, c.used));
+  out.Set("baseline", Napi::Number::New(env, c.baseline));
+  out.Set("peak", Napi::Number::New(env, c.peak));
+  out.Set("allocated", Napi::Number::New(env, c.allocated));
+  out.Set("gcCount", Napi::Number::New(env, c.gc_count));
+  return out;
+}
+
+Napi::Value TracemallocAddon::ResetHeapWindow(const Napi::CallbackInfo& info) {
+  if (heap_watch_) heap_watch_->Reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value TracemallocAddon::ResetPeak(const Napi::CallbackInfo& info) {
+  if (heap_watch_) heap_watch_->ResetPeak();
+  return info.Env().Undefined();
+}
+
+// The V8 profiler API lies outside Node-API's stable ABI: a binary built for
+// another Node ABI would call V8 with the wrong object layout. Node does not
+// check modules registered through Node-API, so we do, before anything runs.
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Napi::Value versions =
+      env.Global().Get("process").As<Napi::Object>().Get("versions");
+  std::string running;
+  if (versions.IsObject()) {
+    Napi::Value modules = versions.As<Napi::Object>().Get("modules");
+    if (modules.IsString()) running = modules.As<Napi::String>().Utf8Value();
+  }
+  const std::string built = std::to_string(NODE_MODULE_VERSION);
+  if (running != built) {
+    throw CodedError(env, "ERR_TRACEMALLOC_ABI_MISMATCH",
+                     "node-tracemalloc was built for Node ABI " + built +
+                         " but this Node runs ABI " + running +
+                         ": rebuild it (npm rebuild node-tracemalloc)");
+  }
+  return TracemallocAddon::Init(env, exports);
+}
+
+}  // namespace tracemalloc
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return tracemalloc::Init(env, exports);
+}
+
+NODE_API_MODULE(tracemalloc, InitModule)

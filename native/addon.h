@@ -1,0 +1,49 @@
+// TracemallocAddon: the Node-API surface, one instance per environment
+// (main thread and each worker), so every isolate has its own sampler and
+// its own GC callbacks, and no JS handle is shared between isolates.
+#ifndef TRACEMALLOC_ADDON_H_
+#define TRACEMALLOC_ADDON_H_
+
+#include <napi.h>
+#include <v8.h>
+
+#include <memory>
+
+#include "heap_watch.h"
+#include "sampler.h"
+
+namespace tracemalloc {
+
+class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
+ public:
+  TracemallocAddon(Napi::Env env, Napi::Object exports);
+  ~TracemallocAddon();
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+  Napi::Value IsTracing(const Napi::CallbackInfo& info);
+  Napi::Value Settings(const Napi::CallbackInfo& info);
+  Napi::Value Snapshot(const Napi::CallbackInfo& info);
+  Napi::Value ProfileSize(const Napi::CallbackInfo& info);
+  Napi::Value CollectGarbage(const Napi::CallbackInfo& info);
+  Napi::Value HeapCounters(const Napi::CallbackInfo& info);
+  Napi::Value ResetHeapWindow(const Napi::CallbackInfo& info);
+  Napi::Value ResetPeak(const Napi::CallbackInfo& info);
+
+  // Stops the sampler and removes GC callbacks; runs once, from the
+  // environment cleanup hook or the destructor, whichever comes first.
+  void Teardown();
+  static void OnEnvCleanup(void* data);
+  std::unique_ptr<v8::AllocationProfile> ProfileOrThrow(Napi::Env env);
+
+  napi_env env_;
+  v8::Isolate* isolate_;
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<HeapWatch> heap_watch_;
+  bool cleanup_hook_registered_ = false;
+};
+
+}  // namespace tracemalloc
+
+#endif  // TRACEMALLOC_ADDON_H_

@@ -1,0 +1,241 @@
+#include "profile_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+namespace tracemalloc {
+
+namespace {
+
+// Copies a column into a fresh JS typed array of the matching element type.
+template <typename TypedArray, typename T>
+TypedArray Column(Napi::Env env, const std::vector<T>& values) {
+  TypedArray array = TypedArray::New(env, values.size());
+  if (!values.empty()) {
+    std::memcpy(array.Data(), values.data(), values.size() * sizeof(T));
+  }
+  return array;
+}
+
+// Keeps only the entries marked in `used`, in order; returns old -> new index
+// (or -1 for dropped entries).
+std::vector<int64_t> Renumber(const std::vector<uint8_t>& used) {
+  std::vector<int64_t> remap(used.size(), -1);
+  int64_t next = 0;
+  for (size_t i = 0; i < used.size(); i++) {
+    if (used[i]) remap[i] = next++;
+  }
+  return remap;
+}
+
+template <typename T>
+void KeepUsed(std::vector<T>* column, const std::vector<int64_t>& remap) {
+  size_t out = 0;
+  for (size_t i = 0; i < column->size(); i++) {
+    if (remap[i] >= 0) (*column)[out++] = (*column)[i];
+  }
+  column->resize(out);
+}
+
+}  // namespace
+
+ProfileTable::ProfileTable(v8::Isolate* isolate,
+                           std::vector<std::string> own_prefixes,
+                           uint64_t interval)
+    : isolate_(isolate),
+      own_prefixes_(std::move(own_prefixes)),
+      interval_(interval) {}
+
+uint32_t ProfileTable::Intern(const std::string& s) {
+  auto it = string_index_.find(s);
+  if (it != string_index_.end()) return it->second;
+  uint32_t index = static_cast<uint32_t>(strings_.size());
+  strings_.push_back(s);
+  string_index_.emplace(s, index);
+  return index;
+}
+
+uint32_t ProfileTable::InternV8(v8::Local<v8::String> s) {
+  if (s.IsEmpty()) return Intern(std::string());
+  v8::String::Utf8Value utf8(isolate_, s);
+  if (*utf8 == nullptr) return Intern(std::string());
+  return Intern(std::string(*utf8, utf8.length()));
+}
+
+uint32_t ProfileTable::FileIndex(const v8::AllocationProfile::Node* node) {
+  // Script names repeat on every node of a script: convert each script once.
+  if (node->script_id == v8::UnboundScript::kNoScriptId) {
+    return InternV8(node->script_name);
+  }
+  auto it = file_by_script_.find(node->script_id);
+  if (it != file_by_script_.end()) return it->second;
+  uint32_t index = InternV8(node->script_name);
+  file_by_script_.emplace(node->script_id, index);
+  return index;
+}
+
+uint32_t ProfileTable::FrameIndex(const v8::AllocationProfile::Node* node,
+                                  bool* own) {
+  uint32_t name = InternV8(node->name);
+  FrameKey key{node->script_id, node->start_position, name};
+  auto it = frame_index_.find(key);
+  if (it != frame_index_.end()) {
+    *own = frame_own_[it->second] != 0;
+    return it->second;
+  }
+  uint32_t file = FileIndex(node);
+  const std::string& file_name = strings_[file];
+  bool is_own = false;
+  for (const std::string& prefix : own_prefixes_) {
+    if (!prefix.empty() && file_name.compare(0, prefix.size(), prefix) == 0) {
+      is_own = true;
+      break;
+    }
+  }
+  uint32_t index = static_cast<uint32_t>(frame_name_.size());
+  frame_index_.emplace(key, index);
+  frame_name_.push_back(name);
+  frame_file_.push_back(file);
+  frame_line_.push_back(node->line_number);
+  frame_column_.push_back(node->column_number);
+  frame_script_id_.push_back(node->script_id);
+  frame_start_.push_back(node->start_position);
+  frame_own_.push_back(is_own ? 1 : 0);
+  *own = is_own;
+  return index;
+}
+
+void ProfileTable::WalkTree(v8::AllocationProfile::Node* root) {
+  // Iterative: stacks can be up to 65535 frames deep, too deep to recurse.
+  std::vector<std::pair<v8::AllocationProfile::Node*, int32_t>> pending;
+  for (auto* child : root->children) pending.emplace_back(child, -1);
+  while (!pending.empty()) {
+    auto [node, parent] = pending.back();
+    pending.pop_back();
+    bool own = false;
+    uint32_t frame = FrameIndex(node, &own);
+    int32_t stack = static_cast<int32_t>(stack_frame_.size());
+    stack_frame_.push_back(frame);
+    stack_parent_.push_back(parent);
+    stack_by_node_.emplace(node->node_id, static_cast<uint32_t>(stack));
+    for (auto* child : node->children) pending.emplace_back(child, stack);
+  }
+}
+
+void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
+  const std::vector<v8::AllocationProfile::Sample>& samples =
+      profile->GetSamples();
+  // V8 keeps samples in a hash map: put them in time order (by sample id).
+  std::vector<std::pair<uint64_t, uint32_t>> order;
+  order.reserve(samples.size());
+  for (size_t i = 0; i < samples.size(); i++) {
+    order.emplace_back(samples[i].sample_id, static_cast<uint32_t>(i));
+  }
+  std::sort(order.begin(), order.end());
+
+  sample_stack_.reserve(samples.size());
+  sample_size_.reserve(samples.size());
+  sample_count_.reserve(samples.size());
+  sample_id_.reserve(samples.size());
+  const double interval = static_cast<double>(interval_);
+  for (const auto& entry : order) {
+    const v8::AllocationProfile::Sample& s = samples[entry.second];
+    auto it = stack_by_node_.find(s.node_id);
+    if (it == stack_by_node_.end()) continue;  // root itself: no JS frame
+    double size = static_cast<double>(s.size);
+    // V8's own Sample::count is scaled but rounded to an integer, which
+    // biases estimates when objects are near the interval in size. Each V8
+    // sample is one object: scale it ourselves, unrounded, as pprof does.
+    // At interval 1 every allocation is sampled: no scaling at all.
+    double count =
+        interval_ <= 1 ? 1.0 : 1.0 / (1.0 - std::exp(-size / interval));
+    if (frame_own_[stack_frame_[it->second]]) {
+      own_samples_ += 1;
+      own_bytes_ += size;
+      continue;
+    }
+    max_sample_id_ = std::max(max_sample_id_, static_cast<double>(s.sample_id));
+    sample_stack_.push_back(it->second);
+    sample_size_.push_back(size * count);
+    sample_count_.push_back(count);
+    sample_id_.push_back(static_cast<double>(s.sample_id));
+  }
+}
+
+void ProfileTable::Compact() {
+  // Drop the stacks, frames and strings only the tracer's own samples used.
+  std::vector<uint8_t> stack_used(stack_frame_.size(), 0);
+  for (uint32_t stack : sample_stack_) {
+    for (int32_t s = static_cast<int32_t>(stack); s >= 0 && !stack_used[s];
+         s = stack_parent_[s]) {
+      stack_used[s] = 1;
+    }
+  }
+  std::vector<uint8_t> frame_used(frame_name_.size(), 0);
+  for (size_t s = 0; s < stack_frame_.size(); s++) {
+    if (stack_used[s]) frame_used[stack_frame_[s]] = 1;
+  }
+  std::vector<uint8_t> string_used(strings_.size(), 0);
+  for (size_t f = 0; f < frame_name_.size(); f++) {
+    if (!frame_used[f]) continue;
+    string_used[frame_name_[f]] = 1;
+    string_used[frame_file_[f]] = 1;
+  }
+
+  std::vector<int64_t> stack_map = Renumber(stack_used);
+  std::vector<int64_t> frame_map = Renumber(frame_used);
+  std::vector<int64_t> string_map = Renumber(string_used);
+
+  KeepUsed(&strings_, string_map);
+  KeepUsed(&frame_name_, frame_map);
+  KeepUsed(&frame_file_, frame_map);
+  KeepUsed(&frame_line_, frame_map);
+  KeepUsed(&frame_column_, frame_map);
+  KeepUsed(&frame_script_id_, frame_map);
+  KeepUsed(&frame_start_, frame_map);
+  for (auto& n : frame_name_) n = static_cast<uint32_t>(string_map[n]);
+  for (auto& f : frame_file_) f = static_cast<uint32_t>(string_map[f]);
+
+  KeepUsed(&stack_frame_, stack_map);
+  KeepUsed(&stack_parent_, stack_map);
+  for (auto& f : stack_frame_) f = static_cast<uint32_t>(frame_map[f]);
+  for (auto& p : stack_parent_) {
+    if (p >= 0) p = static_cast<int32_t>(stack_map[p]);
+  }
+  for (auto& s : sample_stack_) s = static_cast<uint32_t>(stack_map[s]);
+}
+
+void ProfileTable::Build(v8::AllocationProfile* profile) {
+  WalkTree(profile->GetRootNode());
+  AddSamples(profile);
+  Compact();
+}
+
+Napi::Object ProfileTable::ToJs(Napi::Env env) const {
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Array strings = Napi::Array::New(env, strings_.size());
+  for (size_t i = 0; i < strings_.size(); i++) {
+    strings.Set(static_cast<uint32_t>(i), Napi::String::New(env, strings_[i]));
+  }
+  out.Set("strings", strings);
+  out.Set("frameName", Column<Napi::Uint32Array>(env, frame_name_));
+  out.Set("frameFile", Column<Napi::Uint32Array>(env, frame_file_));
+  out.Set("frameLine", Column<Napi::Int32Array>(env, frame_line_));
+  out.Set("frameColumn", Column<Napi::Int32Array>(env, frame_column_));
+  out.Set("frameScriptId", Column<Napi::Int32Array>(env, frame_script_id_));
+  out.Set("frameStart", Column<Napi::Int32Array>(env, frame_start_));
+  out.Set("stackFrame", Column<Napi::Uint32Array>(env, stack_frame_));
+  out.Set("stackParent", Column<Napi::Int32Array>(env, stack_parent_));
+  out.Set("sampleStack", Column<Napi::Uint32Array>(env, sample_stack_));
+  out.Set("sampleSize", Column<Napi::Float64Array>(env, sample_size_));
+  out.Set("sampleCount", Column<Napi::Float64Array>(env, sample_count_));
+  out.Set("sampleId", Column<Napi::Float64Array>(env, sample_id_));
+  out.Set("maxSampleId", Napi::Number::New(env, max_sample_id_));
+  out.Set("ownSamples", Napi::Number::New(env, own_samples_));
+  out.Set("ownBytes", Napi::Number::New(env, own_bytes_));
+  return out;
+}
+
+}  // namespace tracemalloc

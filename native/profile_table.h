@@ -1,0 +1,89 @@
+// ProfileTable: one walk of a v8::AllocationProfile into interned columns.
+//
+//   strings  every function and script name, once
+//   frames   (script id, start position, line, column, name, file); one row
+//            per distinct (script id, start position, name). V8 node ids are
+//            not stable across profiles, so they are never used as keys.
+//   stacks   (frame, parent stack): a whole call stack is one integer
+//   samples  (stack, size, count, sample id)
+//
+// JS receives typed arrays, never one object per node (building a JS object
+// tree per profile node is what makes other profilers' snapshots slow).
+#ifndef TRACEMALLOC_PROFILE_TABLE_H_
+#define TRACEMALLOC_PROFILE_TABLE_H_
+
+#include <napi.h>
+#include <v8-profiler.h>
+#include <v8.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace tracemalloc {
+
+class ProfileTable {
+ public:
+  // Samples whose innermost frame lies in a script whose name starts with
+  // one of `own_prefixes` are the tracer's own work and are left out.
+  ProfileTable(v8::Isolate* isolate, std::vector<std::string> own_prefixes,
+               uint64_t interval);
+
+  void Build(v8::AllocationProfile* profile);
+  Napi::Object ToJs(Napi::Env env) const;
+
+ private:
+  struct FrameKey {
+    int script_id;
+    int start_position;
+    uint32_t name;
+    bool operator==(const FrameKey& o) const {
+      return script_id == o.script_id && start_position == o.start_position &&
+             name == o.name;
+    }
+  };
+  struct FrameKeyHash {
+    size_t operator()(const FrameKey& k) const {
+      return (static_cast<size_t>(k.script_id) * 1000003u) ^
+             (static_cast<size_t>(k.start_position) * 8191u) ^ k.name;
+    }
+  };
+
+  uint32_t Intern(const std::string& s);
+  uint32_t InternV8(v8::Local<v8::String> s);
+  uint32_t FileIndex(const v8::AllocationProfile::Node* node);
+  uint32_t FrameIndex(const v8::AllocationProfile::Node* node, bool* own);
+  void WalkTree(v8::AllocationProfile::Node* root);
+  void AddSamples(v8::AllocationProfile* profile);
+  void Compact();
+
+  v8::Isolate* isolate_;
+  std::vector<std::string> own_prefixes_;
+  uint64_t interval_;
+
+  std::vector<std::string> strings_;
+  std::unordered_map<std::string, uint32_t> string_index_;
+  std::unordered_map<int, uint32_t> file_by_script_;
+
+  std::unordered_map<FrameKey, uint32_t, FrameKeyHash> frame_index_;
+  std::vector<uint32_t> frame_name_, frame_file_;
+  std::vector<int32_t> frame_line_, frame_column_, frame_script_id_,
+      frame_start_;
+  std::vector<uint8_t> frame_own_;
+
+  std::unordered_map<uint32_t, uint32_t> stack_by_node_;
+  std::vector<uint32_t> stack_frame_;
+  std::vector<int32_t> stack_parent_;  // -1: outermost recorded frame
+
+  std::vector<uint32_t> sample_stack_;
+  std::vector<double> sample_size_, sample_count_, sample_id_;
+
+  double max_sample_id_ = 0;
+  double own_samples_ = 0;
+  double own_bytes_ = 0;
+};
+
+}  // namespace tracemalloc
+
+#endif  // TRACEMALLOC_PROFILE_TABLE_H_

@@ -1,0 +1,56 @@
+// Sampler: owns this isolate's use of V8's sampling heap profiler.
+//
+// V8 has one sampler per isolate, shared by every tool (the inspector,
+// --heap-prof, other agents). This class only ever stops what it started,
+// and detects when someone else stopped (and maybe restarted) the sampler
+// behind its back, so we never report another tool's profile as ours.
+#ifndef TRACEMALLOC_SAMPLER_H_
+#define TRACEMALLOC_SAMPLER_H_
+
+#include <v8-profiler.h>
+#include <v8.h>
+
+#include <cstdint>
+#include <memory>
+
+namespace tracemalloc {
+
+struct SamplerSettings {
+  uint64_t interval = 1;          // mean bytes between samples; 1 = all
+  int depth = 1;                  // frames recorded per sample
+  bool include_collected = false; // keep samples of objects GC has freed
+};
+
+class Sampler {
+ public:
+  enum class StartResult { kStarted, kBusy };
+  enum class ProfileState { kOk, kNotRunning, kLost };
+
+  explicit Sampler(v8::Isolate* isolate) : isolate_(isolate) {}
+  ~Sampler() { Stop(); }
+  Sampler(const Sampler&) = delete;
+  Sampler& operator=(const Sampler&) = delete;
+
+  // kBusy: V8 refused because another sampler already runs on this isolate.
+  StartResult Start(const SamplerSettings& settings);
+  // Stops the sampler if we own it; a no-op otherwise.
+  void Stop();
+  bool running() const { return running_; }
+  const SamplerSettings& settings() const { return settings_; }
+
+  // A deep copy of the current profile. On kLost the sampler was stopped or
+  // restarted by another tool: `running()` becomes false and `*out` is empty.
+  ProfileState Profile(std::unique_ptr<v8::AllocationProfile>* out);
+
+ private:
+  v8::Isolate* isolate_;
+  bool running_ = false;
+  SamplerSettings settings_;
+  // Highest sample id seen so far. V8 numbers samples from 1 on every start,
+  // so (when samples are never dropped) ids going backwards mean a restart.
+  uint64_t last_max_sample_id_ = 0;
+};
+
+}  // namespace tracemalloc
+
+#endif  // TRACEMALLOC_SAMPLER_H_
