@@ -44,7 +44,8 @@ export class Traceback implements Iterable<Frame> {
    * V8 records no other.
    *
    * @param limit when positive, the `limit` most recent frames; when
-   *   negative, the `-limit` oldest frames (Python's slicing rules)
+   *   negative or 0, all but the `-limit` most recent frames (CPython's code
+   *   slices `self[:limit]`, though its docs say "the abs(limit) oldest")
    * @param mostRecentFirst list the most recent frame first
    */
   format(limit?: number, mostRecentFirst = false): string[] {

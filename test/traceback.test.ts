@@ -1,0 +1,99 @@
+// Frame and Traceback value classes, and how V8's raw frames become them.
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Frame } from '../lib/frame';
+import { Snapshot } from '../lib/snapshot';
+import { Traceback } from '../lib/traceback';
+
+describe('Frame.fromV8', () => {
+  test('pseudo frames keep their V8 name as filename and function', () => {
+    for (const name of ['(V8 API)', '(GC)', '(EXTERNAL)', '(JS)']) {
+      const frame = Frame.fromV8('', name, 0, 0);
+      expect(frame).toMatchObject({ filename: name, lineno: 0, functionName: name });
+    }
+  });
+
+  test('frames with no script are <unknown>, line 0', () => {
+    expect(Frame.fromV8('', 'Uint8Array', 0, 0)).toMatchObject({
+      filename: '<unknown>',
+      lineno: 0,
+      functionName: 'Uint8Array',
+    });
+    expect(Frame.fromV8('', '', 0, 0).functionName).toBe('(anonymous)');
+  });
+
+  test('file URLs of ES modules become paths; other names stay', () => {
+    const file = path.join(__dirname, 'app.mjs');
+    expect(Frame.fromV8(pathToFileURL(file).href, 'f', 3, 7)).toMatchObject({ filename: file, lineno: 3, column: 7 });
+    expect(Frame.fromV8('node:internal/vm', 'run', 10, 1).filename).toBe('node:internal/vm');
+  });
+
+  test('prints as filename:lineno', () => {
+    expect(String(new Frame('app.js', 12, 'getData'))).toBe('app.js:12');
+  });
+});
+
+describe('Traceback', () => {
+  const frames = [new Frame('a.js', 1, 'main'), new Frame('b.js', 2, 'run'), new Frame(__filename, 1, 'leaf')];
+  const traceback = new Traceback(frames);
+
+  test('is iterable and indexable, oldest first', () => {
+    expect([...traceback].map((f) => f.functionName)).toEqual(['main', 'run', 'leaf']);
+    expect(traceback.length).toBe(3);
+    expect(traceback.at(-1)!.functionName).toBe('leaf');
+    expect(String(traceback)).toBe('a.js:1');
+  });
+
+  test('format() follows Python: limit, order, and the source line when readable', () => {
+    expect(traceback.format()).toEqual([
+      '  File "a.js", line 1, in main',
+      '  File "b.js", line 2, in run',
+      `  File "${__filename}", line 1, in leaf`,
+      '    // Frame and Traceback value classes, and how V8\'s raw frames become them.',
+    ]);
+    expect(traceback.format(1)).toEqual([
+      `  File "${__filename}", line 1, in leaf`,
+      '    // Frame and Traceback value classes, and how V8\'s raw frames become them.',
+    ]);
+    // Python slices self[:limit]: a negative limit drops that many of the
+    // most recent frames (its docs say "the abs(limit) oldest frames").
+    expect(traceback.format(-1)).toEqual(['  File "a.js", line 1, in main', '  File "b.js", line 2, in run']);
+    expect(traceback.format(-2)).toEqual(['  File "a.js", line 1, in main']);
+    expect(traceback.format(2, true).filter((l) => l.startsWith('  File'))).toEqual([
+      `  File "${__filename}", line 1, in leaf`,
+      '  File "b.js", line 2, in run',
+    ]);
+    expect(traceback.format(0)).toEqual([]);
+  });
+});
+
+describe('Snapshot.fromTraces', () => {
+  test('builds interned tables; frames are given most recent first', () => {
+    const snapshot = Snapshot.fromTraces(
+      [
+        { domain: 0, size: 10, frames: [{ filename: 'a.js', lineno: 2 }, { filename: 'b.js', lineno: 4 }] },
+        { domain: 1, size: 30, count: 3, frames: [{ filename: 'a.js', lineno: 2 }, { filename: 'b.js', lineno: 4 }] },
+        { domain: 0, size: 5, frames: [] },
+      ],
+      2,
+    );
+    expect(snapshot.traces.length).toBe(3);
+    expect(snapshot.table.stackFrame.length).toBe(2);
+    expect(snapshot.table.frameName.length).toBe(2);
+    const first = snapshot.traces.at(0)!;
+    expect(first.traceback.toArray().map(String)).toEqual(['b.js:4', 'a.js:2']);
+    // Identical tracebacks are one shared object, as in CPython.
+    expect(snapshot.traces.at(1)!.traceback).toBe(first.traceback);
+    expect(snapshot.traces.at(1)).toMatchObject({ domain: 1, size: 30, count: 3 });
+    expect(snapshot.traces.at(-1)!.traceback.length).toBe(0);
+    expect(snapshot.totalSize).toBe(45);
+    expect(snapshot.totalCount).toBe(5);
+    expect(snapshot.exact).toBe(true);
+  });
+
+  test('rejects malformed traces with a TypeError', () => {
+    expect(() => Snapshot.fromTraces([{ domain: 0, size: 1, frames: [{ filename: 3 }] }] as never)).toThrow(TypeError);
+    expect(() => Snapshot.fromTraces([{ size: 1 }] as never)).toThrow(TypeError);
+    expect(() => Snapshot.fromTraces('x' as never)).toThrow(TypeError);
+  });
+});
