@@ -1,0 +1,90 @@
+// Consistency of a table: what makes a snapshot safe to walk. Run on every
+// load (a dump is untrusted input: a wrong index would read `undefined` or
+// loop forever in Snapshot.traceback) and on every dump (so we never write a
+// file we would refuse to read).
+import type { ProfileTable } from '../table';
+import { COLUMNS, type ColumnKind } from './layout';
+
+/**
+ * `sampleStack` of a trace with no frames: snapshot.ts's NO_STACK, restated
+ * rather than imported so that snapshot.ts can import the dump modules
+ * without a cycle (test/dump.test.ts checks the two agree).
+ */
+export const NO_STACK = 0xffffffff;
+
+const TAG: Readonly<Record<ColumnKind, string>> = { u32: 'Uint32Array', i32: 'Int32Array', f64: 'Float64Array' };
+const ARTICLE: Readonly<Record<ColumnKind, string>> = { u32: 'a', i32: 'an', f64: 'a' };
+
+/**
+ * The first problem with the shape of `table` (column types and lengths), or
+ * undefined. Only the writer needs it: the reader builds columns itself.
+ */
+export function shapeProblem(table: ProfileTable): string | undefined {
+  if (!Array.isArray(table.strings)) return 'table.strings is not an array';
+  for (let i = 0; i < table.strings.length; i++) {
+    if (typeof table.strings[i] !== 'string') return `table.strings[${i}] is not a string`;
+  }
+  const lengths: Record<string, number> = {};
+  for (const { name, kind, rows } of COLUMNS) {
+    const column: unknown = table[name];
+    // toStringTag, not instanceof: typed arrays from another realm (vm) are fine.
+    const tag = ArrayBuffer.isView(column) ? (column as Uint8Array)[Symbol.toStringTag] : undefined;
+    if (tag !== TAG[kind]) return `table.${name} is not ${ARTICLE[kind]} ${TAG[kind]}`;
+    const length = (column as Uint8Array).length;
+    if (lengths[rows] === undefined) lengths[rows] = length;
+    else if (lengths[rows] !== length) return `table.${name} has ${length} rows, its sibling columns ${lengths[rows]}`;
+  }
+  return undefined;
+}
+
+/** The first broken reference or impossible value in `table`, or undefined. */
+export function contentProblem(table: ProfileTable): string | undefined {
+  const strings = table.strings.length;
+  const { frameName, frameFile, stackFrame, stackParent, sampleStack, sampleSize, sampleCount, sampleId } = table;
+  const frames = frameName.length;
+  for (let f = 0; f < frames; f++) {
+    if (frameName[f] >= strings) return `frame ${f} names string ${frameName[f]}, past the ${strings} strings`;
+    if (frameFile[f] >= strings) return `frame ${f} has file string ${frameFile[f]}, past the ${strings} strings`;
+  }
+  const stacks = stackFrame.length;
+  for (let s = 0; s < stacks; s++) {
+    if (stackFrame[s] >= frames) return `stack ${s} points to frame ${stackFrame[s]}, past the ${frames} frames`;
+    const parent = stackParent[s];
+    if (parent < -1 || parent >= stacks) return `stack ${s} has parent ${parent}, outside [-1; ${stacks})`;
+  }
+  const cycle = findCycle(stackParent);
+  if (cycle !== undefined) return `stack ${cycle} is its own ancestor (stackParent forms a cycle)`;
+  const samples = sampleStack.length;
+  for (let i = 0; i < samples; i++) {
+    const stack = sampleStack[i];
+    if (stack >= stacks && stack !== NO_STACK) return `sample ${i} points to stack ${stack}, past the ${stacks} stacks`;
+    // !(x >= 0) also catches NaN; these feed sums and sorts in statistics.
+    const size = sampleSize[i];
+    if (!(size >= 0 && size < Infinity)) return `sample ${i} has size ${size}, not a finite number ≥ 0`;
+    const count = sampleCount[i];
+    if (!(count >= 0 && count < Infinity)) return `sample ${i} has count ${count}, not a finite number ≥ 0`;
+    const id = sampleId[i];
+    if (!(id >= 0 && Number.isSafeInteger(id))) return `sample ${i} has id ${id}, not a safe integer ≥ 0`;
+  }
+  return undefined;
+}
+
+/**
+ * A stack row on a parent cycle, or undefined. Parents are in range here.
+ * V8 tables list parents before children, but a dump is untrusted, so this
+ * checks in O(stacks) without assuming it: each row is visited once, marked
+ * 1 while on the current walk, 2 once known to reach -1.
+ */
+function findCycle(parent: Int32Array): number | undefined {
+  const state = new Uint8Array(parent.length);
+  for (let i = 0; i < parent.length; i++) {
+    let s = i;
+    while (s >= 0 && state[s] === 0) {
+      state[s] = 1;
+      s = parent[s];
+    }
+    if (s >= 0 && state[s] === 1) return s;
+    for (s = i; s >= 0 && state[s] === 1; s = parent[s]) state[s] = 2;
+  }
+  return undefined;
+}

@@ -1,0 +1,134 @@
+// Dumps without the Snapshot class: bytes and files to and from a table plus
+// its info. Nothing here imports ../snapshot at run time, so snapshot.ts can
+// build `snapshot.dump(path)` and `Snapshot.load(path)` on these functions
+// without an import cycle; ../dump.ts wraps them for the public API.
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Snapshot } from '../snapshot';
+import * as check from '../validate';
+import { contentProblem, shapeProblem } from './check';
+import { DEFAULT_LEVEL, openBody, parseHeader, unwrapPayload, wrapPayload } from './container';
+import { DumpFormatError } from './error';
+import { HEADER_SIZE } from './layout';
+import { decodePayload, encodePayload, infoProblem, type DumpContents } from './payload';
+
+export type { DumpContents } from './payload';
+
+/** The snapshot fields a dump stores (any {@link Snapshot} has them). */
+export type DumpableSnapshot = Pick<Snapshot, 'table' | 'tracebackLimit' | 'interval' | 'timestamp'>;
+
+/** Options of `encodeSnapshot` and `dumpSnapshot`. */
+export interface DumpOptions {
+  /**
+   * zlib compression level, 0 (store) to 9 (smallest). Default 1: fastest,
+   * about 10% larger than level 6 and 3–4× quicker to write, which is what
+   * matters when dumping from a busy process.
+   */
+  level?: number;
+}
+
+function argError(message: string, code = 'ERR_INVALID_ARG_VALUE'): TypeError {
+  return Object.assign(new TypeError(message), { code });
+}
+
+function received(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}
+
+function toPath(file: unknown, name: string): string {
+  if (typeof file === 'string') return file;
+  if (file instanceof URL) return fileURLToPath(file);
+  throw argError(`Expected a string or file URL for ${name} but received ${received(file)}`, 'ERR_INVALID_ARG_TYPE');
+}
+
+/** `encodeSnapshot` (see ../dump.ts): checks the snapshot and options, returns the file's bytes. */
+export function encodeContents(snapshot: DumpableSnapshot, options?: DumpOptions): Buffer {
+  const opts = check.options(options, 'options', ['level'] as const);
+  const level = opts.level === undefined ? DEFAULT_LEVEL : check.integerInRange(opts.level, 'level', 0, 9);
+  const table: unknown = typeof snapshot === 'object' && snapshot !== null ? snapshot.table : undefined;
+  if (typeof table !== 'object' || table === null) {
+    throw argError(`Expected a Snapshot for snapshot but received ${received(snapshot)}`, 'ERR_INVALID_ARG_TYPE');
+  }
+  const info = { tracebackLimit: snapshot.tracebackLimit, interval: snapshot.interval, timestamp: snapshot.timestamp };
+  const problem = shapeProblem(snapshot.table) ?? infoProblem(info) ?? contentProblem(snapshot.table);
+  if (problem !== undefined) throw argError(`snapshot cannot be dumped: ${problem}`);
+  return wrapPayload(encodePayload(snapshot.table, info), level);
+}
+
+/** `decodeSnapshot` (see ../dump.ts) up to, not including, `new Snapshot(table, info)`. */
+export function decodeContents(bytes: Uint8Array, sourceName = '<buffer>'): DumpContents {
+  // The tag, not instanceof: a Buffer from another realm (vm, jest) is fine.
+  if (!ArrayBuffer.isView(bytes) || (bytes as Uint8Array)[Symbol.toStringTag] !== 'Uint8Array') {
+    throw argError(`Expected a Buffer or Uint8Array for bytes but received ${received(bytes)}`, 'ERR_INVALID_ARG_TYPE');
+  }
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return decodePayload(unwrapPayload(buf, sourceName), sourceName);
+}
+
+/** `dumpSnapshot` (see ../dump.ts): encodes, then writes atomically. */
+export function dumpContents(snapshot: DumpableSnapshot, file: string | URL, options?: DumpOptions): void {
+  const target = toPath(file, 'file');
+  const data = encodeContents(snapshot, options);
+  // Same directory, so the rename stays on one file system and is atomic.
+  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${unique}.tmp`);
+  const fd = fs.openSync(temp, 'wx');
+  try {
+    try {
+      for (let written = 0; written < data.length; ) {
+        written += fs.writeSync(fd, data, written, data.length - written);
+      }
+      // Without it a power loss after the rename can leave an empty file
+      // under the final name (the rename reaches the disk before the data).
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, target);
+  } catch (error) {
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      // Already gone: the original error is the one to report.
+    }
+    throw error;
+  }
+}
+
+function readFully(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+/**
+ * `loadSnapshot` (see ../dump.ts) up to, not including, `new Snapshot(table, info)`.
+ * Reads and checks the header first, so a foreign or huge file is refused
+ * without being read whole, and the body read is bounded by the file's size.
+ */
+export function loadContents(file: string | URL): DumpContents {
+  const target = toPath(file, 'file');
+  const fd = fs.openSync(target, 'r');
+  try {
+    const stat = fs.fstatSync(fd);
+    // A pipe or device has no size to check against: read what it gives.
+    if (!stat.isFile()) return decodeContents(fs.readFileSync(fd), target);
+    const header = parseHeader(readFully(fd, Math.min(HEADER_SIZE, stat.size), 0), stat.size, target);
+    const body = readFully(fd, header.bodyLength, HEADER_SIZE);
+    if (body.length < header.bodyLength) {
+      // The file shrank between fstat and read.
+      const detail = `expected ${header.bodyLength} bytes of compressed payload, found ${body.length}`;
+      throw new DumpFormatError(target, 'truncated', detail);
+    }
+    return decodePayload(openBody(header, body, target), target);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Why a file could not be loaded as a snapshot dump:
+ * - `not-a-dump`: it does not start with the `NTMALLOC` magic (another kind of file);
+ * - `future-version`: a newer node-tracemalloc wrote it (format version or feature flags unknown here);
+ * - `truncated`: it ends before the data its header or counts declare;
+ * - `corrupt`: a checksum, the compressed stream, a count or an index is wrong.
+ */
+export type DumpFormatReason = 'not-a-dump' | 'future-version' | 'truncated' | 'corrupt';
+
+/**
+ * A file (or buffer) that is not a loadable snapshot dump. The message names
+ * the file and the problem:
+ * `snapshot.dump: /x/y.ntm: truncated: expected 4096 bytes of sample data, found 100`.
+ *
+ * I/O errors (`ENOENT`, `EACCES`, ...) are never wrapped: they stay Node's own.
+ *
+ * @example
+ * try {
+ *   loadSnapshot('heap.ntm');
+ * } catch (e) {
+ *   if (e instanceof DumpFormatError && e.reason === 'future-version') console.error('upgrade node-tracemalloc');
+ *   else throw e;
+ * }
+ */
+export class DumpFormatError extends Error {
+  readonly code = 'ERR_TRACEMALLOC_BAD_DUMP' as const;
+  /** The path loaded, or the `sourceName` given to `decodeSnapshot` (`<buffer>` when none). */
+  readonly file: string;
+  readonly reason: DumpFormatReason;
+
+  constructor(file: string, reason: DumpFormatReason, detail: string, options?: { cause?: unknown }) {
+    super(`snapshot.dump: ${file}: ${reason}: ${detail}`, options);
+    this.name = 'DumpFormatError';
+    this.file = file;
+    this.reason = reason;
+  }
+}
