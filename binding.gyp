@@ -6,7 +6,8 @@
         "native/addon.cc",
         "native/sampler.cc",
         "native/profile_table.cc",
-        "native/heap_watch.cc"
+        "native/heap_watch.cc",
+        "native/heap_census.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -12,7 +12,9 @@ export type TracemallocErrorCode =
   | 'ERR_TRACEMALLOC_SAMPLER_LOST'
   | 'ERR_TRACEMALLOC_ABI_MISMATCH'
   | 'ERR_TRACEMALLOC_NO_BINARY'
-  | 'ERR_TRACEMALLOC_TEARDOWN';
+  | 'ERR_TRACEMALLOC_TEARDOWN'
+  | 'ERR_TRACEMALLOC_CENSUS_BUSY'
+  | 'ERR_TRACEMALLOC_CENSUS_FAILED';
 
 /**
  * A state error: not tracing, another tool owns V8's sampler, the binary is

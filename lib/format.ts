@@ -12,7 +12,9 @@ export function toFixedHalfEven(value: number, digits: number): string {
   if (Number.isInteger(doubled) && Math.abs(doubled) % 2 === 1) {
     const down = Math.trunc(value * scale);
     const even = down % 2 === 0 ? down : down + Math.sign(value);
-    return (even / scale).toFixed(digits);
+    const text = (even / scale).toFixed(digits);
+    // toFixed drops the sign of zero ((-0).toFixed(0) is "0"); printf keeps it (-0.5 → "-0").
+    return value < 0 && !text.startsWith('-') ? `-${text}` : text;
   }
   return value.toFixed(digits);
 }
@@ -46,4 +48,24 @@ export function formatSize(size: number, sign = false): string {
   }
   /* istanbul ignore next: the loop always returns at TiB */
   throw new Error('unreachable');
+}
+
+/**
+ * An estimate rounded to an integer for display (sizes and counts of sampled
+ * snapshots are fractional): `Math.round`, with `-0` shown as `0`.
+ */
+export function roundForDisplay(value: number): number {
+  return Math.round(value) + 0;
+}
+
+/**
+ * Formats an object count as Python's `%i` (or `%+i` with `sign`), after
+ * rounding it to an integer ({@link roundForDisplay}).
+ *
+ * @example formatCount(80) // "80"
+ * @example formatCount(0, true) // "+0"
+ */
+export function formatCount(count: number, sign = false): string {
+  const n = roundForDisplay(count);
+  return sign && n >= 0 ? `+${n}` : String(n);
 }

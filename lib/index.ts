@@ -23,6 +23,32 @@ export { Snapshot, TraceList, NO_STACK, type SnapshotInfo, type TraceData } from
 export { Trace } from './trace';
 export { Traceback } from './traceback';
 export { Frame, UNKNOWN_FILENAME, PSEUDO_FRAMES } from './frame';
-export { formatSize } from './format';
+export { formatSize, formatCount } from './format';
+export { Statistic, StatisticDiff, type KeyType } from './statistics';
+export { BaseFilter, Filter, DomainFilter, TRACER_FILTERS, defaultReportFilters } from './filter';
+export { compileGlob, fnmatch, escapeGlob, type GlobMatcher, type GlobOptions } from './fnmatch';
 export { TracemallocError, type TracemallocErrorCode } from './errors';
 export type { ProfileTable, FrameData } from './table';
+export {
+  dumpSnapshot,
+  loadSnapshot,
+  encodeSnapshot,
+  decodeSnapshot,
+  DumpFormatError,
+  DUMP_FORMAT_VERSION,
+  type DumpFormatReason,
+  type DumpOptions,
+  type DumpableSnapshot,
+} from './dump';
+export {
+  countObjects,
+  diffCensus,
+  formatCensus,
+  formatCensusDiff,
+  censusLabel,
+  type Census,
+  type CensusEntry,
+  type CensusDiffEntry,
+  type CensusOptions,
+} from './census';
+export * from './measure';

@@ -31,6 +31,22 @@ export interface NativeHeapCounters {
   gcCount: number;
 }
 
+/** Census rows as the binding returns them (see native/heap_census.h). */
+export interface NativeCensus {
+  strings: string[];
+  /** Per row: index into strings of the V8 node type ("object", "closure", ...). */
+  rowType: Uint32Array;
+  /** Per row: index into strings of the constructor, function or native name, or the type again. */
+  rowName: Uint32Array;
+  rowCount: Float64Array;
+  rowSize: Float64Array;
+  /** V8's synthetic grouping nodes ("(GC roots)", ...), left out of the rows. */
+  syntheticCount: number;
+  syntheticSize: number;
+  /** Every node of the snapshot, synthetic ones included. */
+  nodes: number;
+}
+
 export interface NativeBinding {
   readonly abi: number;
   start(interval: number, frames: number, includeCollected: boolean): void;
@@ -43,6 +59,7 @@ export interface NativeBinding {
   heapCounters(): NativeHeapCounters | null;
   resetHeapWindow(): void;
   resetPeak(): void;
+  countObjects(): NativeCensus;
 }
 
 /** Package root: where binding.gyp, build/ and prebuilds/ live (lib/ or dist/ is one below). */

@@ -1,4 +1,7 @@
+import { dumpContents, loadContents, type DumpOptions } from './dump/codec';
+import { filterTable, type BaseFilter } from './filter';
 import { Frame } from './frame';
+import { compareSnapshots, statisticsOf, type KeyType, type Statistic, type StatisticDiff } from './statistics';
 import { TableBuilder, type FrameData, type ProfileTable } from './table';
 import { Trace } from './trace';
 import { Traceback } from './traceback';
@@ -132,6 +135,86 @@ export class Snapshot {
       this.tracebackCache.set(stack, traceback);
     }
     return traceback;
+  }
+
+  /**
+   * Statistics of the traces grouped by `keyType`, largest first: sorted
+   * descending by (size, count, key) as in Python. `cumulative` counts a
+   * trace under every frame of its traceback, not only the most recent one
+   * (every frame, a recurring one once per occurrence, as CPython counts),
+   * for `filename`, `lineno` and `function`.
+   *
+   * Cost: one pass over the sample columns plus one key per frame row and
+   * stack row (a walk of each used stack when cumulative); objects are made
+   * per distinct key only, never per sample.
+   *
+   * @example
+   * for (const stat of snapshot.statistics('lineno').slice(0, 10)) console.log(String(stat));
+   * @throws {RangeError} an unknown `keyType`, or `cumulative` with `traceback` (`ERR_INVALID_ARG_VALUE`)
+   * @throws {TypeError} `keyType` not a string or `cumulative` not a boolean (`ERR_INVALID_ARG_TYPE`)
+   */
+  statistics(keyType: KeyType, cumulative: boolean = false): Statistic[] {
+    return statisticsOf(this, keyType, cumulative);
+  }
+
+  /**
+   * Differences from `old`, grouped by `keyType` (Python's `compare_to`):
+   * one {@link StatisticDiff} per key of either snapshot (keys only in `old`
+   * have size and count 0), sorted descending by (|sizeDiff|, size,
+   * |countDiff|, count, key). Costs two {@link statistics} groupings.
+   *
+   * @example
+   * const before = tracemalloc.takeSnapshot();
+   * work();
+   * for (const diff of tracemalloc.takeSnapshot().compareTo(before, 'lineno').slice(0, 10)) console.log(String(diff));
+   * @throws {TypeError} `old` is not a Snapshot; see {@link statistics} for the rest
+   */
+  compareTo(old: Snapshot, keyType: KeyType, cumulative: boolean = false): StatisticDiff[] {
+    if (!(old instanceof Snapshot)) {
+      throw Object.assign(new TypeError('Expected a Snapshot for old'), { code: 'ERR_INVALID_ARG_TYPE' });
+    }
+    return compareSnapshots(this, old, keyType, cumulative);
+  }
+
+  /**
+   * A new snapshot of the traces that pass `filters` (Python's
+   * `filter_traces`): a trace is kept when it matches at least one inclusive
+   * filter (or there are none) and no exclusive filter rejects it. An empty
+   * list copies the traces. The new snapshot shares this one's frames and
+   * stacks; the traces are copied.
+   *
+   * @example
+   * const mine = snapshot.filterTraces([new Filter(false, 'node:*'), new Filter(false, '<unknown>')]);
+   * @throws {TypeError} `filters` is not an iterable of filters (`ERR_INVALID_ARG_TYPE`)
+   */
+  filterTraces(filters: Iterable<BaseFilter>): Snapshot {
+    const info = { tracebackLimit: this.tracebackLimit, interval: this.interval, timestamp: this.timestamp };
+    return new Snapshot(filterTable(this, filters), info);
+  }
+
+  /**
+   * Writes this snapshot to `file` (by convention `*.ntm`), atomically; see
+   * `dumpSnapshot`. Lossless: {@link Snapshot.load} gives it back exactly.
+   *
+   * @example
+   * tracemalloc.takeSnapshot({ gc: false }).dump(`/var/tmp/heap-${process.pid}.ntm`);
+   * @throws {Error} Node's own I/O errors (`ENOENT`, `EACCES`, `ENOSPC`, ...)
+   */
+  dump(file: string | URL, options?: DumpOptions): void {
+    dumpContents(this, file, options);
+  }
+
+  /**
+   * Reads a snapshot written by {@link Snapshot.dump}. Needs no native addon.
+   *
+   * @example
+   * const snapshot = Snapshot.load('heap.ntm');
+   * @throws {DumpFormatError} `not-a-dump`, `future-version`, `truncated` or `corrupt`
+   * @throws {Error} Node's own I/O errors (`ENOENT`, `EACCES`, `EISDIR`, ...)
+   */
+  static load(file: string | URL): Snapshot {
+    const { table, info } = loadContents(file);
+    return new Snapshot(table, info);
   }
 
   /** The trace of a sample row. */

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "heap_census.h"
 #include "profile_table.h"
 
 namespace tracemalloc {
@@ -117,6 +118,7 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
           InstanceMethod("resetHeapWindow",
                          &TracemallocAddon::ResetHeapWindow),
           InstanceMethod("resetPeak", &TracemallocAddon::ResetPeak),
+          InstanceMethod("countObjects", &TracemallocAddon::CountObjects),
           InstanceValue("abi", Napi::Number::New(env, NODE_MODULE_VERSION),
                         napi_enumerable),
       });
@@ -265,6 +267,30 @@ Napi::Value TracemallocAddon::ResetHeapWindow(const Napi::CallbackInfo& info) {
 Napi::Value TracemallocAddon::ResetPeak(const Napi::CallbackInfo& info) {
   if (heap_watch_) heap_watch_->ResetPeak();
   return info.Env().Undefined();
+}
+
+Napi::Value TracemallocAddon::CountObjects(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  // Whether to collect garbage first is the caller's choice (collectGarbage);
+  // an argument here means a caller expecting options we do not take.
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    throw CodedTypeError(env,
+                         "Expected no arguments to countObjects but received " +
+                             Describe(info[0]));
+  }
+  HeapCensus census(isolate_);
+  switch (census.Take()) {
+    case HeapCensus::Status::kOk:
+      break;
+    case HeapCensus::Status::kBusy:
+      throw CodedError(env, "ERR_TRACEMALLOC_CENSUS_BUSY",
+                       "countObjects() was called while a census was being "
+                       "taken in this thread (from a GC callback?)");
+    case HeapCensus::Status::kFailed:
+      throw CodedError(env, "ERR_TRACEMALLOC_CENSUS_FAILED",
+                       "V8 could not take a heap snapshot for the census");
+  }
+  return census.ToJs(env);
 }
 
 // The V8 profiler API lies outside Node-API's stable ABI: a binary built for

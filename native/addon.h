@@ -30,6 +30,7 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   Napi::Value HeapCounters(const Napi::CallbackInfo& info);
   Napi::Value ResetHeapWindow(const Napi::CallbackInfo& info);
   Napi::Value ResetPeak(const Napi::CallbackInfo& info);
+  Napi::Value CountObjects(const Napi::CallbackInfo& info);
 
   // Stops the sampler and removes GC callbacks; runs once, from the
   // environment cleanup hook or the destructor, whichever comes first.

@@ -285,7 +285,7 @@ describe('writing', () => {
     expect(() => loadSnapshot('/dev/null')).toThrow(
       expect.objectContaining({
         reason: 'truncated',
-        message: 'snapshot.dump: /dev/null: truncated: expected a 36-byte header, found 0 bytes',
+        message: 'node-tracemalloc dump /dev/null: truncated: expected a 36-byte header, found 0 bytes',
       }),
     );
   });
@@ -339,7 +339,7 @@ describe('errors', () => {
     const e = loadError(Buffer.from('{"nodes":[]}'));
     expect(e.reason).toBe('not-a-dump');
     expect(e.message).toBe(
-      'snapshot.dump: /x/y.ntm: not-a-dump: does not start with "NTMALLOC" (starts with 7b 22 6e 6f 64 65 73 22)',
+      'node-tracemalloc dump /x/y.ntm: not-a-dump: does not start with "NTMALLOC" (starts with 7b 22 6e 6f 64 65 73 22)',
     );
     expect(loadError(zlib.gzipSync(good)).reason).toBe('not-a-dump');
   });
@@ -350,34 +350,34 @@ describe('errors', () => {
     const e = loadError(v2);
     expect(e.reason).toBe('future-version');
     expect(e.message).toBe(
-      'snapshot.dump: /x/y.ntm: future-version: format version 2 is newer than this node-tracemalloc reads (1): upgrade it to load this file',
+      'node-tracemalloc dump /x/y.ntm: future-version: format version 2 is newer than this node-tracemalloc reads (1): upgrade it to load this file',
     );
     const flagged = editHeader(good, (h) => h.writeUInt16LE(L.FLAG_ZLIB | 0x10, L.H_FLAGS));
     expect(loadError(flagged).message).toMatch(/future-version: uses features this node-tracemalloc does not know \(flags 0x11\)/);
   });
 
   test('truncated: the header, the body, a table', () => {
-    const header = (found: number) => `snapshot.dump: /x/y.ntm: truncated: expected a 36-byte header, found ${found} bytes`;
+    const header = (found: number) => `node-tracemalloc dump /x/y.ntm: truncated: expected a 36-byte header, found ${found} bytes`;
     expect(loadError(Buffer.alloc(0)).message).toBe(header(0));
     expect(loadError(good.subarray(0, 4)).reason).toBe('truncated');
     expect(loadError(good.subarray(0, 20)).message).toBe(header(20));
     const body = good.length - L.HEADER_SIZE;
     expect(loadError(good.subarray(0, good.length - 7)).message).toBe(
-      `snapshot.dump: /x/y.ntm: truncated: expected ${body} bytes of compressed payload, found ${body - 7}`,
+      `node-tracemalloc dump /x/y.ntm: truncated: expected ${body} bytes of compressed payload, found ${body - 7}`,
     );
     // A payload whose counts promise 128 samples (4096 bytes) but holds 100 bytes of them.
     const payload = Buffer.concat([payloadOf(emptySnapshot()), Buffer.alloc(100)]);
     payload.writeUInt32LE(128, L.I_SAMPLES);
     const e = loadError(wrapPayload(payload));
     expect(e.reason).toBe('truncated');
-    expect(e.message).toBe('snapshot.dump: /x/y.ntm: truncated: expected 4096 bytes of sample data, found 100');
+    expect(e.message).toBe('node-tracemalloc dump /x/y.ntm: truncated: expected 4096 bytes of sample data, found 100');
   });
 
   describe('corrupt', () => {
     const corrupt = (bytes: Uint8Array, detail: string | RegExp) => {
       const e = loadError(bytes);
       expect(e.reason).toBe('corrupt');
-      if (typeof detail === 'string') expect(e.message).toBe(`snapshot.dump: /x/y.ntm: corrupt: ${detail}`);
+      if (typeof detail === 'string') expect(e.message).toBe(`node-tracemalloc dump /x/y.ntm: corrupt: ${detail}`);
       else expect(e.message).toMatch(detail);
     };
     /** A valid file around the payload `edit` returns (a new buffer) or changed in place (anything else). */
@@ -397,14 +397,14 @@ describe('errors', () => {
       corrupt(header, 'header checksum mismatch');
       const stored = wrapPayload(payloadOf(sampleSnapshot()), null);
       stored[stored.length - 1] ^= 0x40;
-      corrupt(stored, /^snapshot\.dump: \/x\/y\.ntm: corrupt: payload checksum mismatch \(CRC-32 0x[0-9a-f]{8}, header says 0x[0-9a-f]{8}\)$/);
+      corrupt(stored, /^node-tracemalloc dump \/x\/y\.ntm: corrupt: payload checksum mismatch \(CRC-32 0x[0-9a-f]{8}, header says 0x[0-9a-f]{8}\)$/);
       corrupt(editHeader(good, (h) => (h[L.H_PAYLOAD_CRC] ^= 1)), /payload checksum mismatch/);
     });
 
     test('the compressed stream', () => {
       const body = Buffer.from(good);
       body[L.HEADER_SIZE] ^= 0xff;
-      corrupt(body, /^snapshot\.dump: \/x\/y\.ntm: corrupt: cannot inflate the payload \(.+\)$/);
+      corrupt(body, /^node-tracemalloc dump \/x\/y\.ntm: corrupt: cannot inflate the payload \(.+\)$/);
       corrupt(Buffer.concat([good, Buffer.from('junk')]), '4 bytes of trailing data after the payload');
       const inner = editHeader(Buffer.concat([good, Buffer.from('junk')]), (h) =>
         h.writeUInt32LE(h.readUInt32LE(L.H_BODY_LENGTH) + 4, L.H_BODY_LENGTH),
@@ -433,7 +433,7 @@ describe('errors', () => {
       const stored = wrapPayload(payloadOf(sampleSnapshot()), null);
       corrupt(
         editHeader(stored, (h) => h.writeUInt32LE(h.readUInt32LE(L.H_PAYLOAD_LENGTH) - 1, L.H_PAYLOAD_LENGTH)),
-        /^snapshot\.dump: \/x\/y\.ntm: corrupt: declares a (\d+)-byte payload but stores \d+ bytes uncompressed$/,
+        /^node-tracemalloc dump \/x\/y\.ntm: corrupt: declares a (\d+)-byte payload but stores \d+ bytes uncompressed$/,
       );
       // Four billion samples declared in a few hundred bytes: refused by arithmetic, not by running out of memory.
       const e = loadError(withPayload((p) => p.writeUInt32LE(0xffffffff, L.I_SAMPLES)));
@@ -449,7 +449,7 @@ describe('errors', () => {
     test('strings', () => {
       corrupt(
         withPayload((p) => p.writeUInt32LE(1000, L.INFO_SIZE)),
-        /^snapshot\.dump: \/x\/y\.ntm: corrupt: string 0 is 1000 bytes, past the \d+ bytes of string data$/,
+        /^node-tracemalloc dump \/x\/y\.ntm: corrupt: string 0 is 1000 bytes, past the \d+ bytes of string data$/,
       );
       // The last string one byte shorter: every string still decodes, but the lengths miss a byte.
       const last = L.INFO_SIZE + 4 * (strings - 1);
@@ -612,7 +612,7 @@ describe('fuzz', () => {
       } catch (error) {
         if (!(error instanceof DumpFormatError)) {
           failures.push(`case ${i} (kind ${kind}): threw ${String(error)}`);
-        } else if (!REASONS.includes(error.reason) || !error.message.startsWith(`snapshot.dump: fuzz: ${error.reason}: `)) {
+        } else if (!REASONS.includes(error.reason) || !error.message.startsWith(`node-tracemalloc dump fuzz: ${error.reason}: `)) {
           failures.push(`case ${i} (kind ${kind}): bad error ${error.reason} ${error.message}`);
         } else {
           outcomes[error.reason] = (outcomes[error.reason] ?? 0) + 1;

@@ -10,7 +10,7 @@ export type DumpFormatReason = 'not-a-dump' | 'future-version' | 'truncated' | '
 /**
  * A file (or buffer) that is not a loadable snapshot dump. The message names
  * the file and the problem:
- * `snapshot.dump: /x/y.ntm: truncated: expected 4096 bytes of sample data, found 100`.
+ * `node-tracemalloc dump /x/y.ntm: truncated: expected 4096 bytes of sample data, found 100`.
  *
  * I/O errors (`ENOENT`, `EACCES`, ...) are never wrapped: they stay Node's own.
  *
@@ -29,7 +29,7 @@ export class DumpFormatError extends Error {
   readonly reason: DumpFormatReason;
 
   constructor(file: string, reason: DumpFormatReason, detail: string, options?: { cause?: unknown }) {
-    super(`snapshot.dump: ${file}: ${reason}: ${detail}`, options);
+    super(`node-tracemalloc dump ${file}: ${reason}: ${detail}`, options);
     this.name = 'DumpFormatError';
     this.file = file;
     this.reason = reason;
