@@ -54,6 +54,8 @@ export interface NativeBinding {
   isTracing(): boolean;
   settings(): NativeSettings | null;
   snapshot(ownPrefixes: string[]): NativeTable;
+  /** Totals of what snapshot() would return, without building its columns. */
+  tracedTotals(ownPrefixes: string[]): { size: number; count: number };
   profileSize(): { samples: number; nodes: number };
   collectGarbage(): void;
   heapCounters(): NativeHeapCounters | null;

@@ -91,6 +91,15 @@ export function start(frames: number = 1, options?: StartOptions): void {
   startNative(frames, interval, false);
 }
 
+// Starting the sampler restarts the binding's heap window (allocated bytes,
+// peak): lib/measure/counter.ts registers here to bank its running total first.
+let beforeHeapWindowReset: (() => void) | undefined;
+
+/** @internal lets allocatedBytes() keep counting across start()/clearTraces(). */
+export function onHeapWindowReset(hook: () => void): void {
+  beforeHeapWindowReset = hook;
+}
+
 /** @internal also used by measure(): `includeCollected` keeps garbage's samples. */
 export function startNative(frames: number, interval: number, includeCollected: boolean): void {
   const b = binding();
@@ -104,6 +113,7 @@ export function startNative(frames: number, interval: number, includeCollected: 
       `already tracing with frames=${current.frames}, interval=${current.interval}: call stop() before starting with other settings`,
     );
   }
+  beforeHeapWindowReset?.();
   try {
     b.start(interval, frames, includeCollected);
   } catch (error) {
@@ -143,6 +153,7 @@ export function clearTraces(): void {
   const settings = b.settings();
   if (settings === null) return;
   b.stop();
+  beforeHeapWindowReset?.();
   try {
     b.start(settings.interval, settings.frames, settings.includeCollected);
   } catch (error) {
@@ -214,14 +225,12 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
 export function getTracedMemory(): TracedMemory {
   const b = binding();
   if (b.settings() === null) return { current: 0, peak: 0 };
-  let raw;
+  let current;
   try {
-    raw = b.snapshot(OWN_PREFIXES);
+    current = b.tracedTotals(OWN_PREFIXES).size;
   } catch (error) {
     rethrowNative(error);
   }
-  let current = 0;
-  for (const size of raw.sampleSize) current += size;
   const heap = b.heapCounters();
   const peakGrowth = heap === null ? 0 : heap.peak - heap.baseline;
   return { current, peak: Math.max(current, peakGrowth) };

@@ -112,6 +112,7 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
           InstanceMethod("isTracing", &TracemallocAddon::IsTracing),
           InstanceMethod("settings", &TracemallocAddon::Settings),
           InstanceMethod("snapshot", &TracemallocAddon::Snapshot),
+          InstanceMethod("tracedTotals", &TracemallocAddon::TracedTotals),
           InstanceMethod("profileSize", &TracemallocAddon::ProfileSize),
           InstanceMethod("collectGarbage", &TracemallocAddon::CollectGarbage),
           InstanceMethod("heapCounters", &TracemallocAddon::HeapCounters),
@@ -219,6 +220,20 @@ Napi::Value TracemallocAddon::Snapshot(const Napi::CallbackInfo& info) {
   table.Build(profile.get());
   profile.reset();  // free V8's copy before we allocate the JS columns
   return table.ToJs(env);
+}
+
+// getTracedMemory(): the same walk as Snapshot, but only the totals cross to
+// JS, so no column is allocated under the sampler.
+Napi::Value TracemallocAddon::TracedTotals(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
+  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env);
+  ProfileTable table(isolate_, std::move(own), sampler_->settings().interval);
+  table.Build(profile.get());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("size", Napi::Number::New(env, table.TotalSize()));
+  out.Set("count", Napi::Number::New(env, table.TotalCount()));
+  return out;
 }
 
 Napi::Value TracemallocAddon::ProfileSize(const Napi::CallbackInfo& info) {

@@ -25,6 +25,7 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   Napi::Value IsTracing(const Napi::CallbackInfo& info);
   Napi::Value Settings(const Napi::CallbackInfo& info);
   Napi::Value Snapshot(const Napi::CallbackInfo& info);
+  Napi::Value TracedTotals(const Napi::CallbackInfo& info);
   Napi::Value ProfileSize(const Napi::CallbackInfo& info);
   Napi::Value CollectGarbage(const Napi::CallbackInfo& info);
   Napi::Value HeapCounters(const Napi::CallbackInfo& info);

@@ -213,6 +213,18 @@ void ProfileTable::Build(v8::AllocationProfile* profile) {
   Compact();
 }
 
+double ProfileTable::TotalSize() const {
+  double total = 0;
+  for (double size : sample_size_) total += size;
+  return total;
+}
+
+double ProfileTable::TotalCount() const {
+  double total = 0;
+  for (double count : sample_count_) total += count;
+  return total;
+}
+
 Napi::Object ProfileTable::ToJs(Napi::Env env) const {
   Napi::Object out = Napi::Object::New(env);
   Napi::Array strings = Napi::Array::New(env, strings_.size());

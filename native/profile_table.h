@@ -32,6 +32,9 @@ class ProfileTable {
 
   void Build(v8::AllocationProfile* profile);
   Napi::Object ToJs(Napi::Env env) const;
+  // Bytes and objects of the samples kept (the tracer's own left out).
+  double TotalSize() const;
+  double TotalCount() const;
 
  private:
   struct FrameKey {
