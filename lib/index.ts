@@ -51,4 +51,3 @@ export {
   type CensusDiffEntry,
   type CensusOptions,
 } from './census';
-export * from './measure';
