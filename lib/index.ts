@@ -51,3 +51,4 @@ export {
   type CensusDiffEntry,
   type CensusOptions,
 } from './census';
+export * from './measure';
