@@ -52,3 +52,26 @@ export {
   type CensusOptions,
 } from './census';
 export * from './measure';
+export { encodePprof } from './export/pprof';
+export {
+  toHeapProfile,
+  encodeHeapProfile,
+  stringifyHeapProfile,
+  type HeapProfile,
+  type HeapProfileNode,
+  type HeapProfileSample,
+  type HeapProfileCallFrame,
+} from './export/heapprofile';
+export { toCollapsed, escapeCollapsedLabel, type CollapsedOptions, type CollapsedValue } from './export/collapsed';
+export {
+  toSnapshotJson,
+  encodeSnapshotJson,
+  SNAPSHOT_JSON_FORMAT,
+  SNAPSHOT_JSON_VERSION,
+  type SnapshotJson,
+  type TraceJson,
+  type FrameJson,
+} from './export/json';
+export { toFlameGraphHtml, type FlameGraphOptions } from './export/flamegraph';
+export { frameLabel } from './export/label';
+export { applySourceMaps } from './source-maps';

@@ -1,0 +1,204 @@
+// Settings of zero-code activation (lib/register.ts), read from environment
+// variables, and the parsers `tracemalloc run` shares with them so that a
+// value means the same on the command line and in the environment. Pure: no
+// addon, no side effects.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseSize } from './size';
+
+/** The environment variables lib/register.ts reads. */
+export const ENV = {
+  FRAMES: 'NODE_TRACEMALLOC',
+  INTERVAL: 'NODE_TRACEMALLOC_INTERVAL',
+  OUTPUT: 'NODE_TRACEMALLOC_OUTPUT',
+  REPORT: 'NODE_TRACEMALLOC_REPORT',
+  SNAPSHOT_EVERY: 'NODE_TRACEMALLOC_SNAPSHOT_EVERY',
+  SOURCE_MAPS: 'NODE_TRACEMALLOC_SOURCE_MAPS',
+  /** Internal: a file `tracemalloc run` gives its child, one line per dump written. */
+  MANIFEST: 'NODE_TRACEMALLOC_RUN_MANIFEST',
+} as const;
+
+// tracemalloc.ts's MAX_FRAMES, repeated: importing that module would load
+// native.ts, and the CLI, which parses frames too, must work without the addon.
+const MAX_FRAMES_LIMIT = 65535;
+
+/** Register's default interval: V8's own, cheap enough to leave on (1.02–1.09×). */
+export const DEFAULT_INTERVAL = 512 * 1024;
+
+/** What the environment asks register to do. */
+export interface ActivationSettings {
+  /** Traceback limit; 0 when `NODE_TRACEMALLOC=0` turns tracing off. */
+  frames: number;
+  /** Sampling interval in bytes (1: every allocation). */
+  interval: number;
+  /** Dump path template, absolute, `%p %t %h %%` expanded; `%n` left for {@link seriesPath}. */
+  output: string | undefined;
+  /** Sites to print to stderr at exit; 0 for no report. */
+  report: number;
+  /** Milliseconds between periodic dumps; 0 for none. */
+  snapshotEvery: number;
+  /** Map frames of transpiled code back to their sources before dumping. */
+  sourceMaps: boolean;
+  /** Internal manifest path (see {@link ENV}). */
+  manifest: string | undefined;
+}
+
+/** A bad setting; the message starts with what was wrong (`NODE_TRACEMALLOC: invalid number of frames: ...`). */
+export class SettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingError';
+  }
+}
+
+/**
+ * Frames from text: an integer from 0 to 65535 (0: off). Python's wording
+ * ("invalid number of frames"), with what was expected.
+ */
+export function parseFrames(text: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n > MAX_FRAMES_LIMIT) {
+    throw new SettingError(
+      `invalid number of frames: ${JSON.stringify(text)} (expected an integer from 1 to ${MAX_FRAMES_LIMIT}; 0 turns tracing off)`,
+    );
+  }
+  return n;
+}
+
+/** A sampling interval from text: bytes with an optional unit (`512K`, `64 KiB`, `1` for every allocation). */
+export function parseInterval(text: string): number {
+  let bytes: number;
+  try {
+    bytes = parseSize(text);
+  } catch {
+    bytes = NaN;
+  }
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new SettingError(
+      `invalid sampling interval: ${JSON.stringify(text)} ` +
+        '(expected a whole number of bytes ≥ 1, such as 512K, 64K, 4096, or 1 for every allocation)',
+    );
+  }
+  return bytes;
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000, m: 60_000 };
+
+/** A period from text: milliseconds, or with a unit (`500ms`, `10s`, `1m`). */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|)\s*$/i.exec(text);
+  const ms = match === null ? NaN : Math.round(Number(match[1]) * DURATION_UNITS[match[2].toLowerCase()]);
+  if (!Number.isSafeInteger(ms) || ms < 1 || ms > 0x7fffffff) {
+    throw new SettingError(`invalid period: ${JSON.stringify(text)} (expected milliseconds ≥ 1, such as 500, 500ms, 10s or 1m)`);
+  }
+  return ms;
+}
+
+/** A count of report lines from text: an integer ≥ 0 (0: none). */
+export function parseCount(text: string, what: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new SettingError(`invalid ${what}: ${JSON.stringify(text)} (expected an integer ≥ 0)`);
+  return n;
+}
+
+function parseSwitch(text: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(value)) return true;
+  if (['0', 'false', 'off', 'no'].includes(value)) return false;
+  throw new SettingError(`invalid value: ${JSON.stringify(text)} (expected 1 or 0)`);
+}
+
+/** Values of the output placeholders, fixed once per process. */
+export interface OutputContext {
+  pid: number;
+  /** Seconds since the epoch, as core(5)'s `%t`. */
+  time: number;
+  hostname: string;
+  cwd: string;
+}
+
+const PLACEHOLDER_HELP = '%p pid, %t seconds since the epoch, %h host name, %n dump number, %% a percent sign';
+
+/**
+ * Expands `%p`, `%t`, `%h` and `%%` in an output path (the placeholders of
+ * core(5)'s core_pattern), makes it absolute, and checks its directory exists,
+ * so that a dump that could never be written fails at start, not at exit.
+ * `%n` is kept for {@link seriesPath}; with `series` and no `%n`, `-%n` goes
+ * before the extension.
+ * @throws {SettingError} an unknown placeholder, a missing directory
+ */
+export function expandOutput(template: string, context: OutputContext, series: boolean): string {
+  if (template.trim() === '') throw new SettingError('empty path');
+  let hasNumber = false;
+  let expanded = template.replace(/%(.?)/gs, (whole, letter: string) => {
+    switch (letter) {
+      case 'p':
+        return String(context.pid);
+      case 't':
+        return String(context.time);
+      case 'h':
+        return context.hostname.replace(/[/\\]/g, '_');
+      case 'n':
+        hasNumber = true;
+        return '%n';
+      case '%':
+        return '%%';
+      default:
+        throw new SettingError(
+          `unknown placeholder ${whole === '%' ? '% at the end' : whole} in ${JSON.stringify(template)} (known: ${PLACEHOLDER_HELP})`,
+        );
+    }
+  });
+  if (series && !hasNumber) {
+    const ext = path.extname(expanded);
+    expanded = `${expanded.slice(0, expanded.length - ext.length)}-%n${ext}`;
+  }
+  const absolute = path.resolve(context.cwd, expanded);
+  const dir = path.dirname(seriesPath(absolute, 1));
+  let isDir = false;
+  try {
+    isDir = fs.statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new SettingError(`directory ${dir} does not exist`);
+  return absolute;
+}
+
+/** The path of dump number `n` (from 1) of an expanded template: `%n` → `0001`, `%%` → `%`. */
+export function seriesPath(expanded: string, n: number): string {
+  return expanded.replace(/%([n%])/g, (_, letter: string) => (letter === 'n' ? String(n).padStart(4, '0') : '%'));
+}
+
+function setting<T>(env: NodeJS.ProcessEnv, name: string, parse: (text: string) => T, fallback: T): T {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  try {
+    return parse(text);
+  } catch (error) {
+    if (error instanceof SettingError) throw new SettingError(`${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Reads register's settings from `env`. `NODE_TRACEMALLOC` unset or empty
+ * means 1 frame (loading register asks for tracing, as `python -X
+ * tracemalloc` does); `0` turns tracing off and nothing else is read.
+ * @throws {SettingError} the first invalid value, named: `NODE_TRACEMALLOC: invalid number of frames: "x" (...)`
+ */
+export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): ActivationSettings {
+  const frames = setting(env, ENV.FRAMES, parseFrames, 1);
+  const manifest = env[ENV.MANIFEST] || undefined;
+  const off = { frames: 0, interval: DEFAULT_INTERVAL, output: undefined, report: 0, snapshotEvery: 0, sourceMaps: false };
+  if (frames === 0) return { ...off, manifest };
+  const interval = setting(env, ENV.INTERVAL, parseInterval, DEFAULT_INTERVAL);
+  const report = setting(env, ENV.REPORT, (text) => parseCount(text, 'number of sites'), 0);
+  const snapshotEvery = setting(env, ENV.SNAPSHOT_EVERY, parseDuration, 0);
+  const sourceMaps = setting(env, ENV.SOURCE_MAPS, parseSwitch, true);
+  const output = setting(env, ENV.OUTPUT, (text) => expandOutput(text, context, snapshotEvery > 0), undefined);
+  if (snapshotEvery > 0 && output === undefined) {
+    throw new SettingError(`${ENV.SNAPSHOT_EVERY}: needs ${ENV.OUTPUT}, the path of the dumps`);
+  }
+  return { frames, interval, output, report, snapshotEvery, sourceMaps, manifest };
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// `tracemalloc <command> ...`: dispatches to the Command objects of
+// commands.ts and turns what they throw into one line on stderr and an exit
+// code (see EXIT in command.ts): 2 bad usage, 3 an unreadable dump, 1 the rest.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EXIT, UsageError, type CliIO } from './command';
+import { COMMANDS, findCommand } from './commands';
+
+function version(): string {
+  // dist/cli/ or lib/cli/: the package root is two levels up.
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+  return `Usage: tracemalloc <command> [options]
+
+Trace the JS heap allocations of Node.js programs, like Python's tracemalloc.
+
+Commands:
+${list}
+
+Options:
+  -h, --help     show this help; \`tracemalloc <command> --help\` for a command's
+  -v, --version  print the version
+
+Exit codes: 0 success; 1 failure; 2 bad usage; 3 an input file is not a
+readable dump. \`run\` passes on the program's exit code.
+
+Zero-code activation, without this command:
+  NODE_TRACEMALLOC=25 NODE_TRACEMALLOC_OUTPUT=heap.%p.ntm node -r node-tracemalloc/register app.js
+`;
+}
+
+/** Exit code carried by an error (UsageError 2, an unreadable input 3), if any. */
+function exitCodeOf(error: unknown): number | undefined {
+  if (error instanceof UsageError) return EXIT.USAGE;
+  if (typeof error === 'object' && error !== null && 'exitCode' in error) {
+    const code = (error as { exitCode: unknown }).exitCode;
+    if (typeof code === 'number') return code;
+  }
+  return undefined;
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0].trim();
+}
+
+/**
+ * Runs `tracemalloc` with `argv` (the arguments after it); resolves to the exit code.
+ * @example process.exitCode = await main(process.argv.slice(2), io)
+ */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.stderr.write(mainHelp());
+    return EXIT.USAGE;
+  }
+  if (first === '-h' || first === '--help') {
+    io.stdout.write(mainHelp());
+    return EXIT.OK;
+  }
+  if (first === '-v' || first === '--version') {
+    io.stdout.write(`tracemalloc ${version()}\n`);
+    return EXIT.OK;
+  }
+  if (first === 'help') {
+    const command = rest[0] === undefined ? undefined : findCommand(rest[0]);
+    if (rest[0] !== undefined && command === undefined) {
+      io.stderr.write(`tracemalloc: unknown command ${JSON.stringify(rest[0])} (try tracemalloc --help)\n`);
+      return EXIT.USAGE;
+    }
+    io.stdout.write(command?.help ?? mainHelp());
+    return EXIT.OK;
+  }
+  if (first.startsWith('-')) {
+    io.stderr.write(`tracemalloc: unknown option ${first} (try tracemalloc --help)\n`);
+    return EXIT.USAGE;
+  }
+  const command = findCommand(first);
+  if (command === undefined) {
+    io.stderr.write(`tracemalloc: unknown command ${JSON.stringify(first)} (try tracemalloc --help)\n`);
+    return EXIT.USAGE;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    const code = exitCodeOf(error);
+    if (code === EXIT.USAGE) {
+      io.stderr.write(`tracemalloc ${command.name}: ${oneLine(error)} (try tracemalloc ${command.name} --help)\n`);
+    } else if (code !== undefined) {
+      io.stderr.write(`tracemalloc ${command.name}: ${oneLine(error)}\n`);
+    } else {
+      // Not something the user caused: keep the stack for a bug report.
+      io.stderr.write(`tracemalloc ${command.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      return EXIT.FAILED;
+    }
+    return code;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIO = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: process.stdout.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  // exitCode, not exit(): let stdout drain into a pipe first.
+  void main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}

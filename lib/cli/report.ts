@@ -1,0 +1,320 @@
+// The reports of `top`, `diff`, `run` and register's exit report: plain data
+// first (what --json prints), then an aligned terminal table made from it.
+// Pure: no addon, so reports work on a laptop that never built it.
+import * as path from 'node:path';
+import { defaultReportFilters, Filter, type BaseFilter } from '../filter';
+import { formatCount, formatSize, roundForDisplay } from '../format';
+import type { Snapshot } from '../snapshot';
+import type { KeyType, Statistic, StatisticDiff } from '../statistics';
+
+/** What to show: the grouping, how many sites, and which traces (globs on the most recent frame's file). */
+export interface ReportOptions {
+  key: KeyType;
+  /** Sites to show; `Infinity` for all. */
+  top: number;
+  cumulative: boolean;
+  /** Keep only traces whose most recent frame's file matches one of these globs (none: keep all). */
+  include: readonly string[];
+  /** Drop traces whose most recent frame's file matches any of these globs. */
+  exclude: readonly string[];
+  /** Test every frame of the traceback against the globs, not only the most recent one (Python's `all_frames`). */
+  allFrames?: boolean;
+}
+
+/** How to draw the table. */
+export interface RenderStyle {
+  /** What the report is of (a dump path, `process 1234`); shown in the title. */
+  source: string;
+  /** Paths under it are shown relative to it. */
+  cwd: string;
+  color: boolean;
+}
+
+/** A snapshot's settings and totals (after filters), as reports print them. */
+export interface SnapshotSummary {
+  source: string;
+  exact: boolean;
+  /** Bytes between samples; 1 when exact. */
+  interval: number;
+  tracebackLimit: number;
+  /** Milliseconds since the epoch; 0 unknown. */
+  timestamp: number;
+  totalSize: number;
+  totalCount: number;
+}
+
+export interface SiteFrame {
+  filename: string;
+  lineno: number;
+  function: string;
+}
+
+/** One row: a key (most recent frame first in `frames`) and its totals; estimates unless exact. */
+export interface TopRow {
+  size: number;
+  count: number;
+  /** Bytes per object; null when the count is 0. */
+  average: number | null;
+  filename: string;
+  lineno: number;
+  function: string;
+  /** The key's frames, most recent first: one, or the whole traceback for key `traceback`. */
+  frames: SiteFrame[];
+}
+
+export interface DiffRow extends TopRow {
+  sizeDiff: number;
+  countDiff: number;
+}
+
+interface ReportBase {
+  key: KeyType;
+  cumulative: boolean;
+  filters: { include: string[]; exclude: string[]; allFrames: boolean };
+  /** Sites before `top` was applied. */
+  sites: number;
+}
+
+/** `tracemalloc top --json`. */
+export interface TopReport extends ReportBase {
+  command: 'top';
+  snapshot: SnapshotSummary;
+  stats: TopRow[];
+}
+
+/** `tracemalloc diff --json`. */
+export interface DiffReport extends ReportBase {
+  command: 'diff';
+  old: SnapshotSummary;
+  new: SnapshotSummary;
+  stats: DiffRow[];
+}
+
+/**
+ * Colour only for a terminal, never with `NO_COLOR` set (no-color.org);
+ * `FORCE_COLOR` (other than `0`) forces it, as in Node itself.
+ */
+export function colorFor(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  return isTTY && env.TERM !== 'dumb';
+}
+
+/** The tracer's own files hidden (defaultReportFilters), then the include and exclude globs. */
+export function reportFilters(options: ReportOptions): BaseFilter[] {
+  return [
+    ...defaultReportFilters(),
+    ...options.include.map((glob) => new Filter(true, glob, undefined, options.allFrames === true)),
+    ...options.exclude.map((glob) => new Filter(false, glob, undefined, options.allFrames === true)),
+  ];
+}
+
+function summarize(snapshot: Snapshot, source: string): SnapshotSummary {
+  return {
+    source,
+    exact: snapshot.exact,
+    interval: snapshot.interval,
+    tracebackLimit: snapshot.tracebackLimit,
+    timestamp: snapshot.timestamp,
+    totalSize: snapshot.totalSize,
+    totalCount: snapshot.totalCount,
+  };
+}
+
+function row(stat: Statistic | StatisticDiff): TopRow {
+  const frames = stat.traceback.toArray().reverse();
+  const recent = frames[0];
+  return {
+    size: stat.size,
+    count: stat.count,
+    average: stat.count === 0 ? null : stat.size / stat.count,
+    filename: recent?.filename ?? '<unknown>',
+    lineno: recent?.lineno ?? 0,
+    function: recent?.functionName ?? '',
+    frames: frames.map((f) => ({ filename: f.filename, lineno: f.lineno, function: f.functionName })),
+  };
+}
+
+function base(options: ReportOptions, sites: number): ReportBase {
+  return {
+    key: options.key,
+    cumulative: options.cumulative,
+    filters: { include: [...options.include], exclude: [...options.exclude], allFrames: options.allFrames === true },
+    sites,
+  };
+}
+
+/**
+ * The top sites of a snapshot as data.
+ * @throws {RangeError} `cumulative` with key `traceback` (from Snapshot.statistics)
+ */
+export function topReport(snapshot: Snapshot, options: ReportOptions, source: string): TopReport {
+  const filtered = snapshot.filterTraces(reportFilters(options));
+  const stats = filtered.statistics(options.key, options.cumulative);
+  return {
+    command: 'top',
+    ...base(options, stats.length),
+    snapshot: summarize(filtered, source),
+    stats: stats.slice(0, options.top).map(row),
+  };
+}
+
+/** What grew (or shrank) from `older` to `newer`, as data. */
+export function diffReport(
+  older: Snapshot,
+  newer: Snapshot,
+  options: ReportOptions,
+  sources: { old: string; new: string },
+): DiffReport {
+  const filters = reportFilters(options);
+  const before = older.filterTraces(filters);
+  const after = newer.filterTraces(filters);
+  const diffs = after.compareTo(before, options.key, options.cumulative);
+  return {
+    command: 'diff',
+    ...base(options, diffs.length),
+    old: summarize(before, sources.old),
+    new: summarize(after, sources.new),
+    stats: diffs.slice(0, options.top).map((d) => ({ ...row(d), sizeDiff: d.sizeDiff, countDiff: d.countDiff })),
+  };
+}
+
+// ---- text -------------------------------------------------------------
+
+const KEY_NOUN: Readonly<Record<KeyType, string>> = {
+  filename: 'files',
+  lineno: 'lines',
+  function: 'functions',
+  traceback: 'tracebacks',
+};
+
+type Paint = (code: string, text: string) => string;
+
+function painter(color: boolean): Paint {
+  return (code, text) => (color && code !== '' && text !== '' ? `\x1b[${code}m${text}\x1b[0m` : text);
+}
+
+/** `file` relative to `cwd` when it lies under it (shorter in a terminal), else as it is. */
+export function displayPath(file: string, cwd: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const relative = path.relative(cwd, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+function location(filename: string, lineno: number, cwd: string): string {
+  const shown = displayPath(filename, cwd);
+  return lineno > 0 ? `${shown}:${lineno}` : shown;
+}
+
+/** "exact: every allocation recorded" or "estimated: sampled every 512.0 KiB", the frames, the totals. */
+function describe(s: SnapshotSummary): string {
+  const mode = s.exact ? 'exact: every allocation recorded' : `estimated: sampled every ${formatSize(s.interval)}`;
+  const frames = `traceback limit ${s.tracebackLimit} frame${s.tracebackLimit === 1 ? '' : 's'}`;
+  const approx = s.exact ? '' : '~';
+  const total = `${approx}${formatSize(roundForDisplay(s.totalSize))} in ${approx}${formatCount(s.totalCount)} objects`;
+  return `${mode}, ${frames}; ${total}`;
+}
+
+interface Column {
+  title: string;
+  right: boolean;
+}
+
+/** Aligns cells; the last column is not padded. Colour is applied after padding, so widths stay right. */
+function table(columns: Column[], rows: string[][], paint: Paint, colorOf: (col: number, cell: string) => string): string[] {
+  const widths = columns.map((c, i) => Math.max(c.title.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[], header: boolean): string =>
+    cells
+      .map((cell, i) => {
+        const last = i === cells.length - 1;
+        const padded = columns[i].right ? cell.padStart(widths[i]) : last ? cell : cell.padEnd(widths[i]);
+        return header ? paint('2', padded) : paint(colorOf(i, cell), padded);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.title), true), ...rows.map((r) => line(r, false))];
+}
+
+function frameCells(r: TopRow, key: KeyType, cwd: string): string[][] {
+  const withFunction = key !== 'filename';
+  const cells = (f: SiteFrame): string[] => {
+    const loc = location(f.filename, key === 'filename' ? 0 : f.lineno, cwd);
+    return withFunction ? [loc, f.function] : [loc];
+  };
+  // Callers of a traceback key go under it, indented, most recent first.
+  return r.frames.length === 0
+    ? [withFunction ? [location(r.filename, r.lineno, cwd), r.function] : [location(r.filename, 0, cwd)]]
+    : r.frames.map((f, i) => (i === 0 ? cells(f) : cells(f).map((c, j) => (j === 0 ? `  ${c}` : c))));
+}
+
+function sizeCell(n: number, sign = false): string {
+  return formatSize(roundForDisplay(n), sign);
+}
+
+/** Renders {@link topReport} as an aligned table for a terminal. */
+export function formatTop(report: TopReport, style: RenderStyle): string {
+  const paint = painter(style.color);
+  const shown = report.stats.length;
+  const title =
+    `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size` +
+    ` — ${style.source}`;
+  const out = [paint('1', title), describe(report.snapshot), ''];
+  if (shown === 0) return `${[...out, 'No allocations recorded.'].join('\n')}\n`;
+  const columns: Column[] = [
+    { title: 'size', right: true },
+    { title: 'count', right: true },
+    { title: 'average', right: true },
+    { title: 'location', right: false },
+  ];
+  if (report.key !== 'filename') columns.push({ title: 'function', right: false });
+  const rows: string[][] = [];
+  for (const r of report.stats) {
+    frameCells(r, report.key, style.cwd).forEach((cells, i) => {
+      const average = r.average === null ? '-' : formatSize(r.average);
+      const numbers = i === 0 ? [sizeCell(r.size), formatCount(r.count), average] : ['', '', ''];
+      rows.push([...numbers, ...cells]);
+    });
+  }
+  out.push(...table(columns, rows, paint, (col) => (col === 0 ? '1' : col === 3 ? '36' : '')));
+  return `${out.join('\n')}\n`;
+}
+
+/** Renders {@link diffReport} as an aligned table for a terminal: growth red, shrinking green. */
+export function formatDiff(report: DiffReport, style: RenderStyle): string {
+  const paint = painter(style.color);
+  const shown = report.stats.length;
+  const title =
+    `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size difference` +
+    ` — ${report.old.source} → ${report.new.source}`;
+  const out = [paint('1', title), `old: ${describe(report.old)}`, `new: ${describe(report.new)}`, ''];
+  if (shown === 0) return `${[...out, 'No allocations recorded in either snapshot.'].join('\n')}\n`;
+  const columns: Column[] = [
+    { title: 'size', right: true },
+    { title: 'diff', right: true },
+    { title: 'count', right: true },
+    { title: 'diff', right: true },
+    { title: 'location', right: false },
+  ];
+  if (report.key !== 'filename') columns.push({ title: 'function', right: false });
+  const rows: string[][] = [];
+  for (const r of report.stats) {
+    frameCells(r, report.key, style.cwd).forEach((cells, i) => {
+      const numbers =
+        i === 0
+          ? [sizeCell(r.size), sizeCell(r.sizeDiff, true), formatCount(r.count), formatCount(r.countDiff, true)]
+          : ['', '', '', ''];
+      rows.push([...numbers, ...cells]);
+    });
+  }
+  const colorOf = (col: number, cell: string): string => {
+    if (col === 1 || col === 3) return cell.startsWith('+') && !/^\+0(\s|$)/.test(cell) ? '31' : cell.startsWith('-') ? '32' : '';
+    return col === 0 ? '1' : col === 4 ? '36' : '';
+  };
+  out.push(...table(columns, rows, paint, colorOf));
+  return `${out.join('\n')}\n`;
+}
+
+/** {@link topReport} rendered: register's exit report and `tracemalloc run`'s. */
+export function renderTop(snapshot: Snapshot, options: ReportOptions, style: RenderStyle): string {
+  return formatTop(topReport(snapshot, options, style.source), style);
+}

@@ -1,0 +1,268 @@
+// `tracemalloc run script.js`: runs the script, unmodified, in a child `node`
+// that preloads lib/register.ts, which traces it and writes dumps; then
+// reports the top sites of the last dump. This process never loads the addon.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isatty } from 'node:tty';
+import { DEFAULT_INTERVAL, ENV, expandOutput, parseDuration, parseFrames, parseInterval, SettingError } from '../activation';
+import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
+import { EXIT, UsageError, type CliIO, type Command } from './command';
+import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
+
+/** Traceback limit of `run` unless --frames: deep enough for --key traceback and --cumulative. */
+export const DEFAULT_RUN_FRAMES = 16;
+
+const OPTIONS: OptionSpec = {
+  ...REPORT_OPTIONS,
+  frames: { type: 'string', short: 'f' },
+  interval: { type: 'string', short: 'i' },
+  exact: { type: 'boolean' },
+  'snapshot-every': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'no-source-maps': { type: 'boolean' },
+  'node-arg': { type: 'string', multiple: true },
+};
+
+const HELP = `Usage: tracemalloc run [options] <script> [args...]
+       tracemalloc run [options] -- [node options] <script> [args...]
+
+Run a Node.js script with allocation tracing on, unmodified, in a child node
+process; when it ends (normally, by an uncaught error, or by Ctrl-C/SIGTERM)
+print its top allocation sites to stderr and keep a dump for \`tracemalloc
+top\`, \`diff\` and \`export\`. The program's stdout is left untouched; its
+exit code (or signal) is passed on.
+
+Options for tracing (before the script; everything after it goes to the script):
+  -f, --frames <n>           frames per traceback, 1-65535 (default ${DEFAULT_RUN_FRAMES})
+  -i, --interval <bytes>     mean bytes between samples: 512K (default), 64K, 4096, ...
+                             smaller is more precise and slower
+      --exact                record every allocation (interval 1): exact sizes and counts,
+                             15-190x slower on allocation-heavy code
+  -o, --output <path>        dump path (default tracemalloc-<script>.%p.ntm); %p pid,
+                             %t seconds since the epoch, %h host name, %n dump number
+      --snapshot-every <ms>  also dump every <ms> (500, 10s, 1m): a series
+                             out-0001.ntm, out-0002.ntm, ..., the last at exit
+      --no-source-maps       report transpiled .js positions, not the sources their
+                             source maps name
+      --node-arg <flag>      pass a flag to node, e.g. --node-arg=--import=tsx (repeatable);
+                             or put node's own command line after --
+
+Options for the report:
+${reportHelp(29, 'print the report as one line of JSON (on stderr)')}
+
+Examples:
+  tracemalloc run app.js --port 8080
+  tracemalloc run --exact --key traceback --top 5 build.js
+  tracemalloc run --snapshot-every 10s -o leak.ntm server.js
+  tracemalloc run -- --import tsx src/main.ts
+  tracemalloc run --node-arg=--enable-source-maps dist/main.js
+`;
+
+/** Our options, node's flags and the script's arguments, split where the script begins. */
+interface CommandLine {
+  ours: string[];
+  /** Everything after `--`: a node command line. */
+  nodeLine: string[] | undefined;
+  script: string | undefined;
+  scriptArgs: string[];
+}
+
+/** Splits at the first positional (the script) or `--`: what follows is not ours to parse. */
+export function splitCommandLine(argv: string[], spec: OptionSpec): CommandLine {
+  const takesValue = (option: { type: string } | undefined): boolean => option?.type === 'string';
+  const byShort = new Map(Object.values(spec).flatMap((o) => (o.short === undefined ? [] : [[o.short, o] as const])));
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') return { ours: argv.slice(0, i), nodeLine: argv.slice(i + 1), script: undefined, scriptArgs: [] };
+    if (token.startsWith('--')) {
+      if (!token.includes('=') && takesValue(spec[token.slice(2)])) i++;
+    } else if (token.startsWith('-') && token.length > 1) {
+      // A group of short flags; a value-taking one ends it, its value attached or next.
+      for (let j = 1; j < token.length; j++) {
+        if (takesValue(byShort.get(token[j]))) {
+          if (j === token.length - 1) i++;
+          break;
+        }
+      }
+    } else {
+      return { ours: argv.slice(0, i), nodeLine: undefined, script: token, scriptArgs: argv.slice(i + 1) };
+    }
+  }
+  return { ours: argv, nodeLine: undefined, script: undefined, scriptArgs: [] };
+}
+
+function setting<T>(option: string, text: unknown, parseValue: (text: string) => T): T {
+  try {
+    return parseValue(String(text));
+  } catch (error) {
+    if (error instanceof SettingError) throw new UsageError(`${option}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The child's environment settings from our options. */
+function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<string, string> {
+  const frames = values.frames === undefined ? DEFAULT_RUN_FRAMES : setting('--frames', values.frames, parseFrames);
+  if (frames === 0) throw new UsageError('--frames: must be at least 1');
+  if (values.exact === true && values.interval !== undefined) {
+    throw new UsageError('--exact and --interval cannot be used together');
+  }
+  let interval = DEFAULT_INTERVAL;
+  if (values.exact === true) interval = 1;
+  else if (values.interval !== undefined) interval = setting('--interval', values.interval, parseInterval);
+  const everyText = values['snapshot-every'];
+  const every = everyText === undefined ? 0 : setting('--snapshot-every', everyText, parseDuration);
+  const output = (values.output as string | undefined) ?? defaultOutput;
+  // Placeholders and the directory checked here, so a typo fails before the program runs.
+  setting('--output', output, (text) => expandOutput(text, { pid: 0, time: 0, hostname: 'host', cwd }, every > 0));
+  const env: Record<string, string> = {
+    [ENV.FRAMES]: String(frames),
+    [ENV.INTERVAL]: String(interval),
+    [ENV.OUTPUT]: output,
+  };
+  if (every > 0) env[ENV.SNAPSHOT_EVERY] = String(every);
+  if (values['no-source-maps'] === true) env[ENV.SOURCE_MAPS] = '0';
+  return env;
+}
+
+function defaultOutput(script: string | undefined): string {
+  const stem = script === undefined ? '' : path.basename(script).replace(/\.[^.]*$/, '').replace(/[^\w.-]/g, '_');
+  return stem === '' ? 'tracemalloc.%p.ntm' : `tracemalloc-${stem}.%p.ntm`;
+}
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Runs the child; resolves with how it ended. Signals to us go to it (see below). */
+function runChild(args: string[], env: NodeJS.ProcessEnv, io: CliIO): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: io.cwd, env, stdio: 'inherit' });
+    let interrupts = 0;
+    const handlers = FORWARDED.map((signal) => {
+      const handler = (): void => {
+        if (signal === 'SIGINT') {
+          interrupts++;
+          // A program stuck in synchronous code never gets to handle the first
+          // one (Node runs signal handlers on the event loop): a second Ctrl-C kills it.
+          if (interrupts > 1) {
+            io.stderr.write('tracemalloc run: interrupted again: killing the program, no dump\n');
+            child.kill('SIGKILL');
+            return;
+          }
+          // Ctrl-C in a terminal reaches the whole foreground group, the child
+          // included: sending it again would make the program see two.
+          if (isatty(0)) return;
+        }
+        child.kill(signal);
+      };
+      process.on(signal, handler);
+      return [signal, handler] as const;
+    });
+    const cleanup = (): void => {
+      for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    };
+    child.on('error', (error) => {
+      cleanup();
+      reject(error);
+    });
+    child.on('exit', (code, signal) => {
+      cleanup();
+      resolve({ code, signal });
+    });
+  });
+}
+
+/** The report of the last dump, with where the dumps are. */
+function report(
+  dumps: string[],
+  options: ReportOptions,
+  json: boolean,
+  io: CliIO,
+  ended: { exitCode: number | null; signal: NodeJS.Signals | null },
+): void {
+  if (dumps.length === 0) {
+    // A program that failed before tracing started (a bad setting, no addon) has said why.
+    if (ended.signal !== null) {
+      io.stderr.write(`tracemalloc run: the program was killed by ${String(ended.signal)} before it wrote a dump\n`);
+    } else if (ended.exitCode === 0) {
+      io.stderr.write('tracemalloc run: the program ended without writing a dump\n');
+    }
+    return;
+  }
+  const last = dumps[dumps.length - 1];
+  const name = displayPath(last, io.cwd);
+  let text: string;
+  try {
+    const data = topReport(loadDump(last, io.cwd), options, name);
+    if (json) {
+      text = `${JSON.stringify({ ...data, dumps, ...ended })}\n`;
+    } else {
+      const where = dumps.length === 1 ? `Dump: ${name}` : `${dumps.length} dumps: ${displayPath(dumps[0], io.cwd)} ... ${name}`;
+      // The report goes to stderr: colour if that is a terminal, whatever stdout is.
+      const color = colorFor((io.stderr as { isTTY?: boolean }).isTTY === true, io.env);
+      text = `${formatTop(data, { source: name, cwd: io.cwd, color })}\n${where}\n`;
+    }
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    text = `tracemalloc run: ${error.message}\n`;
+  }
+  io.stderr.write(text);
+}
+
+function readManifest(file: string): string[] {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** `tracemalloc run`: see {@link HELP}. */
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a script with tracing on, report its top sites and write a dump',
+  help: HELP,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const line = splitCommandLine(argv, OPTIONS);
+    const { values } = parse(line.ours, OPTIONS, 0);
+    if (values.help === true) {
+      io.stdout.write(HELP);
+      return EXIT.OK;
+    }
+    const options = reportOptions(values);
+    const nodeArgs = Array.isArray(values['node-arg']) ? values['node-arg'].map(String) : [];
+    const nodeLine = line.nodeLine ?? (line.script === undefined ? [] : [...nodeArgs, line.script, ...line.scriptArgs]);
+    if (line.nodeLine !== undefined && nodeArgs.length > 0) {
+      throw new UsageError('--node-arg cannot be used with -- (put node flags after --)');
+    }
+    if (nodeLine.length === 0) throw new UsageError('missing the script to run');
+    const settings = tracingEnv(values, io.cwd, defaultOutput(line.script));
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracemalloc-run-'));
+    const manifest = path.join(dir, 'dumps');
+    fs.writeFileSync(manifest, '');
+    // Inherited NODE_TRACEMALLOC* settings would mix with ours: ours only.
+    const inherited = Object.entries(io.env).filter(([name]) => !name.startsWith('NODE_TRACEMALLOC'));
+    const env: NodeJS.ProcessEnv = Object.fromEntries(inherited);
+    Object.assign(env, settings, { [ENV.MANIFEST]: manifest });
+    const register = path.join(__dirname, '..', 'register.js');
+    let ended: { code: number | null; signal: NodeJS.Signals | null };
+    try {
+      ended = await runChild(['-r', register, ...nodeLine], env, io);
+      report(readManifest(manifest), options, values.json === true, io, { exitCode: ended.code, signal: ended.signal });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    if (ended.signal === null) return ended.code ?? EXIT.FAILED;
+    // Die of the same signal, so that a shell sees an interrupted program (bash
+    // stops a script on a child killed by SIGINT, not on one that exited 130).
+    if ((FORWARDED as readonly string[]).includes(ended.signal) && process.listenerCount(ended.signal) === 0) {
+      process.kill(process.pid, ended.signal);
+    }
+    return 128 + (os.constants.signals[ended.signal] ?? 0);
+  },
+};

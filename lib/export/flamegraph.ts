@@ -1,0 +1,129 @@
+// A flame graph as one self-contained HTML file: the call tree as JSON in a
+// <script type="application/json"> block, drawn by the template's inline
+// script. No network (a Content-Security-Policy forbids it), so the file can
+// be mailed, attached to a ticket or opened offline.
+import { UNKNOWN_FILENAME } from '../frame';
+import type { Snapshot } from '../snapshot';
+import * as check from '../validate';
+import { FLAMEGRAPH_TEMPLATE } from './flamegraph-template';
+import { LabelKeys, NO_STACK_LABEL } from './label';
+import { buildCallTree, NO_STACK_FRAME, snapshotArgument, TotalKeepingRounder } from './tree';
+
+/** Options of {@link toFlameGraphHtml}. */
+export interface FlameGraphOptions {
+  /** Page title and heading; default `node-tracemalloc flame graph`. */
+  title?: string;
+}
+
+/**
+ * What the page's script reads (embedded as JSON): the call tree in columns,
+ * node 0 the root, parents before children. Strings are interned in
+ * `strings`; `self*` values are integers (rounded keeping the totals).
+ * @internal
+ */
+export interface FlameGraphData {
+  title: string;
+  exact: boolean;
+  interval: number;
+  tracebackLimit: number;
+  timestamp: number;
+  /** Sample rows of the snapshot. */
+  samples: number;
+  strings: string[];
+  name: number[];
+  file: number[];
+  line: number[];
+  parent: number[];
+  selfSize: number[];
+  selfCount: number[];
+}
+
+/** The tree of `snapshot` in the page's columns. @internal */
+export function flameGraphData(snapshot: Snapshot, title: string): FlameGraphData {
+  const keys = new LabelKeys(snapshot);
+  const tree = buildCallTree(snapshot, keys.key);
+  const strings: string[] = [];
+  const stringIds = new Map<string, number>();
+  const intern = (s: string): number => {
+    let id = stringIds.get(s);
+    if (id === undefined) {
+      id = strings.length;
+      stringIds.set(s, id);
+      strings.push(s);
+    }
+    return id;
+  };
+  const data: FlameGraphData = {
+    title,
+    exact: snapshot.exact,
+    interval: snapshot.interval,
+    tracebackLimit: snapshot.tracebackLimit,
+    timestamp: snapshot.timestamp,
+    samples: snapshot.table.sampleStack.length,
+    strings,
+    name: [intern('all')],
+    file: [intern('')],
+    line: [0],
+    parent: [-1],
+    selfSize: [],
+    selfCount: [],
+  };
+  for (let n = 1; n < tree.length; n++) {
+    // The node's first frame row stands for every row of its label.
+    const frame = tree.frame[n] === NO_STACK_FRAME ? undefined : snapshot.frame(keys.rows[tree.key[n]]);
+    data.name.push(intern(frame === undefined ? NO_STACK_LABEL : frame.functionName || '(anonymous)'));
+    data.file.push(intern(frame === undefined ? UNKNOWN_FILENAME : frame.filename));
+    data.line.push(frame === undefined ? 0 : frame.lineno);
+    data.parent.push(tree.parent[n]);
+  }
+  const sizes = new TotalKeepingRounder();
+  const counts = new TotalKeepingRounder();
+  for (let n = 0; n < tree.length; n++) {
+    data.selfSize.push(sizes.next(tree.selfSize[n]));
+    data.selfCount.push(counts.next(tree.selfCount[n]));
+  }
+  return data;
+}
+
+/** JSON safe inside a <script> element: no `</script>`, `<!--` or line separators can appear. @internal */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A flame graph of the snapshot as one self-contained HTML page (inline CSS,
+ * script and data; it makes no network request). Click a frame to zoom,
+ * Escape or "Reset zoom" to go back; search highlights matching frames and
+ * shows their share; hover shows size, count, file:line and function; a
+ * button flips between icicle (callers on top) and flame (callers at the
+ * bottom). The header says whether the numbers are exact or estimated, and
+ * from which sampling interval.
+ *
+ * @example
+ * fs.writeFileSync('heap.html', toFlameGraphHtml(snapshot, { title: 'api server, 10 min' }));
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `snapshot` is not a Snapshot or `title` not a string;
+ *   `ERR_INVALID_ARG_VALUE` for an unknown option
+ */
+export function toFlameGraphHtml(snapshot: Snapshot, options?: FlameGraphOptions): string {
+  snapshotArgument(snapshot);
+  const opts = check.options(options, 'options', ['title'] as const);
+  const title = opts.title ?? 'node-tracemalloc flame graph';
+  if (typeof title !== 'string') {
+    throw Object.assign(new TypeError(`Expected a string for options.title but received ${typeof title}`), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  }
+  const data = flameGraphData(snapshot, title);
+  // One pass, so a title holding `{{DATA}}` stays text; a function replacer,
+  // so a `$` in the title or the data is no replacement pattern.
+  return FLAMEGRAPH_TEMPLATE.replace(/\{\{(TITLE|DATA)\}\}/g, (_, slot: string) =>
+    slot === 'TITLE' ? escapeHtml(title) : scriptSafeJson(data),
+  );
+}
