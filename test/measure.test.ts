@@ -276,9 +276,11 @@ describe('allocation counters (GC accounting)', () => {
     tm.clearTraces();
     kept.push(block());
     tm.stop();
-    // Three stores of 100,000 tagged slots (8 B each) at least.
+    // Three stores of 100,000 tagged slots (8 B each) at least. Above: what
+    // start() and clearTraces() allocate themselves (a few hundred KB under
+    // jest), but less than one more store, which counting a window twice adds.
     expect(counter.bytes()).toBeGreaterThanOrEqual(3 * 800_000);
-    expect(counter.bytes()).toBeLessThan(3 * 800_000 * 1.1);
+    expect(counter.bytes()).toBeLessThan(4 * 800_000);
     expect(kept.length).toBe(3);
   });
 });
