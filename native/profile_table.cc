@@ -94,6 +94,12 @@ uint32_t ProfileTable::FrameIndex(const v8::AllocationProfile::Node* node,
       break;
     }
   }
+  // Builtins (no script) and Node's own modules act for whoever called them.
+  frame_transparent_.push_back(
+      node->script_id == v8::UnboundScript::kNoScriptId ||
+              file_name.compare(0, 5, "node:") == 0
+          ? 1
+          : 0);
   uint32_t index = static_cast<uint32_t>(frame_name_.size());
   frame_index_.emplace(key, index);
   frame_name_.push_back(name);
@@ -119,31 +125,82 @@ void ProfileTable::WalkTree(v8::AllocationProfile::Node* root) {
     int32_t stack = static_cast<int32_t>(stack_frame_.size());
     stack_frame_.push_back(frame);
     stack_parent_.push_back(parent);
+    // A sample is the tracer's own when the innermost frame that is neither
+    // a builtin nor a node: module is ours: our code calling Object.keys or
+    // an iterator allocates in the builtin's frame. Parents come first in
+    // this walk, so their verdict is ready.
+    bool stack_own = frame_transparent_[frame]
+                         ? (parent >= 0 && stack_own_[parent] != 0)
+                         : own;
+    stack_own_.push_back(stack_own ? 1 : 0);
     stack_by_node_.emplace(node->node_id, static_cast<uint32_t>(stack));
+    max_node_id_ = std::max(max_node_id_, node->node_id);
     for (auto* child : node->children) pending.emplace_back(child, stack);
   }
 }
 
+int64_t ProfileTable::StackOfNode(uint32_t node_id) const {
+  if (!stack_of_node_.empty()) {
+    return node_id < stack_of_node_.size() ? stack_of_node_[node_id] : -1;
+  }
+  auto it = stack_by_node_.find(node_id);
+  return it == stack_by_node_.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
 void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
+  // Node ids are small integers (V8 numbers nodes as it creates them): look
+  // stacks up in a flat array rather than hashing once per sample, unless
+  // the ids are too sparse for that.
+  if (max_node_id_ < 16 * (stack_by_node_.size() + 1)) {
+    stack_of_node_.assign(static_cast<size_t>(max_node_id_) + 1, -1);
+    for (const auto& [node, stack] : stack_by_node_) {
+      stack_of_node_[node] = static_cast<int64_t>(stack);
+    }
+  }
   const std::vector<v8::AllocationProfile::Sample>& samples =
       profile->GetSamples();
   // V8 keeps samples in a hash map: put them in time order (by sample id).
-  std::vector<std::pair<uint64_t, uint32_t>> order;
+  // Ids are unique and numbered from 1, so when they are dense (no more
+  // than 4 slots per live sample: few samples died) a direct placement by
+  // id is O(n); a comparison sort of 1M pairs cost as much as V8's own
+  // GetAllocationProfile (bench/RESULTS.md, "Snapshot cost").
+  std::vector<uint32_t> order;
   order.reserve(samples.size());
-  for (size_t i = 0; i < samples.size(); i++) {
-    order.emplace_back(samples[i].sample_id, static_cast<uint32_t>(i));
+  uint64_t min_id = UINT64_MAX, max_id = 0;
+  for (const auto& sample : samples) {
+    min_id = std::min(min_id, sample.sample_id);
+    max_id = std::max(max_id, sample.sample_id);
   }
-  std::sort(order.begin(), order.end());
+  if (!samples.empty() && max_id - min_id < 4 * samples.size()) {
+    constexpr uint32_t kEmpty = UINT32_MAX;
+    std::vector<uint32_t> by_id(max_id - min_id + 1, kEmpty);
+    for (size_t i = 0; i < samples.size(); i++) {
+      by_id[samples[i].sample_id - min_id] = static_cast<uint32_t>(i);
+    }
+    for (uint32_t index : by_id) {
+      if (index != kEmpty) order.push_back(index);
+    }
+  }
+  if (order.size() != samples.size()) {  // sparse ids (or a repeated id)
+    order.clear();
+    std::vector<std::pair<uint64_t, uint32_t>> pairs;
+    pairs.reserve(samples.size());
+    for (size_t i = 0; i < samples.size(); i++) {
+      pairs.emplace_back(samples[i].sample_id, static_cast<uint32_t>(i));
+    }
+    std::sort(pairs.begin(), pairs.end());
+    for (const auto& pair : pairs) order.push_back(pair.second);
+  }
 
   sample_stack_.reserve(samples.size());
   sample_size_.reserve(samples.size());
   sample_count_.reserve(samples.size());
   sample_id_.reserve(samples.size());
   const double interval = static_cast<double>(interval_);
-  for (const auto& entry : order) {
-    const v8::AllocationProfile::Sample& s = samples[entry.second];
-    auto it = stack_by_node_.find(s.node_id);
-    if (it == stack_by_node_.end()) continue;  // root itself: no JS frame
+  for (uint32_t index : order) {
+    const v8::AllocationProfile::Sample& s = samples[index];
+    int64_t stack = StackOfNode(s.node_id);
+    if (stack < 0) continue;  // root itself: no JS frame
     double size = static_cast<double>(s.size);
     // V8's own Sample::count is scaled but rounded to an integer, which
     // biases estimates when objects are near the interval in size. Each V8
@@ -151,13 +208,13 @@ void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
     // At interval 1 every allocation is sampled: no scaling at all.
     double count =
         interval_ <= 1 ? 1.0 : 1.0 / (1.0 - std::exp(-size / interval));
-    if (frame_own_[stack_frame_[it->second]]) {
+    if (stack_own_[stack]) {
       own_samples_ += 1;
       own_bytes_ += size;
       continue;
     }
     max_sample_id_ = std::max(max_sample_id_, static_cast<double>(s.sample_id));
-    sample_stack_.push_back(it->second);
+    sample_stack_.push_back(static_cast<uint32_t>(stack));
     sample_size_.push_back(size * count);
     sample_count_.push_back(count);
     sample_id_.push_back(static_cast<double>(s.sample_id));

@@ -25,8 +25,9 @@ namespace tracemalloc {
 
 class ProfileTable {
  public:
-  // Samples whose innermost frame lies in a script whose name starts with
-  // one of `own_prefixes` are the tracer's own work and are left out.
+  // Samples whose innermost frame that is neither a builtin nor a node:
+  // module lies in a script whose name starts with one of `own_prefixes` are
+  // the tracer's own work and are left out.
   ProfileTable(v8::Isolate* isolate, std::vector<std::string> own_prefixes,
                uint64_t interval);
 
@@ -59,6 +60,8 @@ class ProfileTable {
   uint32_t FrameIndex(const v8::AllocationProfile::Node* node, bool* own);
   void WalkTree(v8::AllocationProfile::Node* root);
   void AddSamples(v8::AllocationProfile* profile);
+  // Stack row of a V8 node id; -1 for the root (no JS frame).
+  int64_t StackOfNode(uint32_t node_id) const;
   void Compact();
 
   v8::Isolate* isolate_;
@@ -73,11 +76,16 @@ class ProfileTable {
   std::vector<uint32_t> frame_name_, frame_file_;
   std::vector<int32_t> frame_line_, frame_column_, frame_script_id_,
       frame_start_;
-  std::vector<uint8_t> frame_own_;
+  std::vector<uint8_t> frame_own_;          // in the tracer's own files
+  std::vector<uint8_t> frame_transparent_;  // builtin or node: module
 
   std::unordered_map<uint32_t, uint32_t> stack_by_node_;
+  // The same, as a flat array indexed by node id when ids are dense enough.
+  std::vector<int64_t> stack_of_node_;
+  uint32_t max_node_id_ = 0;
   std::vector<uint32_t> stack_frame_;
   std::vector<int32_t> stack_parent_;  // -1: outermost recorded frame
+  std::vector<uint8_t> stack_own_;     // samples here are the tracer's own
 
   std::vector<uint32_t> sample_stack_;
   std::vector<double> sample_size_, sample_count_, sample_id_;
