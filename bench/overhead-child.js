@@ -1,20 +1,66 @@
-// One timed run of one workload under one tracing setting, in a fresh
-// process. Prints JSON: { ms, rssDeltaMB }.
+// One timed run of one workload under one tool, in a fresh process.
+//   node overhead-child.js <workload> <tool> <interval> <frames> <n> <when>
+// tool: off | ours | pprof | inspector | counter (our GC accounting only);
+// --heap-prof runs are `off` with Node's flags, timed whole-process by the
+// parent. when: `late` starts the tool after warm-up (in-process timing),
+// `early` before anything else (whole-process comparisons with --heap-prof).
+// Prints JSON: { ms, peakRssDeltaMB, allocated?, loadMs (require + start of the tool) }.
 'use strict';
+const rssAtStart = process.memoryUsage().rss;
 const path = require('node:path');
-const workloads = require('./workloads');
+const pkg = process.env.NTM_BENCH_PKG || path.join(__dirname, '..');
 
-const [name, mode, framesArg, nArg] = process.argv.slice(2);
+const [name, tool, intervalArg, framesArg, nArg, when] = process.argv.slice(2);
 const n = Number(nArg);
+const interval = Number(intervalArg);
 const frames = Number(framesArg);
-const tm = require(path.join(__dirname, '..'));
 
-workloads[name](Math.min(n, 20000)); // warm up the code before tracing
+let stopTool = () => {};
+let loadMs = 0;
+function startTool() {
+  const t0 = process.hrtime.bigint();
+  startToolNow();
+  loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+}
+function startToolNow() {
+  if (tool === 'ours') {
+    const tm = require(pkg);
+    tm.start(frames, { interval });
+    stopTool = () => tm.stop();
+  } else if (tool === 'pprof') {
+    const { heap } = require('@datadog/pprof');
+    heap.start(interval, frames); // pprof's own API: (intervalBytes, stackDepth)
+    stopTool = () => heap.stop();
+  } else if (tool === 'inspector') {
+    // HeapProfiler.startSampling takes no depth: V8's inspector always records 128 frames.
+    const inspector = require('node:inspector');
+    const session = new inspector.Session();
+    session.connect();
+    session.post('HeapProfiler.startSampling', { samplingInterval: interval }, (err) => {
+      if (err) throw err;
+    });
+    stopTool = () => session.post('HeapProfiler.stopSampling', () => {});
+  } else if (tool === 'counter') {
+    // Loading the addon installs its GC prologue/epilogue callbacks: that is
+    // all the GC-accounting counter costs. No sampler runs.
+    const { native } = require(path.join(pkg, 'dist', 'native'));
+    const b = native();
+    b.resetHeapWindow();
+    stopTool = () => b.heapCounters().allocated;
+  } else if (tool !== 'off') {
+    throw new Error(`unknown tool ${tool}`);
+  }
+}
+
+if (when === 'early') startTool();
+const workloads = require('./workloads');
+workloads[name](Math.min(n, 20000)); // warm up the code before timing
 const rssBefore = process.memoryUsage().rss;
-if (mode !== 'off') tm.start(frames, { interval: Number(mode) });
+if (when !== 'early') startTool();
 const t0 = process.hrtime.bigint();
 const result = workloads[name](n);
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-const rssDeltaMB = (process.memoryUsage().rss - rssBefore) / 1048576;
-if (mode !== 'off') tm.stop();
-console.log(JSON.stringify({ ms, rssDeltaMB, result }));
+// Peak resident set of the whole run minus what was resident before the timed part.
+const peakRssDeltaMB = (process.resourceUsage().maxRSS * 1024 - (when === 'early' ? rssAtStart : rssBefore)) / 1048576;
+const allocated = stopTool();
+console.log(JSON.stringify({ ms, peakRssDeltaMB, allocated, loadMs, result }));

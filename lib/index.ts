@@ -75,3 +75,4 @@ export {
 export { toFlameGraphHtml, type FlameGraphOptions } from './export/flamegraph';
 export { frameLabel } from './export/label';
 export { applySourceMaps } from './source-maps';
+export { startWithBudget, chooseInterval, sampleCostMicros, type BudgetOptions, type BudgetChoice } from './budget';

