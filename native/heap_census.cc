@@ -9,6 +9,8 @@
 #include <malloc.h>
 #endif
 
+#include "columns.h"
+
 namespace tracemalloc {
 
 namespace {
@@ -67,15 +69,6 @@ void ReturnFreedMemory() {
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif
-}
-
-template <typename TypedArray, typename T>
-TypedArray Column(Napi::Env env, const std::vector<T>& values) {
-  TypedArray array = TypedArray::New(env, values.size());
-  if (!values.empty()) {
-    std::memcpy(array.Data(), values.data(), values.size() * sizeof(T));
-  }
-  return array;
 }
 
 }  // namespace
@@ -161,22 +154,11 @@ uint32_t HeapCensus::NameOf(const v8::HeapGraphNode* node, uint32_t type) {
   return Intern(utf8_);
 }
 
-uint32_t HeapCensus::Intern(const std::string& s) {
-  auto it = string_index_.find(s);
-  if (it != string_index_.end()) return it->second;
-  const auto index = static_cast<uint32_t>(strings_.size());
-  strings_.push_back(s);
-  string_index_.emplace(s, index);
-  return index;
-}
+uint32_t HeapCensus::Intern(const std::string& s) { return strings_.Intern(s); }
 
 Napi::Object HeapCensus::ToJs(Napi::Env env) const {
   Napi::Object out = Napi::Object::New(env);
-  Napi::Array strings = Napi::Array::New(env, strings_.size());
-  for (size_t i = 0; i < strings_.size(); i++) {
-    strings.Set(static_cast<uint32_t>(i), Napi::String::New(env, strings_[i]));
-  }
-  out.Set("strings", strings);
+  out.Set("strings", StringColumn(env, strings_.strings()));
   out.Set("rowType", Column<Napi::Uint32Array>(env, row_type_));
   out.Set("rowName", Column<Napi::Uint32Array>(env, row_name_));
   out.Set("rowCount", Column<Napi::Float64Array>(env, row_count_));

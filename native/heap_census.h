@@ -34,6 +34,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "columns.h"
+
 namespace tracemalloc {
 
 class HeapCensus {
@@ -69,8 +71,7 @@ class HeapCensus {
 
   // Type names come first, in V8's enum order: type t is strings_[t] (see
   // kTypeNames in the .cc); then names, each once.
-  std::vector<std::string> strings_;
-  std::unordered_map<std::string, uint32_t> string_index_;
+  StringInterner strings_;
 
   // Key: type << 32 | name string index.
   std::unordered_map<uint64_t, uint32_t> row_index_;

@@ -5,19 +5,11 @@
 #include <cstring>
 #include <utility>
 
+#include "columns.h"
+
 namespace tracemalloc {
 
 namespace {
-
-// Copies a column into a fresh JS typed array of the matching element type.
-template <typename TypedArray, typename T>
-TypedArray Column(Napi::Env env, const std::vector<T>& values) {
-  TypedArray array = TypedArray::New(env, values.size());
-  if (!values.empty()) {
-    std::memcpy(array.Data(), values.data(), values.size() * sizeof(T));
-  }
-  return array;
-}
 
 // Keeps only the entries marked in `used`, in order; returns old -> new index
 // (or -1 for dropped entries).
@@ -48,14 +40,7 @@ ProfileTable::ProfileTable(v8::Isolate* isolate,
       own_prefixes_(std::move(own_prefixes)),
       interval_(interval) {}
 
-uint32_t ProfileTable::Intern(const std::string& s) {
-  auto it = string_index_.find(s);
-  if (it != string_index_.end()) return it->second;
-  uint32_t index = static_cast<uint32_t>(strings_.size());
-  strings_.push_back(s);
-  string_index_.emplace(s, index);
-  return index;
-}
+uint32_t ProfileTable::Intern(const std::string& s) { return strings_.Intern(s); }
 
 uint32_t ProfileTable::InternV8(v8::Local<v8::String> s) {
   if (s.IsEmpty()) return Intern(std::string());
@@ -234,7 +219,7 @@ void ProfileTable::Compact() {
   for (size_t s = 0; s < stack_frame_.size(); s++) {
     if (stack_used[s]) frame_used[stack_frame_[s]] = 1;
   }
-  std::vector<uint8_t> string_used(strings_.size(), 0);
+  std::vector<uint8_t> string_used(strings_.strings().size(), 0);
   for (size_t f = 0; f < frame_name_.size(); f++) {
     if (!frame_used[f]) continue;
     string_used[frame_name_[f]] = 1;
@@ -245,7 +230,7 @@ void ProfileTable::Compact() {
   std::vector<int64_t> frame_map = Renumber(frame_used);
   std::vector<int64_t> string_map = Renumber(string_used);
 
-  KeepUsed(&strings_, string_map);
+  KeepUsed(&strings_.strings(), string_map);
   KeepUsed(&frame_name_, frame_map);
   KeepUsed(&frame_file_, frame_map);
   KeepUsed(&frame_line_, frame_map);
@@ -284,11 +269,7 @@ double ProfileTable::TotalCount() const {
 
 Napi::Object ProfileTable::ToJs(Napi::Env env) const {
   Napi::Object out = Napi::Object::New(env);
-  Napi::Array strings = Napi::Array::New(env, strings_.size());
-  for (size_t i = 0; i < strings_.size(); i++) {
-    strings.Set(static_cast<uint32_t>(i), Napi::String::New(env, strings_[i]));
-  }
-  out.Set("strings", strings);
+  out.Set("strings", StringColumn(env, strings_.strings()));
   out.Set("frameName", Column<Napi::Uint32Array>(env, frame_name_));
   out.Set("frameFile", Column<Napi::Uint32Array>(env, frame_file_));
   out.Set("frameLine", Column<Napi::Int32Array>(env, frame_line_));

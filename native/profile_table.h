@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "columns.h"
+
 namespace tracemalloc {
 
 class ProfileTable {
@@ -68,8 +70,7 @@ class ProfileTable {
   std::vector<std::string> own_prefixes_;
   uint64_t interval_;
 
-  std::vector<std::string> strings_;
-  std::unordered_map<std::string, uint32_t> string_index_;
+  StringInterner strings_;
   std::unordered_map<int, uint32_t> file_by_script_;
 
   std::unordered_map<FrameKey, uint32_t, FrameKeyHash> frame_index_;
