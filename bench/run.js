@@ -119,13 +119,20 @@ const parts = [
   section('Exact totals from GC accounting', counter.toMarkdown(agreement, ov)),
   section('Dump and load', dumpLoad),
 ];
-// README quotes our overhead table between markers; regenerate it too.
+// README quotes our overhead table and the targets' verdicts between
+// markers; regenerate them too.
 const readme = path.join(__dirname, '..', 'README.md');
-const text = fs.readFileSync(readme, 'utf8');
-const marked = /(<!-- overhead:start -->\n)[\s\S]*?(<!-- overhead:end -->)/;
-if (marked.test(text) && !process.env.BENCH_NO_README) {
-  const quote = `${overhead.oursMarkdown(ov)}\n\n(Node ${process.version}, ${os.cpus().length} × ${cpu}; from bench/RESULTS.md, which also has the peers.)\n`;
-  fs.writeFileSync(readme, text.replace(marked, `$1${quote}$2`));
+let text = fs.readFileSync(readme, 'utf8');
+function quoteInReadme(name, quote) {
+  const marked = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
+  if (marked.test(text)) text = text.replace(marked, () => text.match(marked)[1] + quote + text.match(marked)[2]);
+}
+if (!process.env.BENCH_NO_README) {
+  const machine = `(Node ${process.version}, ${os.cpus().length} × ${cpu}; from bench/RESULTS.md`;
+  quoteInReadme('overhead', `${overhead.oursMarkdown(ov)}\n\n${machine}, which also has the peers.)\n`);
+  const verdicts = targets(ov, snaps, agreement).split('\n\n')[0];
+  quoteInReadme('targets', `${verdicts}\n\n${machine}, which says why each miss misses.)\n`);
+  fs.writeFileSync(readme, text);
 }
 const out = path.join(__dirname, 'RESULTS.md');
 parts[0] = parts[0].replace(/(when the run started: [^(]*)/, `$1(at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')}) `);
