@@ -7,9 +7,18 @@ import * as fs from 'node:fs';
 import { findSourceMap } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AnyMap, decodedMappings, type TraceMap } from '@jridgewell/trace-mapping';
+import type * as TraceMapping from '@jridgewell/trace-mapping';
+import type { TraceMap } from '@jridgewell/trace-mapping';
 import { rewriteFrames } from './frame-rewrite';
 import { Snapshot } from './snapshot';
+
+// Loaded on first use, not with the package: register loads the package
+// under the sampler, and the map reader is needed only when a map is read.
+let traceMapping: typeof TraceMapping | undefined;
+function mapping(): typeof TraceMapping {
+  traceMapping ??= require('@jridgewell/trace-mapping') as typeof TraceMapping;
+  return traceMapping;
+}
 
 /** Scripts and map files larger than this are not read. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -68,17 +77,17 @@ function dataUrlText(url: string): string | undefined {
   }
 }
 
-type Segments = ReturnType<typeof decodedMappings>[number];
+type Segments = ReturnType<typeof TraceMapping.decodedMappings>[number];
 
 /** A script's map: its decoded lines, sources and names, and its generated text when we read it. */
 class ScriptMap {
-  private readonly lines: ReturnType<typeof decodedMappings>;
+  private readonly lines: ReturnType<typeof TraceMapping.decodedMappings>;
 
   constructor(
     private readonly map: TraceMap,
     private readonly generated: string[] | undefined,
   ) {
-    this.lines = decodedMappings(map);
+    this.lines = mapping().decodedMappings(map);
   }
 
   /** The original of the function starting at 1-based `line`, `column` (V8 gives the `(` of its parameters). */
@@ -140,7 +149,7 @@ function loadScriptMap(scriptName: string): ScriptMap | undefined {
     if (cached !== undefined) {
       const { file: name, names, sources, sourceRoot, sourcesContent, mappings } = cached.payload;
       const payload = { version: 3 as const, file: name, names, sources, sourceRoot, sourcesContent, mappings };
-      return new ScriptMap(new AnyMap(payload, scriptName), generated);
+      return new ScriptMap(new (mapping().AnyMap)(payload, scriptName), generated);
     }
   } catch {
     // A malformed map Node kept: try the comment.
@@ -163,7 +172,10 @@ function loadScriptMap(scriptName: string): ScriptMap | undefined {
   }
   if (json === undefined) return undefined;
   try {
-    return new ScriptMap(new AnyMap(JSON.parse(json) as Parameters<typeof AnyMap>[0], mapUrl), generated);
+    return new ScriptMap(
+      new (mapping().AnyMap)(JSON.parse(json) as Parameters<typeof TraceMapping.AnyMap>[0], mapUrl),
+      generated,
+    );
   } catch {
     return undefined;
   }

@@ -69,8 +69,14 @@ function domain(): number {
  * Starts tracing JS heap allocations in this thread, storing up to `frames`
  * frames per traceback (the most recent ones).
  *
- * Calling it again while tracing with the same settings does nothing, as in
- * Python; with other settings it throws (call {@link stop} first).
+ * Calling it while already tracing does nothing, as in Python, where a
+ * program that calls `tracemalloc.start()` runs unchanged under
+ * `-X tracemalloc`: under `tracemalloc run` or `node -r node-tracemalloc/register`
+ * the program's own `start()` keeps the settings tracing started with. V8
+ * cannot change them without forgetting every trace, so when they differ
+ * from the ones asked for, a `TracemallocWarning` (code
+ * `TRACEMALLOC_SETTINGS_KEPT`) says which are in force; call {@link stop}
+ * first to change them. Snapshots always report the settings in force.
  *
  * @param frames traceback limit, 1 to 65535 (default 1). Each sample costs more the deeper it records.
  * @example
@@ -78,8 +84,7 @@ function domain(): number {
  * tracemalloc.start(25, { interval: 512 * 1024 });     // production: sampled
  * @throws {RangeError} `the number of frames must be in range [1; 65535]`; a bad interval
  * @throws {TypeError} an argument of the wrong type, an unknown option
- * @throws {TracemallocError} `ERR_TRACEMALLOC_SAMPLER_BUSY` when another tool runs V8's sampler;
- *   `ERR_TRACEMALLOC_ALREADY_TRACING` with other settings
+ * @throws {TracemallocError} `ERR_TRACEMALLOC_SAMPLER_BUSY` when another tool runs V8's sampler
  */
 export function start(frames: number = 1, options?: StartOptions): void {
   check.integerInRange(frames, 'frames', 1, MAX_FRAMES, `the number of frames must be in range [1; ${MAX_FRAMES}]`);
@@ -88,6 +93,17 @@ export function start(frames: number = 1, options?: StartOptions): void {
     opts.interval === undefined
       ? 1
       : check.integerInRange(opts.interval, 'interval', 1, Number.MAX_SAFE_INTEGER, 'the interval must be an integer number of bytes ≥ 1');
+  const current = binding().settings();
+  if (current !== null) {
+    if (current.frames !== frames || current.interval !== interval) {
+      process.emitWarning(
+        `already tracing with frames=${current.frames}, interval=${current.interval}: ` +
+          `start(${frames}, { interval: ${interval} }) keeps those (call stop() first to change them)`,
+        { type: 'TracemallocWarning', code: 'TRACEMALLOC_SETTINGS_KEPT' },
+      );
+    }
+    return;
+  }
   startNative(frames, interval, false);
 }
 

@@ -74,13 +74,23 @@ describe('state', () => {
     expect(kept.length).toBe(2000);
   });
 
-  test('start again with the same settings is a no-op; other settings throw', () => {
-    tm.start(5, { interval: 1024 });
-    expect(() => tm.start(5, { interval: 1024 })).not.toThrow();
-    expectCode(() => tm.start(6, { interval: 1024 }), 'ERR_TRACEMALLOC_ALREADY_TRACING');
-    expectCode(() => tm.start(5), 'ERR_TRACEMALLOC_ALREADY_TRACING');
-    expect(tm.getTracebackLimit()).toBe(5);
-    expect(tm.getSamplingInterval()).toBe(1024);
+  test('start while tracing keeps the settings in force, as Python; other settings are warned about', () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      tm.start(5, { interval: 1024 });
+      tm.start(5, { interval: 1024 });
+      expect(warn).not.toHaveBeenCalled();
+      // A program calling start() under `tracemalloc run` or register.
+      tm.start(6, { interval: 1024 });
+      tm.start();
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(warn.mock.calls[1][0]).toMatch(/already tracing with frames=5, interval=1024: start\(1, \{ interval: 1 \}\) keeps those/);
+      expect(warn.mock.calls[1][1]).toEqual({ type: 'TracemallocWarning', code: 'TRACEMALLOC_SETTINGS_KEPT' });
+      expect(tm.getTracebackLimit()).toBe(5);
+      expect(tm.getSamplingInterval()).toBe(1024);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   test('takeSnapshot when not tracing throws like Python', () => {

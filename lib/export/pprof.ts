@@ -2,16 +2,7 @@
 // (@datadog/pprof) writes, so pprof tools read it as they read a Node heap
 // profile. Encoded by pprof-format, the encoder @datadog/pprof itself uses.
 import { gzipSync } from 'node:zlib';
-import {
-  Function as PprofFunction,
-  Label,
-  Line,
-  Location,
-  Profile,
-  Sample,
-  StringTable,
-  ValueType,
-} from 'pprof-format';
+import type * as PprofFormat from 'pprof-format';
 import { UNKNOWN_FILENAME } from '../frame';
 import type { Snapshot } from '../snapshot';
 import { NO_STACK_LABEL } from './label';
@@ -52,14 +43,21 @@ export function encodePprof(snapshot: Snapshot): Buffer {
   return gzipSync(buildProfile(snapshotArgument(snapshot)).encode());
 }
 
-function buildProfile(snapshot: Snapshot): Profile {
+// Loaded on first use, not with the package: `node -r node-tracemalloc/register`
+// loads the package under the sampler, and loading pprof-format there would
+// show up in the program's own traces (and cost every program startup time).
+let pprofFormat: typeof PprofFormat | undefined;
+
+function buildProfile(snapshot: Snapshot): PprofFormat.Profile {
+  pprofFormat ??= require('pprof-format') as typeof PprofFormat;
+  const { Function: PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } = pprofFormat;
   const t = snapshot.table;
   const strings = new StringTable();
   const objects = new ValueType({ type: strings.dedup('objects'), unit: strings.dedup('count') });
   const space = new ValueType({ type: strings.dedup('space'), unit: strings.dedup('bytes') });
   const domainKey = strings.dedup('domain');
 
-  const functions: PprofFunction[] = [];
+  const functions: PprofFormat.Function[] = [];
   const functionIds = new Map<string, number>();
   const functionId = (name: string, filename: string, startLine: number): number => {
     const key = JSON.stringify([name, filename, startLine]);
@@ -75,7 +73,7 @@ function buildProfile(snapshot: Snapshot): Profile {
     return id;
   };
 
-  const locations: Location[] = [];
+  const locations: PprofFormat.Location[] = [];
   const locationOfFrame = new Int32Array(t.frameName.length);
   const locationId = (row: number): number => {
     if (locationOfFrame[row] === 0) {
@@ -103,7 +101,7 @@ function buildProfile(snapshot: Snapshot): Profile {
   const groups = groupByStack(snapshot);
   const sizes = new TotalKeepingRounder();
   const counts = new TotalKeepingRounder();
-  const samples: Sample[] = [];
+  const samples: PprofFormat.Sample[] = [];
   for (let g = 0; g < groups.stack.length; g++) {
     // pprof's location_id lists the leaf first, as our stack rows run.
     const locationIds: number[] = [];
