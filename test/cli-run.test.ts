@@ -49,6 +49,18 @@ describe('tracemalloc run', () => {
     expect(loadSnapshot(dumps[0]).interval).toBe(512 * 1024);
   });
 
+  test('a program that calls tracemalloc.start() itself runs unchanged, with a warning', () => {
+    // As under python -X tracemalloc: the program's own start() keeps the
+    // settings `run` started with.
+    const example = path.join(cliFixtures, '..', '..', '..', 'examples', 'top10.js');
+    const result = run(['--exact', '-o', 'x.ntm', example]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^\[ Top 10 \] \(exact; lines are function start lines\)\n/);
+    expect(result.stdout).toMatch(/\n20000 records kept\n$/);
+    expect(result.stderr).toContain('[TRACEMALLOC_SETTINGS_KEPT] TracemallocWarning: already tracing with frames=16, interval=1');
+    expect(filesIn(tmp.dir, /^x\.ntm$/)).toHaveLength(1);
+  });
+
   test('--exact --frames --key traceback --top --json', () => {
     const result = run(['--exact', '--frames', '3', '--key', 'traceback', '--top', '2', '--json', '-o', 'x.ntm', CJS]);
     expect(result.status).toBe(0);
