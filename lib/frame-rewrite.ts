@@ -1,6 +1,6 @@
 // Rewrites frame rows of a snapshot's table (file, line, column, name),
-// sharing everything else: what source maps and the script memory of
-// lib/script-memory.ts need. Pure TS over the ProfileTable.
+// sharing everything else: what source maps need. Pure TS over the
+// ProfileTable.
 import { Snapshot } from './snapshot';
 import type { ProfileTable } from './table';
 

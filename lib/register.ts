@@ -13,7 +13,6 @@ import { ENV, readSettings, seriesPath, SettingError, type ActivationSettings } 
 import { renderTop, colorFor } from './cli/report';
 import { dumpSnapshot } from './dump';
 import type { Snapshot } from './snapshot';
-import { ScriptMemory } from './script-memory';
 import { applySourceMaps } from './source-maps';
 
 type Tracer = typeof import('./tracemalloc');
@@ -41,7 +40,6 @@ class Session {
   private dumps = 0;
   private finished = false;
   private timer: NodeJS.Timeout | undefined;
-  private readonly scripts = new ScriptMemory();
 
   constructor(
     private readonly tracemalloc: Tracer,
@@ -53,7 +51,8 @@ class Session {
     // Tracing only, as PYTHONTRACEMALLOC: the program takes its own snapshots.
     if (output === undefined && report === 0) return;
     // Right after the main module's synchronous run, while its scripts still
-    // live: see lib/script-memory.ts.
+    // live: V8 forgets a freed script's name and lines, and the addon
+    // remembers them from every walk of the profile (native/script_memory.h).
     setImmediate(() => {
       try {
         this.learnScripts();
@@ -81,13 +80,14 @@ class Session {
 
   private learnScripts(): void {
     if (!this.tracemalloc.isTracing()) return;
-    this.scripts.learn(this.tracemalloc.takeSnapshot({ gc: false }));
+    // A walk of V8's profile, with no columns built: the addon learns from it.
+    this.tracemalloc.getTracedMemory();
   }
 
   private snapshot(): Snapshot {
     this.learnScripts();
     // A full GC first: the dump shows live objects, not garbage awaiting collection.
-    const snapshot = this.scripts.recall(this.tracemalloc.takeSnapshot({ gc: true }));
+    const snapshot = this.tracemalloc.takeSnapshot({ gc: true });
     return this.settings.sourceMaps ? applySourceMaps(snapshot) : snapshot;
   }
 

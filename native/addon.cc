@@ -216,7 +216,8 @@ Napi::Value TracemallocAddon::Snapshot(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
   std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env);
-  ProfileTable table(isolate_, std::move(own), sampler_->settings().interval);
+  ProfileTable table(isolate_, std::move(own), sampler_->settings().interval,
+                     sampler_->script_memory());
   table.Build(profile.get());
   profile.reset();  // free V8's copy before we allocate the JS columns
   return table.ToJs(env);
@@ -228,7 +229,8 @@ Napi::Value TracemallocAddon::TracedTotals(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
   std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env);
-  ProfileTable table(isolate_, std::move(own), sampler_->settings().interval);
+  ProfileTable table(isolate_, std::move(own), sampler_->settings().interval,
+                     sampler_->script_memory());
   table.Build(profile.get());
   Napi::Object out = Napi::Object::New(env);
   out.Set("size", Napi::Number::New(env, table.TotalSize()));

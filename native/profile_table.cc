@@ -35,18 +35,23 @@ void KeepUsed(std::vector<T>* column, const std::vector<int64_t>& remap) {
 
 ProfileTable::ProfileTable(v8::Isolate* isolate,
                            std::vector<std::string> own_prefixes,
-                           uint64_t interval)
+                           uint64_t interval, ScriptMemory* memory)
     : isolate_(isolate),
       own_prefixes_(std::move(own_prefixes)),
-      interval_(interval) {}
+      interval_(interval),
+      memory_(memory) {}
 
 uint32_t ProfileTable::Intern(const std::string& s) { return strings_.Intern(s); }
 
-uint32_t ProfileTable::InternV8(v8::Local<v8::String> s) {
-  if (s.IsEmpty()) return Intern(std::string());
+std::string ProfileTable::Utf8(v8::Local<v8::String> s) const {
+  if (s.IsEmpty()) return std::string();
   v8::String::Utf8Value utf8(isolate_, s);
-  if (*utf8 == nullptr) return Intern(std::string());
-  return Intern(std::string(*utf8, utf8.length()));
+  if (*utf8 == nullptr) return std::string();
+  return std::string(*utf8, utf8.length());
+}
+
+uint32_t ProfileTable::InternV8(v8::Local<v8::String> s) {
+  return Intern(Utf8(s));
 }
 
 uint32_t ProfileTable::FileIndex(const v8::AllocationProfile::Node* node) {
@@ -56,7 +61,9 @@ uint32_t ProfileTable::FileIndex(const v8::AllocationProfile::Node* node) {
   }
   auto it = file_by_script_.find(node->script_id);
   if (it != file_by_script_.end()) return it->second;
-  uint32_t index = InternV8(node->script_name);
+  std::string name = Utf8(node->script_name);
+  if (memory_ != nullptr) memory_->Name(node->script_id, &name);
+  uint32_t index = Intern(name);
   file_by_script_.emplace(node->script_id, index);
   return index;
 }
@@ -89,8 +96,13 @@ uint32_t ProfileTable::FrameIndex(const v8::AllocationProfile::Node* node,
   frame_index_.emplace(key, index);
   frame_name_.push_back(name);
   frame_file_.push_back(file);
-  frame_line_.push_back(node->line_number);
-  frame_column_.push_back(node->column_number);
+  int line = node->line_number;
+  int column = node->column_number;
+  if (memory_ != nullptr && node->script_id != v8::UnboundScript::kNoScriptId) {
+    memory_->Position(node->script_id, node->start_position, &line, &column);
+  }
+  frame_line_.push_back(line);
+  frame_column_.push_back(column);
   frame_script_id_.push_back(node->script_id);
   frame_start_.push_back(node->start_position);
   frame_own_.push_back(is_own ? 1 : 0);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "columns.h"
+#include "script_memory.h"
 
 namespace tracemalloc {
 
@@ -30,8 +31,10 @@ class ProfileTable {
   // Samples whose innermost frame that is neither a builtin nor a node:
   // module lies in a script whose name starts with one of `own_prefixes` are
   // the tracer's own work and are left out.
+  // `memory` (may be null) names frames of scripts V8 has freed since an
+  // earlier walk, and learns from this one.
   ProfileTable(v8::Isolate* isolate, std::vector<std::string> own_prefixes,
-               uint64_t interval);
+               uint64_t interval, ScriptMemory* memory);
 
   void Build(v8::AllocationProfile* profile);
   Napi::Object ToJs(Napi::Env env) const;
@@ -57,6 +60,7 @@ class ProfileTable {
   };
 
   uint32_t Intern(const std::string& s);
+  std::string Utf8(v8::Local<v8::String> s) const;
   uint32_t InternV8(v8::Local<v8::String> s);
   uint32_t FileIndex(const v8::AllocationProfile::Node* node);
   uint32_t FrameIndex(const v8::AllocationProfile::Node* node, bool* own);
@@ -69,6 +73,7 @@ class ProfileTable {
   v8::Isolate* isolate_;
   std::vector<std::string> own_prefixes_;
   uint64_t interval_;
+  ScriptMemory* memory_;
 
   StringInterner strings_;
   std::unordered_map<int, uint32_t> file_by_script_;

@@ -21,6 +21,7 @@ Sampler::StartResult Sampler::Start(const SamplerSettings& settings) {
   running_ = true;
   settings_ = settings;
   last_max_sample_id_ = 0;
+  script_memory_.Clear();
   return StartResult::kStarted;
 }
 

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "script_memory.h"
+
 namespace tracemalloc {
 
 struct SamplerSettings {
@@ -36,6 +38,8 @@ class Sampler {
   // Stops the sampler if we own it; a no-op otherwise.
   void Stop();
   bool running() const { return running_; }
+  // Script names and positions seen by this run's profile walks.
+  ScriptMemory* script_memory() { return &script_memory_; }
   const SamplerSettings& settings() const { return settings_; }
 
   // A deep copy of the current profile. On kLost the sampler was stopped or
@@ -49,6 +53,7 @@ class Sampler {
   // Highest sample id seen so far. V8 numbers samples from 1 on every start,
   // so (when samples are never dropped) ids going backwards mean a restart.
   uint64_t last_max_sample_id_ = 0;
+  ScriptMemory script_memory_;
 };
 
 }  // namespace tracemalloc
