@@ -1,17 +1,10 @@
-// Leaves this package's own allocations out of measure's snapshots, and finds
-// the frame a sample should be charged to in reports.
-//
-// The binding drops samples whose innermost frame is in this package, but
-// when our code calls something that allocates on its behalf, the innermost
-// frame is not ours: a JS builtin (Object.keys in option checks, a
-// generator's next() between measuring steps), which has no script and shows
-// as an unnamed file, or Node's own JS (the promise hooks of async_hooks run
-// on every promise our await creates, when an AsyncLocalStorage or a test
-// runner has enabled them). What decides here is the innermost frame that is
-// neither: if it is ours, the sample is ours.
+// Finds the frame a sample should be charged to in reports: the innermost
+// one with a script, past builtins (Object.keys, a generator's next()),
+// which have none. (The binding already leaves out samples whose innermost
+// frame outside builtins and Node's own modules is this package's:
+// native/profile_table.cc.)
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Snapshot } from '../snapshot';
 import type { ProfileTable } from '../table';
 
 // lib/ (ts-jest) or dist/ (the build): this file sits one level below.
@@ -63,41 +56,4 @@ export function scriptedStacks(table: ProfileTable, skipNodeInternals = false): 
     for (const row of unscripted) result[row] = found;
   }
   return result;
-}
-
-/**
- * @internal
- * The snapshot without the samples whose innermost frame outside builtins
- * and Node's internals is this package's.
- */
-export function withoutOwnSamples(snapshot: Snapshot): Snapshot {
-  const t = snapshot.table;
-  const scripted = scriptedStacks(t, true);
-  const own = new Uint8Array(scripted.length);
-  for (let s = 0; s < scripted.length; s++) {
-    const row = scripted[s];
-    own[s] = row >= 0 && isOwnFile(t.strings[t.frameFile[t.stackFrame[row]]]) ? 1 : 0;
-  }
-  const keep: number[] = [];
-  for (let i = 0; i < t.sampleStack.length; i++) {
-    const stack = t.sampleStack[i];
-    if (stack >= own.length || own[stack] === 0) keep.push(i);
-  }
-  if (keep.length === t.sampleStack.length) return snapshot;
-  const pick = <A extends Float64Array | Uint32Array>(column: A, make: (n: number) => A): A => {
-    const out = make(keep.length);
-    keep.forEach((row, i) => {
-      out[i] = column[row];
-    });
-    return out;
-  };
-  const table: ProfileTable = {
-    ...t,
-    sampleStack: pick(t.sampleStack, (n) => new Uint32Array(n)),
-    sampleSize: pick(t.sampleSize, (n) => new Float64Array(n)),
-    sampleCount: pick(t.sampleCount, (n) => new Float64Array(n)),
-    sampleId: pick(t.sampleId, (n) => new Float64Array(n)),
-    sampleDomain: pick(t.sampleDomain, (n) => new Uint32Array(n)),
-  };
-  return new Snapshot(table, { tracebackLimit: snapshot.tracebackLimit, interval: snapshot.interval, timestamp: snapshot.timestamp });
 }

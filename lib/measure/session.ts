@@ -8,7 +8,6 @@ import type { Snapshot } from '../snapshot';
 import { MAX_FRAMES, startNative, stop, takeSnapshot } from '../tracemalloc';
 import * as check from '../validate';
 import type { Measured, Plan } from './loop';
-import { withoutOwnSamples } from './own';
 
 /** `warmup: 'auto'`: calls until this many... */
 export const AUTO_WARMUP_CALLS = 10_000;
@@ -114,12 +113,12 @@ export function* tracedPass(calls: number, frames: number, includeCollected: boo
   // Starting the sampler also restarts the binding's heap window: the peak
   // and allocated figures below are this pass's.
   // Two frames at least: when our own code calls an allocating builtin, the
-  // caller's frame is what tells the sample is ours (see ./own.ts).
+  // caller's frame is what tells the binding the sample is ours.
   startNative(Math.max(frames, 2), interval, includeCollected);
   try {
     yield calls;
     const heap = heapCounters();
-    const snapshot = withoutOwnSamples(takeSnapshot({ gc: !includeCollected }));
+    const snapshot = takeSnapshot({ gc: !includeCollected });
     return { snapshot, peak: Math.max(0, heap.peak - heap.baseline), heapAllocated: heap.allocated };
   } finally {
     stop();
