@@ -211,24 +211,10 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
   } catch (error) {
     rethrowNative(error);
   }
-  const sampleDomain = new Uint32Array(raw.sampleStack.length);
-  sampleDomain.fill(domain());
-  const table = {
-    strings: raw.strings,
-    frameName: raw.frameName,
-    frameFile: raw.frameFile,
-    frameLine: raw.frameLine,
-    frameColumn: raw.frameColumn,
-    frameScriptId: raw.frameScriptId,
-    frameStart: raw.frameStart,
-    stackFrame: raw.stackFrame,
-    stackParent: raw.stackParent,
-    sampleStack: raw.sampleStack,
-    sampleSize: raw.sampleSize,
-    sampleCount: raw.sampleCount,
-    sampleId: raw.sampleId,
-    sampleDomain,
-  };
+  // The binding's bookkeeping fields are not part of the table.
+  const { maxSampleId: _maxSampleId, ownSamples: _ownSamples, ownBytes: _ownBytes, ...columns } = raw;
+  const sampleDomain = new Uint32Array(raw.sampleStack.length).fill(domain());
+  const table = { ...columns, sampleDomain };
   return new Snapshot(table, { tracebackLimit: settings.frames, interval: settings.interval, timestamp: Date.now() });
 }
 

@@ -212,29 +212,29 @@ std::unique_ptr<v8::AllocationProfile> TracemallocAddon::ProfileOrThrow(
   return profile;
 }
 
-Napi::Value TracemallocAddon::Snapshot(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
+    const Napi::CallbackInfo& info) {
   std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
-  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env);
-  ProfileTable table(isolate_, std::move(own), sampler_->settings().interval,
-                     sampler_->script_memory());
-  table.Build(profile.get());
-  profile.reset();  // free V8's copy before we allocate the JS columns
-  return table.ToJs(env);
+  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(info.Env());
+  auto table = std::make_unique<ProfileTable>(
+      isolate_, std::move(own), sampler_->settings().interval,
+      sampler_->script_memory());
+  table->Build(profile.get());
+  return table;  // V8's copy is freed here, before any JS column exists
+}
+
+Napi::Value TracemallocAddon::Snapshot(const Napi::CallbackInfo& info) {
+  return BuildTable(info)->ToJs(info.Env());
 }
 
 // getTracedMemory(): the same walk as Snapshot, but only the totals cross to
 // JS, so no column is allocated under the sampler.
 Napi::Value TracemallocAddon::TracedTotals(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
-  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env);
-  ProfileTable table(isolate_, std::move(own), sampler_->settings().interval,
-                     sampler_->script_memory());
-  table.Build(profile.get());
+  std::unique_ptr<ProfileTable> table = BuildTable(info);
   Napi::Object out = Napi::Object::New(env);
-  out.Set("size", Napi::Number::New(env, table.TotalSize()));
-  out.Set("count", Napi::Number::New(env, table.TotalCount()));
+  out.Set("size", Napi::Number::New(env, table->TotalSize()));
+  out.Set("count", Napi::Number::New(env, table->TotalCount()));
   return out;
 }
 

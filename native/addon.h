@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "heap_watch.h"
+#include "profile_table.h"
 #include "sampler.h"
 
 namespace tracemalloc {
@@ -38,6 +39,8 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   void Teardown();
   static void OnEnvCleanup(void* data);
   std::unique_ptr<v8::AllocationProfile> ProfileOrThrow(Napi::Env env);
+  // One walk of V8's profile into columns (arg 0: the tracer's own prefixes).
+  std::unique_ptr<ProfileTable> BuildTable(const Napi::CallbackInfo& info);
 
   napi_env env_;
   v8::Isolate* isolate_;
