@@ -5,13 +5,8 @@ import load = require('node-gyp-build');
 import { TracemallocError } from './errors';
 import type { ProfileTable } from './table';
 
-/** Columns as the binding returns them (see native/profile_table.h). */
-export interface NativeTable extends Omit<ProfileTable, 'sampleDomain'> {
-  maxSampleId: number;
-  /** Samples left out because their innermost frame is the tracer's own. */
-  ownSamples: number;
-  ownBytes: number;
-}
+/** Columns as the binding returns them (see native/profile_table.h); the domain is added in TS. */
+export type NativeTable = Omit<ProfileTable, 'sampleDomain'>;
 
 export interface NativeSettings {
   interval: number;

@@ -211,10 +211,8 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
   } catch (error) {
     rethrowNative(error);
   }
-  // The binding's bookkeeping fields are not part of the table.
-  const { maxSampleId: _maxSampleId, ownSamples: _ownSamples, ownBytes: _ownBytes, ...columns } = raw;
   const sampleDomain = new Uint32Array(raw.sampleStack.length).fill(domain());
-  const table = { ...columns, sampleDomain };
+  const table = { ...raw, sampleDomain };
   return new Snapshot(table, { tracebackLimit: settings.frames, interval: settings.interval, timestamp: Date.now() });
 }
 

@@ -197,7 +197,8 @@ void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
   for (uint32_t index : order) {
     const v8::AllocationProfile::Sample& s = samples[index];
     int64_t stack = StackOfNode(s.node_id);
-    if (stack < 0) continue;  // root itself: no JS frame
+    if (stack < 0) continue;             // root itself: no JS frame
+    if (stack_own_[stack]) continue;     // the tracer's own work
     double size = static_cast<double>(s.size);
     // V8's own Sample::count is scaled but rounded to an integer, which
     // biases estimates when objects are near the interval in size. Each V8
@@ -205,12 +206,6 @@ void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
     // At interval 1 every allocation is sampled: no scaling at all.
     double count =
         interval_ <= 1 ? 1.0 : 1.0 / (1.0 - std::exp(-size / interval));
-    if (stack_own_[stack]) {
-      own_samples_ += 1;
-      own_bytes_ += size;
-      continue;
-    }
-    max_sample_id_ = std::max(max_sample_id_, static_cast<double>(s.sample_id));
     sample_stack_.push_back(static_cast<uint32_t>(stack));
     sample_size_.push_back(size * count);
     sample_count_.push_back(count);
@@ -294,9 +289,6 @@ Napi::Object ProfileTable::ToJs(Napi::Env env) const {
   out.Set("sampleSize", Column<Napi::Float64Array>(env, sample_size_));
   out.Set("sampleCount", Column<Napi::Float64Array>(env, sample_count_));
   out.Set("sampleId", Column<Napi::Float64Array>(env, sample_id_));
-  out.Set("maxSampleId", Napi::Number::New(env, max_sample_id_));
-  out.Set("ownSamples", Napi::Number::New(env, own_samples_));
-  out.Set("ownBytes", Napi::Number::New(env, own_bytes_));
   return out;
 }
 

@@ -96,9 +96,6 @@ class ProfileTable {
   std::vector<uint32_t> sample_stack_;
   std::vector<double> sample_size_, sample_count_, sample_id_;
 
-  double max_sample_id_ = 0;
-  double own_samples_ = 0;
-  double own_bytes_ = 0;
 };
 
 }  // namespace tracemalloc
