@@ -141,16 +141,15 @@ uint32_t HeapCensus::NameOf(const v8::HeapGraphNode* node, uint32_t type) {
   // a million objects does not pile up a million handles.
   v8::HandleScope scope(isolate_);
   v8::Local<v8::String> name = node->GetName();
-  int length = name.IsEmpty() ? 0 : name->Utf8Length(isolate_);
-  if (length == 0) {
+  if (name.IsEmpty() || name->Length() == 0) {
     // V8 names anonymous functions ""; objects and natives always have a
     // name, but fall back to the type rather than an empty row label.
     return type == v8::HeapGraphNode::kClosure ? Intern("(anonymous)") : type;
   }
-  utf8_.resize(static_cast<size_t>(length));
-  name->WriteUtf8(
-      isolate_, &utf8_[0], length, nullptr,
-      v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  // Utf8Value is the one UTF-8 API stable from V8 11 to 14 (WriteUtf8 and
+  // Utf8Length are gone in 14); it replaces invalid surrogates.
+  v8::String::Utf8Value utf8(isolate_, name);
+  utf8_.assign(*utf8 == nullptr ? "" : *utf8, static_cast<size_t>(utf8.length()));
   return Intern(utf8_);
 }
 
