@@ -123,9 +123,9 @@ describe('heapprofile export against node --heap-prof', () => {
     const key = (n: HeapProfileNode): string => `${n.callFrame.functionName}@${n.callFrame.url}`;
     const realByKey = new Map(nodesOf(real.head).map((n) => [key(n), n.callFrame]));
     const shared = nodesOf(ours.head).filter((n) => n.callFrame.url.startsWith('node:') && realByKey.has(key(n)));
-    // Node's CommonJS loader on the path to the workload: its methods until
-    // Node 22; from Node 24 they are anonymous, and wrapModuleLoad is named.
-    const loader = NODE_MAJOR >= 24 ? ['wrapModuleLoad'] : ['Module._compile', 'Module.load'];
+    // Node's CommonJS loader on the path to the workload: its methods on Node
+    // 20; from Node 22 they are anonymous, and wrapModuleLoad is named.
+    const loader = NODE_MAJOR >= 22 ? ['wrapModuleLoad'] : ['Module._compile', 'Module.load'];
     expect(shared.map((n) => n.callFrame.functionName)).toEqual(expect.arrayContaining(loader));
     // A name and a file identify a named function; anonymous ones are matched
     // by their position, which must then be one V8's own file has.
