@@ -99,30 +99,32 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
     : env_(env), isolate_(v8::Isolate::GetCurrent()) {
   sampler_ = std::make_unique<Sampler>(isolate_);
   heap_watch_ = std::make_unique<HeapWatch>(isolate_);
-  // Stop the sampler before the environment (a worker, say) goes away: a
-  // sampler left running into isolate teardown crashes other profilers.
-  if (napi_add_env_cleanup_hook(env, OnEnvCleanup, this) == napi_ok) {
-    cleanup_hook_registered_ = true;
-  }
+  using A = TracemallocAddon;
   DefineAddon(
       exports,
       {
-          InstanceMethod("start", &TracemallocAddon::Start),
-          InstanceMethod("stop", &TracemallocAddon::Stop),
-          InstanceMethod("isTracing", &TracemallocAddon::IsTracing),
-          InstanceMethod("settings", &TracemallocAddon::Settings),
-          InstanceMethod("snapshot", &TracemallocAddon::Snapshot),
-          InstanceMethod("tracedTotals", &TracemallocAddon::TracedTotals),
-          InstanceMethod("profileSize", &TracemallocAddon::ProfileSize),
-          InstanceMethod("collectGarbage", &TracemallocAddon::CollectGarbage),
-          InstanceMethod("heapCounters", &TracemallocAddon::HeapCounters),
-          InstanceMethod("resetHeapWindow",
-                         &TracemallocAddon::ResetHeapWindow),
-          InstanceMethod("resetPeak", &TracemallocAddon::ResetPeak),
-          InstanceMethod("countObjects", &TracemallocAddon::CountObjects),
+          InstanceMethod("start", &A::Shield<&A::Start>),
+          InstanceMethod("stop", &A::Shield<&A::Stop>),
+          InstanceMethod("isTracing", &A::Shield<&A::IsTracing>),
+          InstanceMethod("settings", &A::Shield<&A::Settings>),
+          InstanceMethod("snapshot", &A::Shield<&A::Snapshot>),
+          InstanceMethod("tracedTotals", &A::Shield<&A::TracedTotals>),
+          InstanceMethod("profileSize", &A::Shield<&A::ProfileSize>),
+          InstanceMethod("collectGarbage", &A::Shield<&A::CollectGarbage>),
+          InstanceMethod("heapCounters", &A::Shield<&A::HeapCounters>),
+          InstanceMethod("resetHeapWindow", &A::Shield<&A::ResetHeapWindow>),
+          InstanceMethod("resetPeak", &A::Shield<&A::ResetPeak>),
+          InstanceMethod("countObjects", &A::Shield<&A::CountObjects>),
           InstanceValue("abi", Napi::Number::New(env, NODE_MODULE_VERSION),
                         napi_enumerable),
       });
+  // Stop the sampler before the environment (a worker, say) goes away: a
+  // sampler left running into isolate teardown crashes other profilers.
+  // Registered last: if anything above throws, no hook points at a
+  // half-built addon.
+  if (napi_add_env_cleanup_hook(env, OnEnvCleanup, this) == napi_ok) {
+    cleanup_hook_registered_ = true;
+  }
 }
 
 TracemallocAddon::~TracemallocAddon() {
@@ -139,8 +141,12 @@ void TracemallocAddon::OnEnvCleanup(void* data) {
   self->Teardown();
 }
 
-void TracemallocAddon::Teardown() {
-  sampler_.reset();     // stops the sampler if we own it
+void TracemallocAddon::Teardown() noexcept {
+  try {
+    sampler_.reset();  // stops the sampler if we own it
+  } catch (...) {
+    // Nothing to report to at teardown; the sampler dies with its isolate.
+  }
   heap_watch_.reset();  // removes the GC callbacks
 }
 
@@ -333,8 +339,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace tracemalloc
 
+// Shielded too: a worker terminated while it loads the addon must not abort.
 static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  return tracemalloc::Init(env, exports);
+  napi_value result = tracemalloc::Shielded(env, [&] {
+    return static_cast<napi_value>(tracemalloc::Init(env, exports));
+  });
+  return Napi::Object(env, result);
 }
 
 NODE_API_MODULE(tracemalloc, InitModule)
