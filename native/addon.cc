@@ -16,8 +16,11 @@ namespace tracemalloc {
 
 namespace {
 
-// 2^53: past it a JS number no longer holds every integer.
-constexpr double kMaxSafeInteger = 9007199254740991.0;
+// V8 caps each step between samples at 2^31 - 1 bytes, so a mean interval
+// near or above that over-estimates every size by 1 / (1 - e^(-2^31 /
+// interval)): 1.00034x at 2^28, 1.58x at 2^31, 512x at 2^40. lib/validate.ts
+// (MAX_INTERVAL) holds the same limit.
+constexpr double kMaxInterval = 268435456.0;  // 2^28, 256 MiB
 // Python's tracemalloc allows at most 65535 frames; so do we.
 constexpr double kMaxFrames = 65535;
 
@@ -39,8 +42,10 @@ std::string Describe(const Napi::Value& value) {
 
 // The binding is reachable from user code (require of the .node file), so it
 // never trusts its caller: V8 aborts the whole process on interval 0.
+// `why` (may be null) explains the range in the error.
 double IntegerArg(const Napi::CallbackInfo& info, size_t index,
-                  const char* name, double min, double max) {
+                  const char* name, double min, double max,
+                  const char* why = nullptr) {
   Napi::Value value = info[index];
   if (!value.IsNumber()) {
     throw CodedTypeError(info.Env(), std::string("Expected an integer for ") +
@@ -54,7 +59,8 @@ double IntegerArg(const Napi::CallbackInfo& info, size_t index,
         info.Env(), std::string(name) + " must be an integer in range [" +
                         std::to_string(static_cast<uint64_t>(min)) + "; " +
                         std::to_string(static_cast<uint64_t>(max)) +
-                        "], received " + value.ToString().Utf8Value());
+                        "], received " + value.ToString().Utf8Value() +
+                        (why != nullptr ? std::string(": ") + why : ""));
   }
   return number;
 }
@@ -157,9 +163,10 @@ Napi::Value TracemallocAddon::Start(const Napi::CallbackInfo& info) {
                      "the environment is shutting down");
   }
   SamplerSettings settings;
-  settings.interval =
-      static_cast<uint64_t>(IntegerArg(info, 0, "interval", 1,
-                                       kMaxSafeInteger));
+  settings.interval = static_cast<uint64_t>(IntegerArg(
+      info, 0, "interval", 1, kMaxInterval,
+      "V8 caps each sampling step at 2 GiB, so a larger interval would "
+      "over-estimate every size"));
   settings.depth = static_cast<int>(IntegerArg(info, 1, "frames", 1,
                                                kMaxFrames));
   settings.include_collected = BoolArg(info, 2, "includeCollected");
