@@ -143,7 +143,9 @@ export function startNative(frames: number, interval: number, includeCollected: 
 
 /**
  * Stops tracing and forgets every trace. Does nothing when not tracing.
- * Only stops V8's sampler if this library started it.
+ * Only stops V8's sampler if it is ours: one another tool started after
+ * stopping ours is left running (see docs/sampler-sharing.md for when V8
+ * leaves that impossible to tell).
  */
 export function stop(): void {
   binding().stop();
@@ -198,8 +200,10 @@ function notTracing(what: string): TracemallocError {
  * @example
  * const snapshot = tracemalloc.takeSnapshot();
  * for (const stat of snapshot.statistics('lineno').slice(0, 10)) console.log(String(stat));
- * @throws {TracemallocError} `ERR_TRACEMALLOC_NOT_TRACING`; `ERR_TRACEMALLOC_SAMPLER_LOST` when
- *   another tool stopped V8's sampler (tracing has then stopped)
+ * @throws {TracemallocError} `ERR_TRACEMALLOC_NOT_TRACING`; `ERR_TRACEMALLOC_TRACES_LOST`, once,
+ *   when another tool stopped V8's sampler, destroying the traces (tracing has restarted: later
+ *   snapshots hold what was allocated since); `ERR_TRACEMALLOC_SAMPLER_LOST` when another tool
+ *   replaced our sampler with its own (tracing has stopped). See docs/sampler-sharing.md.
  * @throws {TypeError} a bad option
  */
 export function takeSnapshot(options?: SnapshotOptions): Snapshot {

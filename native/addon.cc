@@ -170,7 +170,7 @@ Napi::Value TracemallocAddon::Start(const Napi::CallbackInfo& info) {
   settings.depth = static_cast<int>(IntegerArg(info, 1, "frames", 1,
                                                kMaxFrames));
   settings.include_collected = BoolArg(info, 2, "includeCollected");
-  if (sampler_->running()) {
+  if (sampler_->Running()) {
     throw CodedError(env, "ERR_TRACEMALLOC_ALREADY_TRACING",
                      "already tracing: call stop() before starting again");
   }
@@ -191,12 +191,12 @@ Napi::Value TracemallocAddon::Stop(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TracemallocAddon::IsTracing(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), sampler_ && sampler_->running());
+  return Napi::Boolean::New(info.Env(), sampler_ && sampler_->Running());
 }
 
 Napi::Value TracemallocAddon::Settings(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!sampler_ || !sampler_->running()) return env.Null();
+  if (!sampler_ || !sampler_->Running()) return env.Null();
   const SamplerSettings& s = sampler_->settings();
   Napi::Object out = Napi::Object::New(env);
   out.Set("interval", Napi::Number::New(env, static_cast<double>(s.interval)));
@@ -206,21 +206,33 @@ Napi::Value TracemallocAddon::Settings(const Napi::CallbackInfo& info) {
 }
 
 std::unique_ptr<v8::AllocationProfile> TracemallocAddon::ProfileOrThrow(
-    Napi::Env env) {
+    Napi::Env env, bool report_loss) {
   std::unique_ptr<v8::AllocationProfile> profile;
   Sampler::ProfileState state =
-      sampler_ ? sampler_->Profile(&profile) : Sampler::ProfileState::kNotRunning;
+      sampler_ ? sampler_->Profile(&profile, report_loss)
+               : Sampler::ProfileState::kNotRunning;
   if (state == Sampler::ProfileState::kNotRunning) {
     throw CodedError(env, "ERR_TRACEMALLOC_NOT_TRACING",
                      "the tracemalloc module must be tracing memory "
                      "allocations to take a snapshot");
   }
+  if (state == Sampler::ProfileState::kRestarted) {
+    throw CodedError(
+        env, "ERR_TRACEMALLOC_TRACES_LOST",
+        "another tool stopped V8's sampling heap profiler (the inspector's "
+        "HeapProfiler.stopSampling, or an inspector session that called "
+        "HeapProfiler.startSampling while we traced and then disconnected), "
+        "which destroyed every trace recorded until then; tracing has "
+        "restarted with the same settings, and later snapshots hold what was "
+        "allocated since");
+  }
   if (state == Sampler::ProfileState::kLost) {
     throw CodedError(
         env, "ERR_TRACEMALLOC_SAMPLER_LOST",
-        "V8's sampling heap profiler was stopped or restarted by another tool "
-        "(the inspector's HeapProfiler.stopSampling, say); our traces are "
-        "gone and tracing has stopped");
+        "another tool stopped our sampler and started its own (the "
+        "inspector's HeapProfiler.startSampling, say): its samples are not "
+        "ours, and tracing has stopped; start() again once that tool is "
+        "done");
   }
   return profile;
 }
@@ -228,7 +240,8 @@ std::unique_ptr<v8::AllocationProfile> TracemallocAddon::ProfileOrThrow(
 std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
     const Napi::CallbackInfo& info) {
   std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
-  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(info.Env());
+  std::unique_ptr<v8::AllocationProfile> profile =
+      ProfileOrThrow(info.Env(), true);
   auto table = std::make_unique<ProfileTable>(
       isolate_, std::move(own), sampler_->settings().interval,
       sampler_->script_memory());
@@ -253,7 +266,8 @@ Napi::Value TracemallocAddon::TracedTotals(const Napi::CallbackInfo& info) {
 
 Napi::Value TracemallocAddon::ProfileSize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env);
+  // The tracer's own memory, not traces: a loss is left for the next read.
+  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env, false);
   double nodes = 0;
   std::vector<v8::AllocationProfile::Node*> pending{profile->GetRootNode()};
   while (!pending.empty()) {

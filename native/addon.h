@@ -49,7 +49,10 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   // Called from Node's C code and from a destructor: it must not throw.
   void Teardown() noexcept;
   static void OnEnvCleanup(void* data);
-  std::unique_ptr<v8::AllocationProfile> ProfileOrThrow(Napi::Env env);
+  // `report_loss`: throw ERR_TRACEMALLOC_TRACES_LOST once after another tool
+  // stopped our sampler (reads of traces only).
+  std::unique_ptr<v8::AllocationProfile> ProfileOrThrow(Napi::Env env,
+                                                        bool report_loss);
   // One walk of V8's profile into columns (arg 0: the tracer's own prefixes).
   std::unique_ptr<ProfileTable> BuildTable(const Napi::CallbackInfo& info);
 
