@@ -148,11 +148,7 @@ void TracemallocAddon::OnEnvCleanup(void* data) {
 }
 
 void TracemallocAddon::Teardown() noexcept {
-  try {
-    sampler_.reset();  // stops the sampler if we own it
-  } catch (...) {
-    // Nothing to report to at teardown; the sampler dies with its isolate.
-  }
+  sampler_.reset();     // stops the sampler if it is ours; never throws
   heap_watch_.reset();  // removes the GC callbacks
 }
 

@@ -26,8 +26,9 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   // Every method is registered through Shield: see Shielded (errors.h).
   template <Method method>
   Napi::Value Shield(const Napi::CallbackInfo& info) noexcept {
-    napi_value result = Shielded(
-        info.Env(), [&] { return static_cast<napi_value>((this->*method)(info)); });
+    napi_value result = Shielded(info.Env(), [&] {
+      return static_cast<napi_value>((this->*method)(info));
+    });
     return Napi::Value(info.Env(), result);
   }
 
