@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseSize } from './size';
+import { MAX_INTERVAL, samplingInterval } from './validate';
 
 /** The environment variables lib/register.ts reads. */
 export const ENV = {
@@ -73,13 +74,15 @@ export function parseInterval(text: string): number {
   } catch {
     bytes = NaN;
   }
-  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+  try {
+    return samplingInterval(bytes);
+  } catch {
     throw new SettingError(
       `invalid sampling interval: ${JSON.stringify(text)} ` +
-        '(expected a whole number of bytes ≥ 1, such as 512K, 64K, 4096, or 1 for every allocation)',
+        `(expected a whole number of bytes from 1 to 256M (${MAX_INTERVAL}), such as 512K, 64K, 4096, or 1 for every allocation; ` +
+        'V8 caps each sampling step at 2 GiB, so larger intervals over-estimate)',
     );
   }
-  return bytes;
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000, m: 60_000 };

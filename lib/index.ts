@@ -14,6 +14,7 @@ export {
   getTracemallocMemory,
   takeSnapshot,
   MAX_FRAMES,
+  MAX_INTERVAL,
   DEFAULT_SAMPLED_INTERVAL,
   type StartOptions,
   type SnapshotOptions,
