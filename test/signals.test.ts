@@ -33,12 +33,33 @@ function keptCount(file: string): number {
   return stat?.count ?? 0;
 }
 
+/**
+ * Resolves once the program (its pid printed after READY) sits in a read(2)
+ * of fd 0 (Linux x64: syscall 0, first argument 0), so that a signal finds it
+ * blocked there and not in the JavaScript before.
+ */
+async function blockedInRead(stdout: string): Promise<void> {
+  const pid = /READY (\d+)/.exec(stdout)?.[1];
+  for (let i = 0; i < 400; i++) {
+    let syscall = '';
+    try {
+      syscall = fs.readFileSync(`/proc/${pid}/syscall`, 'utf8');
+    } catch {
+      // not there yet
+    }
+    if (syscall.startsWith('0 0x0 ')) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`process ${pid} never blocked in read(0)`);
+}
+
 function run(mode: string, signal: NodeJS.Signals, env: NodeJS.ProcessEnv = {}): Promise<ChildResult> {
   const out = path.join(tmp.dir, 'run.ntm');
   return nodeWithSignal([cliMain, 'run', '--exact', '-o', out, STUCK, mode], signal, {
     env: { TMPDIR: runTmp, ...env },
     ready: 'READY',
     watchdogMs: WATCHDOG_MS,
+    before: mode === 'read' ? blockedInRead : undefined,
   });
 }
 
