@@ -76,7 +76,8 @@ export function startRunControl(session: Finisher, socketPath: string): void {
   try {
     worker = new Worker(path.join(__dirname, 'run-control-worker.js'), {
       workerData: data,
-      // Neither this module nor the program's preloads (-r, --import) in there.
+      // Not register nor the program's command-line preloads (-r, --import);
+      // Node still runs NODE_OPTIONS' preloads in every worker.
       execArgv: [],
     });
   } catch (error) {
