@@ -33,8 +33,6 @@ export const DEFAULT_INTERVAL = 512 * 1024;
 
 /** What the environment asks register to do. */
 export interface ActivationSettings {
-  /** `NODE_TRACEMALLOC_ON_ERROR`: see {@link errorPolicy}. */
-  onError: OnError;
   /** Traceback limit; 0 when `NODE_TRACEMALLOC=0` turns tracing off. */
   frames: number;
   /** Sampling interval in bytes (1: every allocation). */
@@ -211,7 +209,13 @@ export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
  * the repair.
  */
 export function errorPolicy(env: NodeJS.ProcessEnv): OnError {
-  return env[ENV.ON_ERROR]?.trim().toLowerCase() === 'fail' ? 'fail' : 'warn';
+  const text = env[ENV.ON_ERROR];
+  if (text === undefined) return 'warn';
+  try {
+    return parseOnError(text);
+  } catch {
+    return 'warn';
+  }
 }
 
 function parseOnError(text: string): OnError {
@@ -230,8 +234,9 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   const manifest = env[ENV.MANIFEST] || undefined;
   const control = env[ENV.CONTROL] || undefined;
   const off = { frames: 0, interval: DEFAULT_INTERVAL, output: undefined, report: 0, snapshotEvery: 0, sourceMaps: false };
-  if (frames === 0) return { ...off, onError: 'warn', manifest, control };
-  const onError = setting(env, ENV.ON_ERROR, parseOnError, 'warn');
+  if (frames === 0) return { ...off, manifest, control };
+  // Read by errorPolicy() when tracing cannot start; checked here so that a typo is reported.
+  setting(env, ENV.ON_ERROR, parseOnError, 'warn');
   const interval = setting(env, ENV.INTERVAL, parseInterval, DEFAULT_INTERVAL);
   const report = setting(env, ENV.REPORT, (text) => parseCount(text, 'number of sites'), 0);
   const snapshotEvery = setting(env, ENV.SNAPSHOT_EVERY, parseDuration, 0);
@@ -240,5 +245,5 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   if (snapshotEvery > 0 && output === undefined) {
     throw new SettingError(`${ENV.SNAPSHOT_EVERY}: needs ${ENV.OUTPUT}, the path of the dumps`);
   }
-  return { onError, frames, interval, output, report, snapshotEvery, sourceMaps, manifest, control };
+  return { frames, interval, output, report, snapshotEvery, sourceMaps, manifest, control };
 }
