@@ -154,8 +154,8 @@ Napi::Value TracemallocAddon::Start(const Napi::CallbackInfo& info) {
   settings.interval =
       static_cast<uint64_t>(IntegerArg(info, 0, "interval", 1,
                                        kMaxSafeInteger));
-  settings.depth = static_cast<int>(IntegerArg(info, 1, "frames", 1,
-                                               kMaxFrames));
+  settings.frames = static_cast<int>(IntegerArg(info, 1, "frames", 1,
+                                                kMaxFrames));
   settings.include_collected = BoolArg(info, 2, "includeCollected");
   if (sampler_->running()) {
     throw CodedError(env, "ERR_TRACEMALLOC_ALREADY_TRACING",
@@ -187,8 +187,9 @@ Napi::Value TracemallocAddon::Settings(const Napi::CallbackInfo& info) {
   const SamplerSettings& s = sampler_->settings();
   Napi::Object out = Napi::Object::New(env);
   out.Set("interval", Napi::Number::New(env, static_cast<double>(s.interval)));
-  out.Set("frames", Napi::Number::New(env, s.depth));
+  out.Set("frames", Napi::Number::New(env, s.frames));
   out.Set("includeCollected", Napi::Boolean::New(env, s.include_collected));
+  out.Set("session", Napi::Number::New(env, sampler_->session()));
   return out;
 }
 
@@ -218,7 +219,7 @@ std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
   std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(info.Env());
   auto table = std::make_unique<ProfileTable>(
       isolate_, std::move(own), sampler_->settings().interval,
-      sampler_->script_memory());
+      sampler_->settings().frames, sampler_->script_memory());
   table->Build(profile.get());
   return table;  // V8's copy is freed here, before any JS column exists
 }

@@ -1,6 +1,7 @@
 #include "sampler.h"
 
 #include <algorithm>
+#include <random>
 
 namespace tracemalloc {
 
@@ -14,13 +15,16 @@ Sampler::StartResult Sampler::Start(const SamplerSettings& settings) {
   // Returns false when a sampler is already running on this isolate, whoever
   // started it: we must not read (or later stop) someone else's profile.
   if (!profiler->StartSamplingHeapProfiler(
-          settings.interval, settings.depth,
+          settings.interval, settings.Depth(),
           static_cast<v8::HeapProfiler::SamplingFlags>(flags))) {
     return StartResult::kBusy;
   }
   running_ = true;
   settings_ = settings;
   last_max_sample_id_ = 0;
+  std::random_device entropy;
+  const uint64_t bits = (static_cast<uint64_t>(entropy()) << 32) ^ entropy();
+  session_ = static_cast<double>((bits >> 11) | 1);  // 53 bits, never 0
   script_memory_.Clear();
   return StartResult::kStarted;
 }
