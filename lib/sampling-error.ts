@@ -24,6 +24,19 @@ export interface StackSpread {
 }
 
 /**
+ * A sample's terms of the variance estimates. A sample of an object of size
+ * s, sampled with probability p, holds weight w = 1/p and bytes s·w; its
+ * terms are (1 − p)/p² = w(w − 1) for the count and s²·w(w − 1) for the size
+ * (docs/error-bars.md). Weight 1 (exact): 0.
+ * @internal
+ */
+export function varianceTerms(bytes: number, weight: number): { size: number; count: number; objectSize: number } {
+  const objectSize = weight > 0 ? bytes / weight : 0;
+  const excess = Math.max(weight - 1, 0);
+  return { size: bytes * objectSize * excess, count: weight * excess, objectSize };
+}
+
+/**
  * The spread of `snapshot`'s samples per stack row, of those with
  * `include[i] === 1` when given.
  * @internal
@@ -44,18 +57,14 @@ export function stackSpread(snapshot: Snapshot, include?: Uint8Array): StackSpre
   for (let i = 0; i < sampleStack.length; i++) {
     if (include !== undefined && include[i] === 0) continue;
     const s = Math.min(sampleStack[i], last);
-    // A sample holds size × weight and weight (native/profile_table.cc):
-    // the object's own size is their ratio.
-    const weight = sampleCount[i];
-    const bytes = sampleSize[i];
-    const objectSize = weight > 0 ? bytes / weight : 0;
-    const excess = Math.max(weight - 1, 0);
-    out.size[s] += bytes;
-    out.count[s] += weight;
+    // A sample holds size × weight and weight (native/profile_table.cc).
+    const terms = varianceTerms(sampleSize[i], sampleCount[i]);
+    out.size[s] += sampleSize[i];
+    out.count[s] += sampleCount[i];
     out.samples[s] += 1;
-    out.sizeVariance[s] += bytes * objectSize * excess;
-    out.countVariance[s] += weight * excess;
-    out.sampledSize[s] += objectSize;
+    out.sizeVariance[s] += terms.size;
+    out.countVariance[s] += terms.count;
+    out.sampledSize[s] += terms.objectSize;
   }
   return out;
 }
