@@ -5,11 +5,13 @@
 // Prints a markdown table; the issue's target is 93–97%.
 //
 //   npm run build:ts && node bench/coverage.js          (RUNS=200 INTERVAL=65536)
+//   node bench/coverage.js --write-docs                   also quotes it in docs/error-bars.md
 //
 // Each run's hit is a Bernoulli trial: over R runs, a coverage of p has a
 // binomial standard deviation of sqrt(p (1 − p) / R) (1.5 points at R = 200).
 'use strict';
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const { packageRoot } = require('./pkg');
 
@@ -54,7 +56,13 @@ function main() {
     trials += runs;
   }
   lines.push('', `All intervals together: ${((pooled / trials) * 100).toFixed(1)}% (${pooled}/${trials}).`);
-  console.log(lines.join('\n'));
+  const text = lines.join('\n');
+  console.log(text);
+  if (process.argv.includes('--write-docs')) {
+    const docs = path.join(__dirname, '..', 'docs', 'error-bars.md');
+    const marked = /(<!-- coverage:start -->\n)[\s\S]*?(<!-- coverage:end -->)/;
+    fs.writeFileSync(docs, fs.readFileSync(docs, 'utf8').replace(marked, (_, start, end) => `${start}${text}\n${end}`));
+  }
 }
 
 main();

@@ -16,6 +16,13 @@ export interface SampledSum {
   readonly variance: number;
   /** What the samples prove exists (the sampled objects' own bytes, or their number): the interval never goes below it. */
   readonly floor: number;
+  /**
+   * For a sum of no samples, from a sampled snapshot: the weight one sample
+   * would have had (bytes or objects). Seeing no sample does not prove there
+   * was nothing: the interval is then [0, weight × G⁻¹(0.975; ½)], Jeffreys'
+   * bound for zero events (about 2.5 samples' worth).
+   */
+  readonly unseenWeight?: number;
 }
 
 /** An exact total: its interval is the value itself. */
@@ -108,6 +115,9 @@ export function gammaQuantile(a: number, p: number, z: number): number {
  */
 export function interval95(sum: SampledSum): [number, number] {
   const { value, variance, floor } = sum;
+  if (value === 0 && (sum.unseenWeight ?? 0) > 0) {
+    return [0, (sum.unseenWeight as number) * gammaQuantile(0.5, 0.975, Z95)];
+  }
   if (!(variance > 0) || !(value > 0)) return [value, value];
   const k = variance / value;
   const nu = value / k;

@@ -634,6 +634,26 @@ function partsOf(group: Group | undefined, offset: number): Parts {
   };
 }
 
+/** The weight of one sample of a part (bytes and objects): variance / value, 0 without samples. */
+function sampleWeight(parts: Parts): { size: number; count: number } {
+  const of = (sum: SampledSum): number => (sum.value > 0 && sum.variance > 0 ? sum.variance / sum.value : 0);
+  return { size: of(parts.size), count: of(parts.count) };
+}
+
+/**
+ * A part of a difference with no sample, from a sampled snapshot, may still
+ * have missed objects: it gets the weight of one sample of the key (from its
+ * other parts) as its unseen weight (lib/intervals.ts).
+ */
+function withUnseen(parts: Parts, sampled: boolean, weight: { size: number; count: number }): Parts {
+  if (!sampled || parts.samples > 0) return parts;
+  return {
+    samples: 0,
+    size: { ...parts.size, unseenWeight: weight.size },
+    count: { ...parts.count, unseenWeight: weight.count },
+  };
+}
+
 /**
  * Implements {@link Snapshot.statistics}: see there.
  * @internal
@@ -669,6 +689,12 @@ export function compareSnapshots(
     : [...spreadColumns(stackSpread(current)), ...(shared ? spreadColumns(onlyIn(current, shared[0])) : [])];
   const oldColumns = old.exact ? [] : spreadColumns(shared ? onlyIn(old, shared[1]) : stackSpread(old));
   const addedOffset = shared ? SPREAD_COLUMNS : 0;
+  // The parts of a change: what only the new snapshot has, what only the old had.
+  const changes = (added: Parts, removed: Parts, whole: Parts): Pick<DiffSpread, 'added' | 'removed'> => {
+    const weights = [added, removed, whole].map(sampleWeight);
+    const weight = weights.find((w) => w.size > 0) ?? weights[0];
+    return { added: withUnseen(added, !current.exact, weight), removed: withUnseen(removed, !old.exact, weight) };
+  };
 
   const previous = new Map<string, Group>();
   for (const g of groupBy(old, keyType, cumulative, oldColumns)) previous.set(g.id, g);
@@ -678,11 +704,13 @@ export function compareSnapshots(
     previous.delete(g.id);
     const oldSize = before?.size ?? 0;
     const oldCount = before?.count ?? 0;
-    const spread = { ...partsOf(g, 0), added: partsOf(g, addedOffset), removed: partsOf(before, 0) };
+    const whole = partsOf(g, 0);
+    const spread = { ...whole, ...changes(partsOf(g, addedOffset), partsOf(before, 0), whole) };
     diffs.push(new StatisticDiff(g.traceback, g.size, g.size - oldSize, g.count, g.count - oldCount, spread));
   }
   for (const g of previous.values()) {
-    const spread = { ...partsOf(undefined, 0), added: partsOf(undefined, 0), removed: partsOf(g, 0) };
+    const none = partsOf(undefined, 0);
+    const spread = { ...none, ...changes(none, partsOf(g, 0), none) };
     diffs.push(new StatisticDiff(g.traceback, 0, -g.size, 0, -g.count, spread));
   }
   return sortStatisticDiffs(diffs);
