@@ -44,7 +44,8 @@ export abstract class BaseFilter {
  * filter keeps traces allocated directly in the matching file; an exclusive
  * one drops them. As in statistics, the most recent frame is the most recent
  * one with a script: what `split` allocates for `parse.js` is tested as
- * `parse.js`'s (builtins are tested only when no caller has a script). With `allFrames`, a trace matches when any frame matches.
+ * `parse.js`'s (builtins are tested only when no caller has a script).
+ * With `allFrames`, a trace matches when any frame matches.
  * `lineno` restricts the match to that line (a function's start line). With
  * `domain`, an inclusive filter also requires that domain (thread id); an
  * exclusive one drops only matching traces of that domain.

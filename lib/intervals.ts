@@ -14,7 +14,7 @@ export interface SampledSum {
   readonly value: number;
   /** Unbiased estimate of the estimate's variance: Σ (size or 1)² × weight × (weight − 1). 0 when exact. */
   readonly variance: number;
-  /** What the samples prove exists (the sampled objects' own bytes, or their number): the interval never goes below it. */
+  /** What the samples prove exists (the sampled objects' bytes, or their number): the interval never goes below. */
   readonly floor: number;
   /**
    * For a sum of no samples, from a sampled snapshot: the weight one sample

@@ -128,7 +128,8 @@ export class Snapshot {
     if (frame === undefined) {
       const t = this.table;
       const file = t.strings[t.frameFile[row]];
-      frame = Frame.fromV8(file, t.strings[t.frameName[row]], t.frameLine[row], t.frameColumn[row], t.frameScriptId[row]);
+      const name = t.strings[t.frameName[row]];
+      frame = Frame.fromV8(file, name, t.frameLine[row], t.frameColumn[row], t.frameScriptId[row]);
       this.frameCache[row] = frame;
     }
     return frame;
@@ -210,8 +211,8 @@ export class Snapshot {
    * @throws {TypeError} `filters` is not an iterable of filters (`ERR_INVALID_ARG_TYPE`)
    */
   filterTraces(filters: Iterable<BaseFilter>): Snapshot {
-    const info = { tracebackLimit: this.tracebackLimit, interval: this.interval, timestamp: this.timestamp, session: this.session };
-    return new Snapshot(filterTable(this, filters), info);
+    const { tracebackLimit, interval, timestamp, session } = this;
+    return new Snapshot(filterTable(this, filters), { tracebackLimit, interval, timestamp, session });
   }
 
   /**

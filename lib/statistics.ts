@@ -269,7 +269,11 @@ export class StatisticDiff {
   get sizeDiffRange(): Range {
     const { added, removed } = this.spread;
     const estimate = added.size.value - removed.size.value;
-    return (this.ranges.sizeDiff ??= rangeAround(this.sizeDiff, estimate, differenceInterval95(added.size, removed.size)));
+    return (this.ranges.sizeDiff ??= rangeAround(
+      this.sizeDiff,
+      estimate,
+      differenceInterval95(added.size, removed.size),
+    ));
   }
 
   /** 95% confidence interval of `countDiff`, `[low, high]`. */
@@ -476,7 +480,12 @@ const UNKNOWN_FRAME = new Frame(UNKNOWN_FILENAME, 0, '', 0);
  * `columns` (length nStacks + 1, the last slot for samples with no stack
  * row) are summed per key alongside sizes and counts.
  */
-function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean, columns: readonly Float64Array[] = []): Group[] {
+function groupBy(
+  snapshot: Snapshot,
+  keyType: KeyType,
+  cumulative: boolean,
+  columns: readonly Float64Array[] = [],
+): Group[] {
   const t = snapshot.table;
   const { stackFrame, stackParent } = t;
   const nStacks = stackFrame.length;
@@ -626,7 +635,8 @@ function partsOf(group: Group | undefined, offset: number): Parts {
   if (group.sums.length < offset + SPREAD_COLUMNS) {
     return { samples: group.count, size: exactSum(group.size), count: exactSum(group.count) };
   }
-  const [size, count, samples, sizeVariance, countVariance, sampledSize] = group.sums.subarray(offset, offset + SPREAD_COLUMNS);
+  const sums = group.sums.subarray(offset, offset + SPREAD_COLUMNS);
+  const [size, count, samples, sizeVariance, countVariance, sampledSize] = sums;
   return {
     samples,
     size: { value: size, variance: sizeVariance, floor: sampledSize },
@@ -662,9 +672,8 @@ export function statisticsOf(snapshot: Snapshot, keyType: KeyType, cumulative: b
   checkKeyType(keyType, cumulative);
   // Exact snapshots have no spread to sum: every sample is one object of weight 1.
   const columns = snapshot.exact ? [] : spreadColumns(stackSpread(snapshot));
-  return sortStatistics(
-    groupBy(snapshot, keyType, cumulative, columns).map((g) => new Statistic(g.traceback, g.size, g.count, partsOf(g, 0))),
-  );
+  const groups = groupBy(snapshot, keyType, cumulative, columns);
+  return sortStatistics(groups.map((g) => new Statistic(g.traceback, g.size, g.count, partsOf(g, 0))));
 }
 
 /**

@@ -333,7 +333,14 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
     frameCells(r, report.key, style.cwd).forEach((cells, i) => {
       const average = r.average === null ? '-' : formatSize(r.average);
       const numbers = sampled
-        ? [sizeCell(r.size), sizeCell(halfWidth(r.sizeRange)), formatCount(r.count), formatCount(halfWidth(r.countRange)), String(r.samples), average]
+        ? [
+            sizeCell(r.size),
+            sizeCell(halfWidth(r.sizeRange)),
+            formatCount(r.count),
+            formatCount(halfWidth(r.countRange)),
+            String(r.samples),
+            average,
+          ]
         : [sizeCell(r.size), formatCount(r.count), average];
       rows.push([...(i === 0 ? numbers : new Array<string>(blank).fill('')), ...cells]);
     });
@@ -394,7 +401,9 @@ export function formatDiff(report: DiffReport, style: RenderStyle): string {
   }
   const colorOf = (col: number, cell: string): string => {
     // Growth red, shrinking green; a change within noise is not coloured.
-    if (diffColumns.includes(col)) return cell.startsWith('+') && !/^\+0(\s|$)/.test(cell) ? '31' : cell.startsWith('-') ? '32' : '';
+    if (diffColumns.includes(col)) {
+      return cell.startsWith('+') && !/^\+0(\s|$)/.test(cell) ? '31' : cell.startsWith('-') ? '32' : '';
+    }
     return col === 0 ? '1' : col === blank ? '36' : '';
   };
   out.push(...table(columns, rows, paint, colorOf));

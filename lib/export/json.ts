@@ -36,7 +36,7 @@ export interface TraceJson {
   count: number;
   /** How many of V8's samples were summed here. */
   samples: number;
-  /** 95% confidence intervals of `size` and `count`, `[low, high]` (docs/error-bars.md); the values themselves when exact. */
+  /** 95% confidence intervals of `size` and `count`, `[low, high]` (docs/error-bars.md); the values when exact. */
   sizeRange: [number, number];
   countRange: [number, number];
   /**
