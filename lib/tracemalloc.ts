@@ -221,7 +221,12 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
   }
   const sampleDomain = new Uint32Array(raw.sampleStack.length).fill(domain());
   const table = { ...raw, sampleDomain };
-  return new Snapshot(table, { tracebackLimit: settings.frames, interval: settings.interval, timestamp: Date.now() });
+  return new Snapshot(table, {
+    tracebackLimit: settings.frames,
+    interval: settings.interval,
+    timestamp: Date.now(),
+    session: settings.session,
+  });
 }
 
 /**

@@ -163,8 +163,8 @@ Napi::Value TracemallocAddon::Start(const Napi::CallbackInfo& info) {
       info, 0, "interval", 1, kMaxInterval,
       "V8 caps each sampling step at 2 GiB, so a larger interval would "
       "over-estimate every size"));
-  settings.depth = static_cast<int>(IntegerArg(info, 1, "frames", 1,
-                                               kMaxFrames));
+  settings.frames = static_cast<int>(IntegerArg(info, 1, "frames", 1,
+                                                kMaxFrames));
   settings.include_collected = BoolArg(info, 2, "includeCollected");
   if (sampler_->Running()) {
     throw CodedError(env, "ERR_TRACEMALLOC_ALREADY_TRACING",
@@ -196,8 +196,9 @@ Napi::Value TracemallocAddon::Settings(const Napi::CallbackInfo& info) {
   const SamplerSettings& s = sampler_->settings();
   Napi::Object out = Napi::Object::New(env);
   out.Set("interval", Napi::Number::New(env, static_cast<double>(s.interval)));
-  out.Set("frames", Napi::Number::New(env, s.depth));
+  out.Set("frames", Napi::Number::New(env, s.frames));
   out.Set("includeCollected", Napi::Boolean::New(env, s.include_collected));
+  out.Set("session", Napi::Number::New(env, sampler_->session()));
   return out;
 }
 
@@ -240,7 +241,7 @@ std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
       ProfileOrThrow(info.Env(), true);
   auto table = std::make_unique<ProfileTable>(
       isolate_, std::move(own), sampler_->settings().interval,
-      sampler_->script_memory());
+      sampler_->settings().frames, sampler_->script_memory());
   table->Build(profile.get());
   return table;  // V8's copy is freed here, before any JS column exists
 }

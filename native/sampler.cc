@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -32,13 +33,16 @@ Sampler::StartResult Sampler::Start(const SamplerSettings& settings) {
   // Returns false when a sampler is already running on this isolate, whoever
   // started it: we must not read (or later stop) someone else's profile.
   if (!isolate_->GetHeapProfiler()->StartSamplingHeapProfiler(
-          settings.interval, settings.depth, FlagsOf(settings))) {
+          settings.interval, settings.Depth(), FlagsOf(settings))) {
     return StartResult::kBusy;
   }
   running_ = true;
   traces_lost_ = false;
   settings_ = settings;
   last_max_sample_id_ = 0;
+  std::random_device entropy;
+  const uint64_t bits = (static_cast<uint64_t>(entropy()) << 32) ^ entropy();
+  session_ = static_cast<double>((bits >> 11) | 1);  // 53 bits, never 0
   script_memory_.Clear();
   return StartResult::kStarted;
 }
@@ -47,7 +51,7 @@ void Sampler::Recover() {
   // V8 refuses while any sampler runs, ours or another tool's, and the check
   // costs nothing: only a stopped sampler starts again here.
   if (isolate_->GetHeapProfiler()->StartSamplingHeapProfiler(
-          settings_.interval, settings_.depth, FlagsOf(settings_))) {
+          settings_.interval, settings_.Depth(), FlagsOf(settings_))) {
     traces_lost_ = true;
     last_max_sample_id_ = 0;
   }
@@ -77,13 +81,13 @@ bool Sampler::Owns(v8::AllocationProfile* profile) const {
   if (settings_.include_collected && max_id < last_max_sample_id_) {
     return false;
   }
-  // Our stacks hold at most `depth` frames, plus V8's "(deopt)" marker.
+  // Our stacks hold at most Depth() frames, plus V8's "(deopt)" marker.
   std::vector<std::pair<const v8::AllocationProfile::Node*, int>> pending{
       {profile->GetRootNode(), 0}};
   while (!pending.empty()) {
     auto [node, depth] = pending.back();
     pending.pop_back();
-    if (depth > settings_.depth + 1) return false;
+    if (depth > settings_.Depth() + 1) return false;
     for (const auto* child : node->children) {
       pending.emplace_back(child, depth + 1);
     }

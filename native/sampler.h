@@ -24,10 +24,22 @@
 
 namespace tracemalloc {
 
+// Frames V8 records beyond the traceback limit, so that a sample taken inside
+// builtins (frames without a script: split, map, new Map, set, an iterator's
+// next) still reaches the scripted frame that called them, which the trace is
+// charged to (see ProfileTable). Two: the longest run of such frames seen
+// before a scripted one, over every allocation of the bench workloads and a
+// zoo of allocating builtins (Promise.all -> then, new Set(iterator) -> next);
+// each extra frame costs about 0.3-0.6 us per sample on a deep stack
+// (bench/builtin-depth.js).
+constexpr int kBuiltinFrames = 2;
+
 struct SamplerSettings {
   uint64_t interval = 1;          // mean bytes between samples; 1 = all
-  int depth = 1;                  // frames recorded per sample
+  int frames = 1;                 // traceback limit, as start(frames) took it
   bool include_collected = false; // keep samples of objects GC has freed
+  // What V8 records per sample: the limit, plus room for builtins.
+  int Depth() const { return frames + kBuiltinFrames; }
 };
 
 class Sampler {
@@ -66,6 +78,10 @@ class Sampler {
   // Script names and positions seen by this run's profile walks.
   ScriptMemory* script_memory() { return &script_memory_; }
   const SamplerSettings& settings() const { return settings_; }
+  // Names this run of the sampler (a random integer below 2^53, new on every
+  // start): snapshots of one run share the samples of objects alive in both,
+  // which cancel out of a difference (lib/sampling-error.ts).
+  double session() const { return session_; }
 
   // A deep copy of the current profile, if it is ours. kRestarted is
   // reported once per loss, and only when `report_loss` (reads of traces).
@@ -87,6 +103,7 @@ class Sampler {
   // Highest sample id seen so far. V8 numbers samples from 1 on every start,
   // so (when samples are never dropped) ids going backwards mean a restart.
   uint64_t last_max_sample_id_ = 0;
+  double session_ = 0;
   ScriptMemory script_memory_;
 };
 
