@@ -58,7 +58,7 @@ test('NODE_TRACEMALLOC_INTERVAL and --interval: 256M is the largest, 4T is refus
     expect(() => parseInterval(text)).toThrow(/from 1 to 256M \(268435456\)/);
   }
   const context = { pid: 1, time: 0, hostname: 'h', cwd: process.cwd() };
-  expect(() => readSettings({ NODE_TRACEMALLOC_INTERVAL: '4T' }, context)).toThrow(
+  expect(() => readSettings({ NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_INTERVAL: '4T' }, context)).toThrow(
     /^NODE_TRACEMALLOC_INTERVAL: invalid sampling interval: "4T"/,
   );
 });
