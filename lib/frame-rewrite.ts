@@ -55,5 +55,5 @@ export function rewriteFrames(snapshot: Snapshot, patch: (row: number) => FrameP
     frameLine: columns.line,
     frameColumn: columns.column,
   };
-  return new Snapshot(table, { tracebackLimit: snapshot.tracebackLimit, interval: snapshot.interval, timestamp: snapshot.timestamp });
+  return new Snapshot(table, snapshot.info);
 }

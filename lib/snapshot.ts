@@ -10,6 +10,16 @@ import * as check from './validate';
 /** `sampleStack` value of a trace with no frames. */
 export const NO_STACK = 0xffffffff;
 
+/**
+ * Which traces a snapshot holds:
+ * - `'live'`: objects alive when it was taken (Python's snapshots);
+ * - `'allocated'`: every allocation since tracing started, collected objects included;
+ * - `'peak'`: objects alive right after the collection at which the JS heap was fullest.
+ */
+export type SnapshotView = 'live' | 'allocated' | 'peak';
+
+export const SNAPSHOT_VIEWS: readonly SnapshotView[] = ['live', 'allocated', 'peak'];
+
 /** What a snapshot's numbers are, beside the table itself. */
 export interface SnapshotInfo {
   /** Frames kept per traceback (`start(frames)`). */
@@ -18,6 +28,13 @@ export interface SnapshotInfo {
   interval: number;
   /** Milliseconds since the epoch when the snapshot was taken (0 unknown). */
   timestamp?: number;
+  /** Which traces it holds (default `'live'`). */
+  view?: SnapshotView;
+  /**
+   * Whether V8 inlined functions while tracing (their allocations are then
+   * charged to their callers); undefined when unknown (older dumps, fromTraces).
+   */
+  inlining?: boolean;
 }
 
 /** A trace as plain data, for {@link Snapshot.fromTraces}. */
@@ -44,6 +61,10 @@ export class Snapshot {
   /** True when every allocation was recorded (interval 1): sizes and counts are exact, not estimates. */
   readonly exact: boolean;
   readonly timestamp: number;
+  /** Which traces it holds: see {@link SnapshotView}. */
+  readonly view: SnapshotView;
+  /** Whether V8 inlined functions while tracing; undefined when unknown. */
+  readonly inlining: boolean | undefined;
 
   private readonly frameCache: (Frame | undefined)[];
   private readonly tracebackCache = new Map<number, Traceback>();
@@ -54,6 +75,8 @@ export class Snapshot {
     this.interval = info.interval;
     this.exact = info.interval === 1;
     this.timestamp = info.timestamp ?? 0;
+    this.view = info.view ?? 'live';
+    this.inlining = info.inlining;
     this.frameCache = new Array<Frame | undefined>(table.frameName.length);
   }
 
@@ -90,6 +113,12 @@ export class Snapshot {
       builder.sample(stack, trace.size, trace.count ?? 1, trace.domain);
     });
     return new Snapshot(builder.build(), { tracebackLimit, interval });
+  }
+
+  /** Everything but the table, for a snapshot made from this one's. */
+  get info(): SnapshotInfo {
+    const { tracebackLimit, interval, timestamp, view, inlining } = this;
+    return { tracebackLimit, interval, timestamp, view, inlining };
   }
 
   /** The traces, wrapped on access (indexable and iterable). */
@@ -188,8 +217,7 @@ export class Snapshot {
    * @throws {TypeError} `filters` is not an iterable of filters (`ERR_INVALID_ARG_TYPE`)
    */
   filterTraces(filters: Iterable<BaseFilter>): Snapshot {
-    const info = { tracebackLimit: this.tracebackLimit, interval: this.interval, timestamp: this.timestamp };
-    return new Snapshot(filterTable(this, filters), info);
+    return new Snapshot(filterTable(this, filters), this.info);
   }
 
   /**

@@ -14,6 +14,7 @@ import {
   loadSnapshot,
   type DumpFormatReason,
 } from '../lib/dump';
+import { dumpInfoOf } from '../lib/dump/codec';
 import { unwrapPayload, wrapPayload } from '../lib/dump/container';
 import { NO_STACK as CHECK_NO_STACK } from '../lib/dump/check';
 import { crc32, crc32Portable } from '../lib/dump/crc32';
@@ -129,6 +130,30 @@ describe('round trip', () => {
     expectSameSnapshot(decodeSnapshot(encodeSnapshot(snapshot)), snapshot);
   });
 
+  test.each([
+    ['live', undefined],
+    ['allocated', true],
+    ['peak', false],
+  ] as const)('keeps the view (%s) and whether V8 inlined (%s)', (view, inlining) => {
+    const snapshot = new Snapshot(sampleSnapshot().table, { tracebackLimit: 3, interval: 1, timestamp: 5, view, inlining });
+    const loaded = decodeSnapshot(encodeSnapshot(snapshot));
+    expectSameSnapshot(loaded, snapshot);
+    expect(loaded.view).toBe(view);
+    expect(loaded.inlining).toBe(inlining);
+  });
+
+  test('reads version 1 files (no view or inlining byte): live, inlining unknown', () => {
+    const snapshot = sampleSnapshot();
+    // A version 1 payload is the version 2 one without bytes 40-47 of the info block.
+    const v2 = encodePayload(snapshot.table, dumpInfoOf(snapshot));
+    const v1 = Buffer.concat([v2.subarray(0, L.INFO_SIZE_V1), v2.subarray(L.INFO_SIZE)]);
+    const file = editHeader(wrapPayload(v1), (h) => h.writeUInt16LE(1, L.H_VERSION));
+    const loaded = decodeSnapshot(file);
+    expectSameSnapshot(loaded, snapshot);
+    expect(loaded.view).toBe('live');
+    expect(loaded.inlining).toBeUndefined();
+  });
+
   test('keeps traces readable: the same tracebacks and totals', () => {
     const snapshot = sampleSnapshot();
     const loaded = decodeSnapshot(encodeSnapshot(snapshot));
@@ -163,7 +188,7 @@ describe('round trip', () => {
 
   test('the element-by-element column path (big-endian hosts) writes and reads the same bytes', () => {
     for (const snapshot of [sampleSnapshot(), unorderedSnapshot()]) {
-      const info = { tracebackLimit: snapshot.tracebackLimit, interval: snapshot.interval, timestamp: snapshot.timestamp };
+      const info = dumpInfoOf(snapshot);
       const fast = encodePayload(snapshot.table, info);
       expect(encodePayload(snapshot.table, info, { portable: true }).equals(fast)).toBe(true);
       const decoded = decodePayload(fast, 'x', { portable: true });
@@ -189,7 +214,7 @@ describe('round trip', () => {
     expect(index.encodeSnapshot).toBe(encodeSnapshot);
     expect(index.decodeSnapshot).toBe(decodeSnapshot);
     expect(index.DumpFormatError).toBe(DumpFormatError);
-    expect(index.DUMP_FORMAT_VERSION).toBe(1);
+    expect(index.DUMP_FORMAT_VERSION).toBe(2);
     expect(CHECK_NO_STACK).toBe(NO_STACK);
   });
 });
@@ -328,8 +353,7 @@ function loadError(bytes: Uint8Array, name = '/x/y.ntm'): DumpFormatError {
 }
 
 function payloadOf(snapshot: Snapshot): Buffer {
-  const { tracebackLimit, interval, timestamp } = snapshot;
-  return encodePayload(snapshot.table, { tracebackLimit, interval, timestamp });
+  return encodePayload(snapshot.table, dumpInfoOf(snapshot));
 }
 
 describe('errors', () => {
@@ -345,12 +369,12 @@ describe('errors', () => {
   });
 
   test('future-version: a newer format version or feature flag', () => {
-    const v2 = Buffer.from(good);
-    v2.writeUInt16LE(2, L.H_VERSION);
-    const e = loadError(v2);
+    const v3 = Buffer.from(good);
+    v3.writeUInt16LE(3, L.H_VERSION);
+    const e = loadError(v3);
     expect(e.reason).toBe('future-version');
     expect(e.message).toBe(
-      'node-tracemalloc dump /x/y.ntm: future-version: format version 2 is newer than this node-tracemalloc reads (1): upgrade it to load this file',
+      'node-tracemalloc dump /x/y.ntm: future-version: format version 3 is newer than this node-tracemalloc reads (2): upgrade it to load this file',
     );
     const flagged = editHeader(good, (h) => h.writeUInt16LE(L.FLAG_ZLIB | 0x10, L.H_FLAGS));
     expect(loadError(flagged).message).toMatch(/future-version: uses features this node-tracemalloc does not know \(flags 0x11\)/);
@@ -428,7 +452,7 @@ describe('errors', () => {
       corrupt(highWord(0xffffffff), /more than \d+ stored bytes can hold/);
       corrupt(
         editHeader(good, (h) => h.writeUInt32LE(10, L.H_PAYLOAD_LENGTH)),
-        'declares a 10-byte payload, less than its 40-byte info block',
+        'declares a 10-byte payload, less than its 48-byte info block',
       );
       const stored = wrapPayload(payloadOf(sampleSnapshot()), null);
       corrupt(
@@ -444,6 +468,9 @@ describe('errors', () => {
     test('info fields', () => {
       corrupt(withPayload((p) => p.writeDoubleLE(0, L.I_INTERVAL)), 'interval 0 is not an integer ≥ 1');
       corrupt(withPayload((p) => p.writeDoubleLE(NaN, L.I_TIMESTAMP)), 'timestamp NaN is not a finite number');
+      corrupt(withPayload((p) => p.writeUInt8(3, L.I_VIEW)), 'view byte 3 is not one of 0 (live), 1 (allocated), 2 (peak)');
+      corrupt(withPayload((p) => p.writeUInt8(3, L.I_INLINING)), 'inlining byte 3 is not one of 0 (unknown), 1 (on), 2 (off)');
+      corrupt(withPayload((p) => p.writeUInt8(1, L.I_RESERVED + 5)), 'reserved info bytes 42-47 are not zero');
     });
 
     test('strings', () => {

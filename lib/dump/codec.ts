@@ -9,15 +9,16 @@ import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
 import { contentProblem, shapeProblem } from './check';
-import { DEFAULT_LEVEL, openBody, parseHeader, unwrapPayload, wrapPayload } from './container';
+import { DEFAULT_LEVEL, openBody, parseHeader, unwrapFile, wrapPayload } from './container';
 import { DumpFormatError } from './error';
 import { HEADER_SIZE } from './layout';
-import { decodePayload, encodePayload, infoProblem, type DumpContents } from './payload';
+import { decodePayload, encodePayload, infoProblem, type DumpContents, type DumpInfo } from './payload';
 
 export type { DumpContents } from './payload';
 
 /** The snapshot fields a dump stores (any {@link Snapshot} has them). */
-export type DumpableSnapshot = Pick<Snapshot, 'table' | 'tracebackLimit' | 'interval' | 'timestamp'>;
+export type DumpableSnapshot = Pick<Snapshot, 'table' | 'tracebackLimit' | 'interval' | 'timestamp'> &
+  Partial<Pick<Snapshot, 'view' | 'inlining'>>;
 
 /** Options of `encodeSnapshot` and `dumpSnapshot`. */
 export interface DumpOptions {
@@ -43,6 +44,12 @@ function toPath(file: unknown, name: string): string {
   throw argError(`Expected a string or file URL for ${name} but received ${received(file)}`, 'ERR_INVALID_ARG_TYPE');
 }
 
+/** The info block of a snapshot: every field a dump stores. */
+export function dumpInfoOf(snapshot: DumpableSnapshot): DumpInfo {
+  const { tracebackLimit, interval, timestamp, view, inlining } = snapshot;
+  return { tracebackLimit, interval, timestamp, view: view ?? 'live', inlining };
+}
+
 /** `encodeSnapshot` (see ../dump.ts): checks the snapshot and options, returns the file's bytes. */
 export function encodeContents(snapshot: DumpableSnapshot, options?: DumpOptions): Buffer {
   const opts = check.options(options, 'options', ['level'] as const);
@@ -51,7 +58,7 @@ export function encodeContents(snapshot: DumpableSnapshot, options?: DumpOptions
   if (typeof table !== 'object' || table === null) {
     throw argError(`Expected a Snapshot for snapshot but received ${received(snapshot)}`, 'ERR_INVALID_ARG_TYPE');
   }
-  const info = { tracebackLimit: snapshot.tracebackLimit, interval: snapshot.interval, timestamp: snapshot.timestamp };
+  const info = dumpInfoOf(snapshot);
   const problem = shapeProblem(snapshot.table) ?? infoProblem(info) ?? contentProblem(snapshot.table);
   if (problem !== undefined) throw argError(`snapshot cannot be dumped: ${problem}`);
   return wrapPayload(encodePayload(snapshot.table, info), level);
@@ -64,7 +71,8 @@ export function decodeContents(bytes: Uint8Array, sourceName = '<buffer>'): Dump
     throw argError(`Expected a Buffer or Uint8Array for bytes but received ${received(bytes)}`, 'ERR_INVALID_ARG_TYPE');
   }
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return decodePayload(unwrapPayload(buf, sourceName), sourceName);
+  const { payload, version } = unwrapFile(buf, sourceName);
+  return decodePayload(payload, sourceName, {}, version);
 }
 
 /** `dumpSnapshot` (see ../dump.ts): encodes, then writes atomically. */
@@ -127,7 +135,7 @@ export function loadContents(file: string | URL): DumpContents {
       const detail = `expected ${header.bodyLength} bytes of compressed payload, found ${body.length}`;
       throw new DumpFormatError(target, 'truncated', detail);
     }
-    return decodePayload(openBody(header, body, target), target);
+    return decodePayload(openBody(header, body, target), target, {}, header.version);
   } finally {
     fs.closeSync(fd);
   }

@@ -9,6 +9,8 @@ import * as L from './layout';
 
 /** The header's fields, once checked. */
 export interface DumpHeader {
+  /** Format version (1 or {@link L.FORMAT_VERSION}): the payload's info block depends on it. */
+  version: number;
   flags: number;
   payloadLength: number;
   bodyLength: number;
@@ -102,10 +104,10 @@ export function parseHeader(head: Buffer, fileLength: number, file: string): Dum
   if (!compressed && payloadLength !== bodyLength) {
     fail('corrupt', `declares a ${payloadLength}-byte payload but stores ${bodyLength} bytes uncompressed`);
   }
-  if (payloadLength < L.INFO_SIZE) {
-    fail('corrupt', `declares a ${payloadLength}-byte payload, less than its ${L.INFO_SIZE}-byte info block`);
+  if (payloadLength < L.infoSize(version)) {
+    fail('corrupt', `declares a ${payloadLength}-byte payload, less than its ${L.infoSize(version)}-byte info block`);
   }
-  return { flags, payloadLength, bodyLength, payloadCrc: head.readUInt32LE(L.H_PAYLOAD_CRC) };
+  return { version, flags, payloadLength, bodyLength, payloadCrc: head.readUInt32LE(L.H_PAYLOAD_CRC) };
 }
 
 interface InflateResult {
@@ -158,6 +160,11 @@ export function openBody(header: DumpHeader, body: Buffer, file: string): Buffer
  * @throws {DumpFormatError} any reason
  */
 export function unwrapPayload(file: Buffer, name: string): Buffer {
+  return unwrapFile(file, name).payload;
+}
+
+/** {@link unwrapPayload} with the file's format version, which the payload's layout depends on. */
+export function unwrapFile(file: Buffer, name: string): { payload: Buffer; version: number } {
   const header = parseHeader(file.subarray(0, L.HEADER_SIZE), file.length, name);
-  return openBody(header, file.subarray(L.HEADER_SIZE), name);
+  return { payload: openBody(header, file.subarray(L.HEADER_SIZE), name), version: header.version };
 }
