@@ -4,7 +4,9 @@
 // addon, no side effects.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SAMPLED_INLINING_DEFAULT } from './inlining';
 import { parseSize } from './size';
+import { SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
 
 /** The environment variables lib/register.ts reads. */
 export const ENV = {
@@ -14,6 +16,8 @@ export const ENV = {
   REPORT: 'NODE_TRACEMALLOC_REPORT',
   SNAPSHOT_EVERY: 'NODE_TRACEMALLOC_SNAPSHOT_EVERY',
   SOURCE_MAPS: 'NODE_TRACEMALLOC_SOURCE_MAPS',
+  VIEW: 'NODE_TRACEMALLOC_VIEW',
+  INLINING: 'NODE_TRACEMALLOC_INLINING',
   /** Internal: a file `tracemalloc run` gives its child, one line per dump written. */
   MANIFEST: 'NODE_TRACEMALLOC_RUN_MANIFEST',
 } as const;
@@ -24,6 +28,14 @@ const MAX_FRAMES_LIMIT = 65535;
 
 /** Register's default interval: V8's own, cheap enough to leave on (1.02–1.09×). */
 export const DEFAULT_INTERVAL = 512 * 1024;
+
+/** The view of the dumps and the exit report unless told: what filled memory, even if freed before exit. */
+export const DEFAULT_VIEW: SnapshotView = 'peak';
+
+/** Whether register lets V8 inline unless told: never in exact mode, as start() decides at sampled intervals. */
+export function defaultInlining(interval: number): boolean {
+  return interval !== 1 && SAMPLED_INLINING_DEFAULT;
+}
 
 /** What the environment asks register to do. */
 export interface ActivationSettings {
@@ -39,6 +51,10 @@ export interface ActivationSettings {
   snapshotEvery: number;
   /** Map frames of transpiled code back to their sources before dumping. */
   sourceMaps: boolean;
+  /** Which traces the dumps and the report show. */
+  view: SnapshotView;
+  /** Let V8 inline (false: turn inlining off before the program runs, so every function keeps its frame). */
+  inlining: boolean;
   /** Internal manifest path (see {@link ENV}). */
   manifest: string | undefined;
 }
@@ -101,7 +117,18 @@ export function parseCount(text: string, what: string): number {
   return n;
 }
 
-function parseSwitch(text: string): boolean {
+/** A view from text: `live`, `allocated` or `peak`. */
+export function parseView(text: string): SnapshotView {
+  const value = text.trim().toLowerCase();
+  if ((SNAPSHOT_VIEWS as readonly string[]).includes(value)) return value as SnapshotView;
+  throw new SettingError(
+    `invalid view: ${JSON.stringify(text)} (expected peak: alive when the heap was fullest, ` +
+      'live: alive at exit, or allocated: everything allocated, collected or not)',
+  );
+}
+
+/** An on/off setting from text: 1, true, on, yes or 0, false, off, no. */
+export function parseSwitch(text: string): boolean {
   const value = text.trim().toLowerCase();
   if (['1', 'true', 'on', 'yes'].includes(value)) return true;
   if (['0', 'false', 'off', 'no'].includes(value)) return false;
@@ -190,15 +217,26 @@ function setting<T>(env: NodeJS.ProcessEnv, name: string, parse: (text: string) 
 export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): ActivationSettings {
   const frames = setting(env, ENV.FRAMES, parseFrames, 1);
   const manifest = env[ENV.MANIFEST] || undefined;
-  const off = { frames: 0, interval: DEFAULT_INTERVAL, output: undefined, report: 0, snapshotEvery: 0, sourceMaps: false };
+  const off = {
+    frames: 0,
+    interval: DEFAULT_INTERVAL,
+    output: undefined,
+    report: 0,
+    snapshotEvery: 0,
+    sourceMaps: false,
+    view: DEFAULT_VIEW,
+    inlining: true,
+  };
   if (frames === 0) return { ...off, manifest };
   const interval = setting(env, ENV.INTERVAL, parseInterval, DEFAULT_INTERVAL);
   const report = setting(env, ENV.REPORT, (text) => parseCount(text, 'number of sites'), 0);
   const snapshotEvery = setting(env, ENV.SNAPSHOT_EVERY, parseDuration, 0);
   const sourceMaps = setting(env, ENV.SOURCE_MAPS, parseSwitch, true);
+  const view = setting(env, ENV.VIEW, parseView, DEFAULT_VIEW);
+  const inlining = setting(env, ENV.INLINING, parseSwitch, defaultInlining(interval));
   const output = setting(env, ENV.OUTPUT, (text) => expandOutput(text, context, snapshotEvery > 0), undefined);
   if (snapshotEvery > 0 && output === undefined) {
     throw new SettingError(`${ENV.SNAPSHOT_EVERY}: needs ${ENV.OUTPUT}, the path of the dumps`);
   }
-  return { frames, interval, output, report, snapshotEvery, sourceMaps, manifest };
+  return { frames, interval, output, report, snapshotEvery, sourceMaps, view, inlining, manifest };
 }

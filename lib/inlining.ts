@@ -94,6 +94,12 @@ export function inliningEnabled(): boolean {
   return !noInliningFlags().every((flag) => lastSetting(args, flag.slice('--no-'.length)) === false);
 }
 
+/**
+ * Whether `start()` leaves inlining on at sampled intervals (production)
+ * when not told: chosen from bench/inlining.js's figures (README, "Inlining").
+ */
+export const SAMPLED_INLINING_DEFAULT = true;
+
 /** What a report says when inlining was on, and how to see the hidden frames. */
 export const INLINING_NOTE =
   "inlined functions are charged to their callers (V8 inlined small functions); to see them: 'tracemalloc run --no-inlining', " +

@@ -42,13 +42,27 @@ export interface NativeCensus {
   nodes: number;
 }
 
+/** The last peak capture (see native/peak_capture.h). */
+export interface NativePeak {
+  table: NativeTable;
+  /** JS heap used (bytes) after the GC that triggered the capture. */
+  heap: number;
+  /** Milliseconds since the epoch when it was taken. */
+  timestamp: number;
+  /** Captures taken since arming; only the last is kept. */
+  captures: number;
+}
+
 export interface NativeBinding {
   readonly abi: number;
+  /** Whether V8 marks each sample live or collected (Node 26+). */
+  readonly samplesSayLive: boolean;
   start(interval: number, frames: number, includeCollected: boolean): void;
   stop(): void;
   isTracing(): boolean;
   settings(): NativeSettings | null;
-  snapshot(ownPrefixes: string[]): NativeTable;
+  /** `liveOnly`: only samples V8 marks live (needs samplesSayLive). */
+  snapshot(ownPrefixes: string[], liveOnly?: boolean): NativeTable;
   /** Totals of what snapshot() would return, without building its columns. */
   tracedTotals(ownPrefixes: string[]): { size: number; count: number };
   profileSize(): { samples: number; nodes: number };
@@ -57,6 +71,10 @@ export interface NativeBinding {
   resetHeapWindow(): void;
   resetPeak(): void;
   countObjects(): NativeCensus;
+  /** Captures the traces each time the heap after a GC passes the last capture by `margin` (and the heap now by `minGrowth` bytes). */
+  armPeak(ownPrefixes: string[], margin: number, minGrowth: number): void;
+  disarmPeak(): void;
+  peakSnapshot(): NativePeak | null;
 }
 
 /** Package root: where binding.gyp, build/ and prebuilds/ live (lib/ or dist/ is one below). */

@@ -12,6 +12,7 @@ import { isMainThread } from 'node:worker_threads';
 import { ENV, readSettings, seriesPath, SettingError, type ActivationSettings } from './activation';
 import { renderTop, colorFor } from './cli/report';
 import { dumpSnapshot } from './dump';
+import { disableInlining } from './inlining';
 import type { Snapshot } from './snapshot';
 import { applySourceMaps } from './source-maps';
 
@@ -87,7 +88,7 @@ class Session {
   private snapshot(): Snapshot {
     this.learnScripts();
     // A full GC first: the dump shows live objects, not garbage awaiting collection.
-    const snapshot = this.tracemalloc.takeSnapshot({ gc: true });
+    const snapshot = this.tracemalloc.takeSnapshot({ gc: true, view: this.settings.view });
     return this.settings.sourceMaps ? applySourceMaps(snapshot) : snapshot;
   }
 
@@ -165,12 +166,18 @@ function activate(): void {
   // Private to `tracemalloc run` and its child: not for the program's children.
   delete process.env[ENV.MANIFEST];
   if (settings.frames === 0) return;
+  // First, before the program's code can be optimized with inlining.
+  if (!settings.inlining) disableInlining();
   let tracer: Tracer;
   try {
     // Required here, not imported: an install without its dependencies
     // (node-gyp-build) gets this one line too, not a stack trace.
     tracer = require('./tracemalloc') as Tracer;
-    tracer.start(settings.frames, { interval: settings.interval });
+    const { frames, interval, inlining } = settings;
+    // The view matters only to our own dumps and report; tracing alone (the
+    // program takes its own snapshots) is plain tracing, as PYTHONTRACEMALLOC.
+    const view = settings.output !== undefined || settings.report > 0 ? settings.view : 'live';
+    tracer.start(frames, { interval, inlining, peak: view === 'peak', allocated: view === 'allocated' });
   } catch (error) {
     say(`cannot start tracing: ${messageOf(error).split('\n')[0]}`);
     process.exit(1);

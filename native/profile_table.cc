@@ -199,6 +199,7 @@ void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
     int64_t stack = StackOfNode(s.node_id);
     if (stack < 0) continue;             // root itself: no JS frame
     if (stack_own_[stack]) continue;     // the tracer's own work
+    if (live_only_ && !SampleIsLive(s)) continue;  // collected since
     double size = static_cast<double>(s.size);
     // V8's own Sample::count is scaled but rounded to an integer, which
     // biases estimates when objects are near the interval in size. Each V8
