@@ -86,12 +86,11 @@ function lastSetting(args: readonly string[], name: string): boolean | undefined
 /**
  * Whether V8 inlines in this process: `false` once {@link disableInlining}
  * ran, or when node was started with every flag of {@link noInliningFlags}
- * (on its command line or in NODE_OPTIONS); `true` otherwise.
+ * on its command line (NODE_OPTIONS does not take V8 flags); `true` otherwise.
  */
 export function inliningEnabled(): boolean {
   if (turnedOff) return false;
-  const args = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((a) => a !== ''), ...process.execArgv];
-  return !noInliningFlags().every((flag) => lastSetting(args, flag.slice('--no-'.length)) === false);
+  return !noInliningFlags().every((flag) => lastSetting(process.execArgv, flag.slice('--no-'.length)) === false);
 }
 
 /**
