@@ -42,11 +42,14 @@ export interface StartOptions {
    */
   allocated?: boolean;
   /**
-   * Capture the traces whenever the JS heap after a GC passes its
+   * Capture the traces whenever the JS heap (its old generation: what
+   * outlived a collection or was allocated as long-lived) passes its
    * high-water mark by 10%, for `takeSnapshot({ view: 'peak' })`: what was
-   * alive when memory use was highest, even if it is garbage by now. Each
-   * capture walks the profile (about 4 ms per 100k live samples) at a safe
-   * point right after the GC; only the last is kept.
+   * alive when memory use was highest, even if it is garbage by now. The
+   * heap is checked after every GC and every 50 ms (a thread asks V8 for an
+   * interrupt: this works in code that never yields); a capture walks the
+   * profile (about 4 ms per 100k live samples) at V8's next safe point, and
+   * only the last is kept.
    */
   peak?: boolean;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <utility>
 
 namespace tracemalloc {
@@ -12,66 +13,109 @@ PeakCapture::PeakCapture(v8::Isolate* isolate, Builder build)
 }
 
 PeakCapture::~PeakCapture() {
+  StopTicker();  // no request can come from another thread after this
   isolate_->RemoveGCEpilogueCallback(OnEpilogue, this);
-  // An interrupt V8 has not run yet will find no owner and only free this.
-  if (pending_ != nullptr) pending_->owner = nullptr;
+  // Interrupts run on this (the isolate's) thread: none is running now.
+  Pending* pending = pending_.exchange(nullptr);
+  if (pending != nullptr) pending->owner = nullptr;
 }
 
-double PeakCapture::UsedNow() {
+double PeakCapture::OldGeneration() {
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
-  return static_cast<double>(stats.used_heap_size());
+  double used = static_cast<double>(stats.used_heap_size());
+  for (size_t i = 0; i < isolate_->NumberOfHeapSpaces(); i++) {
+    v8::HeapSpaceStatistics space;
+    if (!isolate_->GetHeapSpaceStatistics(&space, i)) continue;
+    const char* name = space.space_name();
+    if (name != nullptr && std::strncmp(name, "new_", 4) == 0) {
+      used -= static_cast<double>(space.space_used_size());
+    }
+  }
+  return used;
 }
 
 void PeakCapture::Arm(double margin, double min_growth) {
   margin_ = margin;
   min_growth_ = min_growth;
-  baseline_ = UsedNow();
+  baseline_ = OldGeneration();
   table_.reset();
   heap_at_capture_ = 0;
   time_at_capture_ = 0;
   captures_ = 0;
   armed_ = true;
+  watching_ = true;
+  if (!ticker_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(ticker_mutex_);
+      ticker_stop_ = false;
+    }
+    ticker_ = std::thread([this] { Tick(); });
+  }
 }
 
 void PeakCapture::Disarm() {
   armed_ = false;
+  watching_ = false;
+  StopTicker();
   table_.reset();
   heap_at_capture_ = 0;
   time_at_capture_ = 0;
   captures_ = 0;
+}
+
+void PeakCapture::StopTicker() {
+  if (!ticker_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(ticker_mutex_);
+    ticker_stop_ = true;
+  }
+  ticker_wake_.notify_all();
+  ticker_.join();
+}
+
+void PeakCapture::Tick() {
+  std::unique_lock<std::mutex> lock(ticker_mutex_);
+  while (!ticker_wake_.wait_for(lock, std::chrono::milliseconds(kTickMs),
+                                [this] { return ticker_stop_; })) {
+    if (watching_) Request();
+  }
 }
 
 double PeakCapture::Threshold() const {
   return std::max(heap_at_capture_ * (1 + margin_), baseline_ + min_growth_);
 }
 
-void PeakCapture::OnEpilogue(v8::Isolate* isolate, v8::GCType,
-                             v8::GCCallbackFlags, void* data) {
+void PeakCapture::Request() {
+  auto* pending = new Pending{this};
+  Pending* expected = nullptr;
+  if (!pending_.compare_exchange_strong(expected, pending)) {
+    delete pending;  // one is already on its way
+    return;
+  }
+  isolate_->RequestInterrupt(OnInterrupt, pending);
+}
+
+void PeakCapture::OnEpilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags,
+                             void* data) {
   auto* self = static_cast<PeakCapture*>(data);
-  if (!self->armed_ || self->pending_ != nullptr) return;
-  // Heap used right after a collection: what survived it, the closest to
-  // "live" a GC callback can read for free.
-  double used = self->UsedNow();
-  if (used <= self->Threshold()) return;
-  self->trigger_heap_ = used;
-  self->pending_ = new Pending{self};
-  isolate->RequestInterrupt(OnInterrupt, self->pending_);
+  if (!self->armed_) return;
+  if (self->OldGeneration() <= self->Threshold()) return;
+  self->Request();
 }
 
 void PeakCapture::OnInterrupt(v8::Isolate*, void* data) {
   std::unique_ptr<Pending> pending(static_cast<Pending*>(data));
   PeakCapture* self = pending->owner;
   if (self == nullptr) return;  // the addon went away meanwhile
-  self->pending_ = nullptr;
+  self->pending_.store(nullptr);
   if (!self->armed_) return;
   self->Capture();
 }
 
 void PeakCapture::Capture() {
-  // The level the GC saw, unless a later GC has since freed part of it
-  // (the heap now also holds what was allocated after that GC).
-  double heap = std::min(trigger_heap_, UsedNow());
+  // Measured again: a GC since the request may have freed part of it.
+  double heap = OldGeneration();
   if (heap <= Threshold()) return;
   v8::HandleScope scope(isolate_);
   std::unique_ptr<ProfileTable> table;

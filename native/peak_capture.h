@@ -2,22 +2,32 @@
 // view), kept natively so that a batch program whose data is garbage by the
 // time it exits still reports what filled its memory.
 //
-// A GC epilogue callback reads the heap used after each collection (what
-// survived it); when that passes the last capture by a margin, it asks V8 to
-// interrupt JS at its next stack check (Isolate::RequestInterrupt), and the
-// interrupt builds the profile table there. Nothing runs inside the GC
-// callback but a heap statistics read: a GC callback must not call into the
-// profiler or JS. Interrupts are serviced inside running JS (function entry,
-// loop back edges), so this works in a program that never yields to the
-// event loop; no JS runs in the interrupt either.
+// The heap measured is the old generation (the heap less its young
+// generation, where short-lived garbage sits): what outlived a collection
+// or was allocated as long-lived. Two triggers ask V8 to interrupt JS at its
+// next stack check (Isolate::RequestInterrupt), and the interrupt builds the
+// profile table there when that heap has passed the last capture by a margin:
+//  - a GC epilogue callback, when a collection has promoted survivors;
+//  - a ticker thread, every kTickMs: V8 allocates long-lived objects straight
+//    into old space once it has seen their kind survive (pretenuring), so a
+//    growing heap may see no GC for a long while.
+// Nothing runs inside the GC callback but a heap statistics read (a GC
+// callback must not call into the profiler or JS), and the ticker only asks
+// for an interrupt (thread-safe by V8's contract). Interrupts are serviced
+// inside running JS (function entry, loop back edges), so this works in a
+// program that never yields to the event loop; no JS runs in the interrupt.
 #ifndef TRACEMALLOC_PEAK_CAPTURE_H_
 #define TRACEMALLOC_PEAK_CAPTURE_H_
 
 #include <v8.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "profile_table.h"
 
@@ -30,29 +40,33 @@ class PeakCapture {
   // isolate's thread, inside a HandleScope.
   using Builder = std::function<std::unique_ptr<ProfileTable>()>;
 
+  // Between two checks of the heap by the ticker.
+  static constexpr int kTickMs = 50;
+
   PeakCapture(v8::Isolate* isolate, Builder build);
   ~PeakCapture();
   PeakCapture(const PeakCapture&) = delete;
   PeakCapture& operator=(const PeakCapture&) = delete;
 
   // Starts watching from the heap used now, forgetting any capture: the next
-  // one comes once the heap after a GC exceeds max(last capture × (1 +
-  // margin), now + min_growth).
+  // one comes once the heap exceeds max(last capture × (1 + margin), now +
+  // min_growth).
   void Arm(double margin, double min_growth);
   // Stops watching and forgets the capture.
   void Disarm();
   bool armed() const { return armed_; }
 
-  // The last capture, or null; with the heap used and the wall time (ms
-  // since the epoch) when it was taken, and how many were taken.
+  // The last capture, or null; with the heap it was taken at, the wall time
+  // (ms since the epoch), and how many were taken.
   const ProfileTable* table() const { return table_.get(); }
   double heap_at_capture() const { return heap_at_capture_; }
   double time_at_capture() const { return time_at_capture_; }
   double captures() const { return captures_; }
 
  private:
-  // Outlives this object when an interrupt is pending at its destruction:
-  // V8 cannot cancel an interrupt, so the callback frees it instead.
+  // One interrupt request. Outlives this object when V8 has not run it yet
+  // at its destruction (V8 cannot cancel an interrupt): the callback then
+  // finds no owner and only frees it.
   struct Pending {
     PeakCapture* owner;
   };
@@ -60,22 +74,33 @@ class PeakCapture {
   static void OnEpilogue(v8::Isolate* isolate, v8::GCType type,
                          v8::GCCallbackFlags flags, void* data);
   static void OnInterrupt(v8::Isolate* isolate, void* data);
+  // Any thread: asks for one interrupt unless one is already pending.
+  void Request();
+  void Tick();
+  void StopTicker();
   void Capture();
-  double UsedNow();
+  // Bytes used by the heap less its young generation (the new_* spaces).
+  double OldGeneration();
   double Threshold() const;
 
   v8::Isolate* isolate_;
   Builder build_;
+  // Isolate thread only.
   bool armed_ = false;
   double margin_ = 0;
   double min_growth_ = 0;
   double baseline_ = 0;
-  Pending* pending_ = nullptr;
-  double trigger_heap_ = 0;  // heap used after the GC that asked for the capture
   std::unique_ptr<ProfileTable> table_;
   double heap_at_capture_ = 0;
   double time_at_capture_ = 0;
   double captures_ = 0;
+  // Shared with the ticker thread.
+  std::atomic<Pending*> pending_{nullptr};
+  std::atomic<bool> watching_{false};
+  std::thread ticker_;
+  std::mutex ticker_mutex_;
+  std::condition_variable ticker_wake_;
+  bool ticker_stop_ = false;  // under ticker_mutex_
 };
 
 }  // namespace tracemalloc

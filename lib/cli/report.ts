@@ -225,7 +225,7 @@ function describe(s: SnapshotSummary): string {
 const VIEW_TEXT: Readonly<Record<SnapshotView, string>> = {
   live: 'objects alive when the snapshot was taken',
   allocated: 'every allocation since tracing started, collected objects included',
-  peak: 'objects alive right after the GC at which the JS heap was fullest, even if freed since',
+  peak: 'objects alive when the JS heap was fullest (within 10%), even if freed since',
 };
 
 function clock(timestamp: number): string {

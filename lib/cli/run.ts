@@ -54,8 +54,8 @@ Options for tracing (before the script; everything after it goes to the script):
       --exact                record every allocation (interval 1): exact sizes and counts,
                              15-190x slower on allocation-heavy code
       --view <view>          what the report and the last dump show (default ${DEFAULT_VIEW}):
-                               peak       alive when the JS heap was fullest (captured
-                                          after the GC that saw it), even if freed since
+                               peak       alive when the JS heap was fullest (within 10%),
+                                          even if freed since
                                live       alive at exit
                                allocated  everything allocated, collected or not
       --no-inlining          turn V8's inlining off before the program runs, so that small
