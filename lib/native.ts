@@ -45,11 +45,11 @@ export interface NativeCensus {
 /** The last peak capture (see native/peak_capture.h). */
 export interface NativePeak {
   table: NativeTable;
-  /** JS heap used (bytes) after the GC that triggered the capture. */
+  /** The heap measure of native/peak_capture.h (bytes) when the kept table was taken. */
   heap: number;
   /** Milliseconds since the epoch when it was taken. */
   timestamp: number;
-  /** Captures taken since arming; only the last is kept. */
+  /** Tables kept since arming, each larger than the one before; only the last is held. */
   captures: number;
 }
 
@@ -74,6 +74,8 @@ export interface NativeBinding {
   /** Captures the traces each time the heap after a GC passes the last capture by `margin` (and the heap now by `minGrowth` bytes). */
   armPeak(ownPrefixes: string[], margin: number, minGrowth: number): void;
   disarmPeak(): void;
+  /** Looks now, whatever the heap: keeps the table if it traces more than the kept one. */
+  capturePeak(): void;
   peakSnapshot(): NativePeak | null;
 }
 

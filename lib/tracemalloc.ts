@@ -42,14 +42,16 @@ export interface StartOptions {
    */
   allocated?: boolean;
   /**
-   * Capture the traces whenever the JS heap (its old generation: what
-   * outlived a collection or was allocated as long-lived) passes its
-   * high-water mark by 10%, for `takeSnapshot({ view: 'peak' })`: what was
-   * alive when memory use was highest, even if it is garbage by now. The
-   * heap is checked after every GC and every 50 ms (a thread asks V8 for an
-   * interrupt: this works in code that never yields); a capture walks the
-   * profile (about 4 ms per 100k live samples) at V8's next safe point, and
-   * only the last is kept.
+   * Keep the traces of the moment the JS heap was fullest, for
+   * `takeSnapshot({ view: 'peak' })`: what used the memory, even if it is
+   * garbage by now. The heap (the old generation, and the young one's
+   * survivors of the last GC) is checked after every GC and every 50 ms (a
+   * thread asks V8 for an interrupt: this works in code that never yields);
+   * each time it passes its last look by 10%, the profile is walked (about
+   * 4 ms per 100k samples) at V8's next safe point, and the table kept if it
+   * traces more bytes than the kept one (objects alive then, and garbage not
+   * yet collected then). A peak that lives and dies in the young generation
+   * between two GCs is seen only if a peak snapshot is taken before it dies.
    */
   peak?: boolean;
 }
@@ -317,6 +319,10 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
     );
   }
   if (view === 'peak' && !peak) throw viewUnavailable('the peak view needs tracing started with { peak: true } (run: --view peak)');
+  // Growth since the last look (up to 50 ms of it, and the young
+  // generation's) is not missed: looked at now, before a GC frees what may
+  // have been the peak.
+  if (view === 'peak') b.capturePeak();
   if (gc && view !== 'allocated') b.collectGarbage();
   let raw: NativeTable;
   let timestamp = Date.now();

@@ -124,6 +124,7 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
           InstanceMethod("armPeak", &TracemallocAddon::ArmPeak),
           InstanceMethod("disarmPeak", &TracemallocAddon::DisarmPeak),
           InstanceMethod("peakSnapshot", &TracemallocAddon::PeakSnapshot),
+          InstanceMethod("capturePeak", &TracemallocAddon::CapturePeak),
           // Whether V8 marks each sample live or collected (Node 26+): only
           // then can a sampler that keeps collected objects also give the
           // live view.
@@ -376,6 +377,11 @@ Napi::Value TracemallocAddon::ArmPeak(const Napi::CallbackInfo& info) {
 
 Napi::Value TracemallocAddon::DisarmPeak(const Napi::CallbackInfo& info) {
   if (peak_) peak_->Disarm();
+  return info.Env().Undefined();
+}
+
+Napi::Value TracemallocAddon::CapturePeak(const Napi::CallbackInfo& info) {
+  if (peak_) peak_->CaptureNow();
   return info.Env().Undefined();
 }
 

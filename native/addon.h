@@ -39,6 +39,7 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   Napi::Value ArmPeak(const Napi::CallbackInfo& info);
   Napi::Value DisarmPeak(const Napi::CallbackInfo& info);
   Napi::Value PeakSnapshot(const Napi::CallbackInfo& info);
+  Napi::Value CapturePeak(const Napi::CallbackInfo& info);
 
   // Stops the sampler and removes GC callbacks; runs once, from the
   // environment cleanup hook or the destructor, whichever comes first.

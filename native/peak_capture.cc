@@ -20,26 +20,34 @@ PeakCapture::~PeakCapture() {
   if (pending != nullptr) pending->owner = nullptr;
 }
 
-double PeakCapture::OldGeneration() {
-  v8::HeapStatistics stats;
-  isolate_->GetHeapStatistics(&stats);
-  double used = static_cast<double>(stats.used_heap_size());
+double PeakCapture::YoungGeneration() {
+  double young = 0;
   for (size_t i = 0; i < isolate_->NumberOfHeapSpaces(); i++) {
     v8::HeapSpaceStatistics space;
     if (!isolate_->GetHeapSpaceStatistics(&space, i)) continue;
     const char* name = space.space_name();
     if (name != nullptr && std::strncmp(name, "new_", 4) == 0) {
-      used -= static_cast<double>(space.space_used_size());
+      young += static_cast<double>(space.space_used_size());
     }
   }
-  return used;
+  return young;
+}
+
+double PeakCapture::Heap() {
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  return static_cast<double>(stats.used_heap_size()) - YoungGeneration() +
+         young_after_gc_;
 }
 
 void PeakCapture::Arm(double margin, double min_growth) {
   margin_ = margin;
   min_growth_ = min_growth;
-  baseline_ = OldGeneration();
+  young_after_gc_ = YoungGeneration();
+  baseline_ = Heap();
   table_.reset();
+  table_bytes_ = 0;
+  table_heap_ = 0;
   heap_at_capture_ = 0;
   time_at_capture_ = 0;
   captures_ = 0;
@@ -59,6 +67,8 @@ void PeakCapture::Disarm() {
   watching_ = false;
   StopTicker();
   table_.reset();
+  table_bytes_ = 0;
+  table_heap_ = 0;
   heap_at_capture_ = 0;
   time_at_capture_ = 0;
   captures_ = 0;
@@ -100,7 +110,9 @@ void PeakCapture::OnEpilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags,
                              void* data) {
   auto* self = static_cast<PeakCapture*>(data);
   if (!self->armed_) return;
-  if (self->OldGeneration() <= self->Threshold()) return;
+  // Right after a collection the young generation holds only survivors.
+  self->young_after_gc_ = self->YoungGeneration();
+  if (self->Heap() <= self->Threshold()) return;
   self->Request();
 }
 
@@ -110,13 +122,13 @@ void PeakCapture::OnInterrupt(v8::Isolate*, void* data) {
   if (self == nullptr) return;  // the addon went away meanwhile
   self->pending_.store(nullptr);
   if (!self->armed_) return;
-  self->Capture();
+  self->Capture(false);
 }
 
-void PeakCapture::Capture() {
+void PeakCapture::Capture(bool force) {
   // Measured again: a GC since the request may have freed part of it.
-  double heap = OldGeneration();
-  if (heap <= Threshold()) return;
+  double heap = Heap();
+  if (!force && heap <= Threshold()) return;
   v8::HandleScope scope(isolate_);
   std::unique_ptr<ProfileTable> table;
   try {
@@ -127,8 +139,13 @@ void PeakCapture::Capture() {
     return;
   }
   if (!table) return;
+  // Raised even when the table is not kept: the next look waits for more.
+  heap_at_capture_ = std::max(heap_at_capture_, heap);
+  double bytes = table->TotalSize();
+  if (table_ && bytes <= table_bytes_) return;
   table_ = std::move(table);
-  heap_at_capture_ = heap;
+  table_bytes_ = bytes;
+  table_heap_ = heap;
   time_at_capture_ = static_cast<double>(
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch())

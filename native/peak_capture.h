@@ -2,15 +2,20 @@
 // view), kept natively so that a batch program whose data is garbage by the
 // time it exits still reports what filled its memory.
 //
-// The heap measured is the old generation (the heap less its young
-// generation, where short-lived garbage sits): what outlived a collection
-// or was allocated as long-lived. Two triggers ask V8 to interrupt JS at its
-// next stack check (Isolate::RequestInterrupt), and the interrupt builds the
-// profile table there when that heap has passed the last capture by a margin:
-//  - a GC epilogue callback, when a collection has promoted survivors;
+// When to look: the heap measured is the old generation now plus what the
+// young generation held right after the last collection (its survivors):
+// the young generation since then is mostly garbage. Two triggers ask V8 to
+// interrupt JS at its next stack check (Isolate::RequestInterrupt) once that
+// heap has passed the last look by a margin, and the interrupt builds the
+// profile table there:
+//  - a GC epilogue callback, when a collection leaves more behind;
 //  - a ticker thread, every kTickMs: V8 allocates long-lived objects straight
 //    into old space once it has seen their kind survive (pretenuring), so a
 //    growing heap may see no GC for a long while.
+// What to keep: a table replaces the kept one only if it traces more bytes
+// (objects alive then, and garbage not yet collected then). A peak that
+// lives and dies in the young generation between two collections is seen
+// only by a look just before a snapshot (CaptureNow).
 // Nothing runs inside the GC callback but a heap statistics read (a GC
 // callback must not call into the profiler or JS), and the ticker only asks
 // for an interrupt (thread-safe by V8's contract). Interrupts are serviced
@@ -54,12 +59,18 @@ class PeakCapture {
   void Arm(double margin, double min_growth);
   // Stops watching and forgets the capture.
   void Disarm();
+  // Looks now, whatever the heap (from a JS call, on the isolate's thread):
+  // before a snapshot of the peak, so that growth since the last look, young
+  // objects included, is not missed.
+  void CaptureNow() {
+    if (armed_) Capture(true);
+  }
   bool armed() const { return armed_; }
 
-  // The last capture, or null; with the heap it was taken at, the wall time
-  // (ms since the epoch), and how many were taken.
+  // The kept capture, or null; with the heap it was taken at, the wall time
+  // (ms since the epoch), and how many tables were kept.
   const ProfileTable* table() const { return table_.get(); }
-  double heap_at_capture() const { return heap_at_capture_; }
+  double heap_at_capture() const { return table_heap_; }
   double time_at_capture() const { return time_at_capture_; }
   double captures() const { return captures_; }
 
@@ -78,9 +89,12 @@ class PeakCapture {
   void Request();
   void Tick();
   void StopTicker();
-  void Capture();
-  // Bytes used by the heap less its young generation (the new_* spaces).
-  double OldGeneration();
+  // `force`: look even if the heap has not passed the threshold.
+  void Capture(bool force);
+  // Bytes used by the young generation (the new_* spaces).
+  double YoungGeneration();
+  // The heap that decides when to look (see above).
+  double Heap();
   double Threshold() const;
 
   v8::Isolate* isolate_;
@@ -90,8 +104,11 @@ class PeakCapture {
   double margin_ = 0;
   double min_growth_ = 0;
   double baseline_ = 0;
+  double young_after_gc_ = 0;
   std::unique_ptr<ProfileTable> table_;
-  double heap_at_capture_ = 0;
+  double table_bytes_ = 0;
+  double table_heap_ = 0;  // Heap() when the kept table was taken
+  double heap_at_capture_ = 0;  // Heap() at the last look (the threshold's base)
   double time_at_capture_ = 0;
   double captures_ = 0;
   // Shared with the ticker thread.

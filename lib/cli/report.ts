@@ -223,7 +223,7 @@ function describe(s: SnapshotSummary): string {
 }
 
 const VIEW_TEXT: Readonly<Record<SnapshotView, string>> = {
-  live: 'objects alive when the snapshot was taken',
+  live: 'objects alive when the snapshot was taken; what was freed before is not shown (tracemalloc run --view peak or allocated shows it)',
   allocated: 'every allocation since tracing started, collected objects included',
   peak: 'objects alive when the JS heap was fullest (within 10%), even if freed since',
 };
@@ -286,13 +286,7 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
     `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size` +
     ` — ${style.source}`;
   const out = [paint('1', title), describe(report.snapshot), viewLine(report.snapshot), ...inliningLines(report.snapshot), ''];
-  if (shown === 0) {
-    const hint =
-      report.snapshot.view === 'live'
-        ? ['Nothing traced was alive then: --view peak shows what was alive when the heap was fullest,', '--view allocated everything allocated.']
-        : [];
-    return `${[...out, 'No allocations recorded.', ...hint].join('\n')}\n`;
-  }
+  if (shown === 0) return `${[...out, 'No allocations recorded.'].join('\n')}\n`;
   const columns: Column[] = [
     { title: 'size', right: true },
     { title: 'count', right: true },
