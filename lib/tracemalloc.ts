@@ -2,10 +2,12 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
+import { underJest } from './compiled-scripts';
 import { TracemallocError, rethrowNative } from './errors';
 import { disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from './inlining';
 import { native, type NativeBinding, type NativeTable } from './native';
 import { Snapshot, SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
+import { applySourceMaps } from './source-maps';
 import * as check from './validate';
 
 /** Python's limit on frames per traceback; V8 itself takes any int. */
@@ -74,6 +76,14 @@ export interface SnapshotOptions {
    * started with `allocated: true`, else `'live'`.
    */
   view?: SnapshotView;
+  /**
+   * Map frames of transformed code back to the original file, line and
+   * function (`applySourceMaps(snapshot, { compiled: true })`): the code
+   * jest's transformers (babel-jest, ts-jest) ran, and code with source
+   * maps. Default: `true` under jest, `false` elsewhere (call
+   * `applySourceMaps` yourself).
+   */
+  sourceMaps?: boolean;
 }
 
 /** Result of {@link getTracedMemory}, in bytes. */
@@ -300,8 +310,9 @@ function notTracing(what: string): TracemallocError {
  * @throws {TypeError} a bad option
  */
 export function takeSnapshot(options?: SnapshotOptions): Snapshot {
-  const opts = check.options(options, 'options', ['gc', 'view'] as const);
+  const opts = check.options(options, 'options', ['gc', 'view', 'sourceMaps'] as const);
   const gc = opts.gc === undefined ? true : check.boolean(opts.gc, 'gc');
+  const sourceMaps = opts.sourceMaps === undefined ? underJest() : check.boolean(opts.sourceMaps, 'sourceMaps');
   const b = binding();
   const settings = b.settings();
   if (settings === null) throw notTracing('take a snapshot');
@@ -341,7 +352,8 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
   }
   const sampleDomain = new Uint32Array(raw.sampleStack.length).fill(domain());
   const table = { ...raw, sampleDomain };
-  return new Snapshot(table, { tracebackLimit: settings.frames, interval: settings.interval, timestamp, view, inlining });
+  const snapshot = new Snapshot(table, { tracebackLimit: settings.frames, interval: settings.interval, timestamp, view, inlining });
+  return sourceMaps ? applySourceMaps(snapshot, { compiled: true }) : snapshot;
 }
 
 function total(table: NativeTable): number {

@@ -6,6 +6,7 @@ import { parseSize, type Size } from '../size';
 import * as check from '../validate';
 import { drive, type Plan } from './loop';
 import {
+  forTests,
   framesOption,
   iterationsOption,
   measured,
@@ -52,7 +53,7 @@ export interface LeakResult {
 function* leakPlan(iterations: number, warmup: number | 'auto', frames: number, maxPasses: number, threshold: number): Plan<LeakResult> {
   yield* warmUp(warmup);
   const kept = yield* settle(() => tracedPass(iterations, frames, false), maxPasses);
-  const snapshot = kept.pass.snapshot;
+  const snapshot = forTests(kept.pass.snapshot);
   return {
     retainedBytes: snapshot.totalSize,
     retainedAllocs: snapshot.totalCount,

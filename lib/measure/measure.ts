@@ -8,6 +8,7 @@ import {
   iterationsOption,
   measured,
   requireIdleSampler,
+  forTests,
   settle,
   tracedPass,
   warmUp,
@@ -145,8 +146,8 @@ function* measurePlan(s: Settings): Plan<MeasureResult> {
     exact: rounds.exact,
     totalBytes,
     totalAllocs,
-    snapshot: last.snapshot,
-    retainedSnapshot: kept === null ? null : kept.snapshot,
+    snapshot: forTests(last.snapshot),
+    retainedSnapshot: kept === null ? null : forTests(kept.snapshot),
     rounds: rounds.passes,
     warmup,
   };
