@@ -29,8 +29,14 @@ const MAX_FRAMES_LIMIT = 65535;
 /** Register's default interval: V8's own, cheap enough to leave on (1.02–1.09×). */
 export const DEFAULT_INTERVAL = 512 * 1024;
 
-/** The view of the dumps and the exit report unless told: what filled memory, even if freed before exit. */
-export const DEFAULT_VIEW: SnapshotView = 'peak';
+/**
+ * The view of the dumps and the exit report unless told: what filled memory,
+ * even if freed before exit; for a series of dumps (snapshot-every), what is
+ * alive at each, to diff one with the next.
+ */
+export function defaultView(snapshotEvery: number): SnapshotView {
+  return snapshotEvery > 0 ? 'live' : 'peak';
+}
 
 /** Whether register lets V8 inline unless told: never in exact mode, as start() decides at sampled intervals. */
 export function defaultInlining(interval: number): boolean {
@@ -224,7 +230,7 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
     report: 0,
     snapshotEvery: 0,
     sourceMaps: false,
-    view: DEFAULT_VIEW,
+    view: defaultView(0),
     inlining: true,
   };
   if (frames === 0) return { ...off, manifest };
@@ -232,7 +238,7 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   const report = setting(env, ENV.REPORT, (text) => parseCount(text, 'number of sites'), 0);
   const snapshotEvery = setting(env, ENV.SNAPSHOT_EVERY, parseDuration, 0);
   const sourceMaps = setting(env, ENV.SOURCE_MAPS, parseSwitch, true);
-  const view = setting(env, ENV.VIEW, parseView, DEFAULT_VIEW);
+  const view = setting(env, ENV.VIEW, parseView, defaultView(snapshotEvery));
   const inlining = setting(env, ENV.INLINING, parseSwitch, defaultInlining(interval));
   const output = setting(env, ENV.OUTPUT, (text) => expandOutput(text, context, snapshotEvery > 0), undefined);
   if (snapshotEvery > 0 && output === undefined) {

@@ -61,7 +61,13 @@ export function compiledScripts(scriptIds: ReadonlySet<number>): Map<number, Com
   return found;
 }
 
-/** True in a jest worker (and in jest's own process with --runInBand), where modules are transformed in memory. */
+/**
+ * True in a jest test (where modules are transformed in memory): jest sets
+ * JEST_WORKER_ID in its workers (and with --runInBand), and its globals are
+ * in the test's context. A child process inherits the variable but not the
+ * globals.
+ */
 export function underJest(): boolean {
-  return process.env.JEST_WORKER_ID !== undefined;
+  const globals = globalThis as { expect?: unknown; jest?: unknown };
+  return process.env.JEST_WORKER_ID !== undefined && (typeof globals.expect === 'function' || typeof globals.jest === 'object');
 }

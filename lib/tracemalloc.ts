@@ -192,9 +192,11 @@ export function start(frames: number = 1, options?: StartOptions): void {
   const current = b.settings();
   if (current !== null) {
     if (current.frames !== frames || current.interval !== interval || current.includeCollected !== allocated) {
+      const inForce = current.includeCollected ? ', allocated=true' : '';
+      const asked = allocated ? ', allocated: true' : '';
       process.emitWarning(
-        `already tracing with frames=${current.frames}, interval=${current.interval}, allocated=${current.includeCollected}: ` +
-          `start(${frames}, { interval: ${interval}, allocated: ${allocated} }) keeps those (call stop() first to change them)`,
+        `already tracing with frames=${current.frames}, interval=${current.interval}${inForce}: ` +
+          `start(${frames}, { interval: ${interval}${asked} }) keeps those (call stop() first to change them)`,
         { type: 'TracemallocWarning', code: 'TRACEMALLOC_SETTINGS_KEPT' },
       );
     }

@@ -60,12 +60,13 @@ describe('tracemalloc top', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.split('\n');
-    expect(lines.slice(0, 3)).toEqual([
+    expect(lines.slice(0, 4)).toEqual([
       'Top 2 of 2 lines by size — old.ntm',
       'exact: every allocation recorded, traceback limit 3 frames; 1500 B in 15 objects',
+      'view: live: objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
       '',
     ]);
-    expect(lines.slice(3, 6)).toEqual([
+    expect(lines.slice(4, 7)).toEqual([
       '  size  count  average  location               function',
       '1000 B     10    100 B  /srv/app/server.js:10  handle',
       ' 500 B      5    100 B  /srv/app/db.js:5       query',
@@ -152,10 +153,11 @@ describe('tracemalloc diff', () => {
   test('what changed, largest change first', () => {
     const result = diff(['old.ntm', 'new.ntm']);
     expect(result.status).toBe(0);
-    expect(result.stdout.split('\n').slice(0, 9)).toEqual([
+    expect(result.stdout.split('\n').slice(0, 10)).toEqual([
       'Top 3 of 3 lines by size difference — old.ntm → new.ntm',
       'old: exact: every allocation recorded, traceback limit 3 frames; 1500 B in 15 objects',
       'new: exact: every allocation recorded, traceback limit 3 frames; 7400 B in 74 objects',
+      'view: live: objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
       '',
       '  size     diff  count  diff  location               function',
       '5000 B  +4000 B     50   +40  /srv/app/server.js:10  handle',

@@ -223,7 +223,7 @@ function describe(s: SnapshotSummary): string {
 }
 
 const VIEW_TEXT: Readonly<Record<SnapshotView, string>> = {
-  live: 'objects alive when the snapshot was taken; what was freed before is not shown (tracemalloc run --view peak or allocated shows it)',
+  live: 'objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
   allocated: 'every allocation since tracing started, collected objects included',
   peak: 'objects alive when the JS heap was fullest (within 10%), even if freed since',
 };

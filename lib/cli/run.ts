@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { isatty } from 'node:tty';
 import {
   DEFAULT_INTERVAL,
-  DEFAULT_VIEW,
   ENV,
   expandOutput,
   parseDuration,
@@ -53,7 +52,8 @@ Options for tracing (before the script; everything after it goes to the script):
                              smaller is more precise and slower
       --exact                record every allocation (interval 1): exact sizes and counts,
                              15-190x slower on allocation-heavy code
-      --view <view>          what the report and the last dump show (default ${DEFAULT_VIEW}):
+      --view <view>          what the report and the dumps show (default peak; live with
+                             --snapshot-every):
                                peak       alive when the JS heap was fullest (within 10%),
                                           even if freed since
                                live       alive at exit
@@ -146,7 +146,7 @@ function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<
     [ENV.OUTPUT]: output,
   };
   if (every > 0) env[ENV.SNAPSHOT_EVERY] = String(every);
-  env[ENV.VIEW] = values.view === undefined ? DEFAULT_VIEW : setting('--view', values.view, parseView);
+  if (values.view !== undefined) env[ENV.VIEW] = setting('--view', values.view, parseView);
   if (values.inlining === true && values['no-inlining'] === true) {
     throw new UsageError('--inlining and --no-inlining cannot be used together');
   }
