@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { TopReport } from '../lib/cli/report';
 import { loadSnapshot } from '../lib/dump';
 import * as tm from '../lib/tracemalloc';
-import { fixtures } from './helpers/child';
+import { fixtures, runFixture } from './helpers/child';
 import { cli, filesIn, lastJson, node, tempDir } from './helpers/cli';
 
 const BUILD = path.join(fixtures, 'attribution', 'build.js');
@@ -181,5 +181,14 @@ describe('takeSnapshot({ view })', () => {
       );
       expect(tm.isTracing()).toBe(false);
     }
+  });
+});
+
+describe('peak in worker threads', () => {
+  test('workers keeping the peak, terminated in a loop that never yields, end cleanly', () => {
+    const result = runFixture<{ ended: number; peaks: number[] }>(path.join('attribution', 'peak-workers.js'));
+    expect(result.ended).toBe(12);
+    // 200,000 objects and strings of ~60 B each, sampled every 4 KiB.
+    for (const peak of result.peaks) expect(peak).toBeGreaterThan(5 * 1024 * 1024);
   });
 });
