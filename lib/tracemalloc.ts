@@ -113,9 +113,9 @@ function binding(): NativeBinding {
   return native();
 }
 
-/** The peak view's trigger: a capture once the heap after a GC passes the last one by this fraction... */
+/** The peak view looks at the profile when the heap (see native/peak_capture.h) passes the last look by this fraction... */
 export const PEAK_MARGIN = 0.1;
-/** ...and the heap at start by this many bytes (no captures for a heap that barely grew). */
+/** ...and the heap at start by this many bytes (no looks for a heap that barely grew). */
 export const PEAK_MIN_GROWTH = 1024 * 1024;
 
 /** What this module knows of the tracing in force beyond the binding's settings. */

@@ -350,9 +350,9 @@ Napi::Value TracemallocAddon::CountObjects(const Napi::CallbackInfo& info) {
   return census.ToJs(env);
 }
 
-// armPeak(ownPrefixes, margin, minGrowth): captures the traces each time the
-// heap after a GC passes the last capture by `margin` (a fraction) and the
-// heap at arming by `minGrowth` bytes. Forgets any earlier capture.
+// armPeak(ownPrefixes, margin, minGrowth): looks at the traces each time the
+// heap (see peak_capture.h) passes the last look by `margin` (a fraction) and
+// the heap at arming by `minGrowth` bytes. Forgets any earlier capture.
 Napi::Value TracemallocAddon::ArmPeak(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
@@ -385,8 +385,8 @@ Napi::Value TracemallocAddon::CapturePeak(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// The last capture: { table, heap, timestamp, captures }, or null when none
-// was taken (or the peak is not armed).
+// The kept capture: { table, heap, timestamp, captures }, or null when none
+// was kept (or the peak is not armed).
 Napi::Value TracemallocAddon::PeakSnapshot(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!peak_ || !peak_->armed() || peak_->table() == nullptr) return env.Null();
