@@ -109,6 +109,8 @@ const agreement = counter.measure();
 stamp('overhead.js');
 const ov = overhead.measure();
 const dumpLoad = script('dump-load.js');
+const coverage = script('coverage.js');
+const builtinDepth = script('builtin-depth.js');
 
 const parts = [
   header,
@@ -118,6 +120,8 @@ const parts = [
   section('Snapshot cost', snapshot.toMarkdown(snaps)),
   section('Exact totals from GC accounting', counter.toMarkdown(agreement, ov)),
   section('Dump and load', dumpLoad),
+  section('Error bars: coverage of the 95% intervals', coverage),
+  section('Builtins: frames recorded beyond the traceback limit', builtinDepth),
 ];
 // README quotes our overhead table and the targets' verdicts between
 // markers; regenerate them too.

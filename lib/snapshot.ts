@@ -1,3 +1,4 @@
+import { attributeStacks, type StackAttribution } from './attribution';
 import { dumpContents, loadContents, type DumpOptions } from './dump/codec';
 import { filterTable, type BaseFilter } from './filter';
 import { Frame } from './frame';
@@ -35,6 +36,12 @@ export interface SnapshotInfo {
    * charged to their callers); undefined when unknown (older dumps, fromTraces).
    */
   inlining?: boolean;
+  /**
+   * The tracing session (one start() of V8's sampler) the samples come from;
+   * 0 unknown. Two snapshots of one session share the samples of objects
+   * alive in both, which cancel out of a difference and of its error bars.
+   */
+  session?: number;
 }
 
 /** A trace as plain data, for {@link Snapshot.fromTraces}. */
@@ -65,9 +72,12 @@ export class Snapshot {
   readonly view: SnapshotView;
   /** Whether V8 inlined functions while tracing; undefined when unknown. */
   readonly inlining: boolean | undefined;
+  /** The tracing session the samples come from (see {@link SnapshotInfo.session}); 0 unknown. */
+  readonly session: number;
 
   private readonly frameCache: (Frame | undefined)[];
   private readonly tracebackCache = new Map<number, Traceback>();
+  private attributionCache: StackAttribution | undefined;
 
   constructor(table: ProfileTable, info: SnapshotInfo) {
     this.table = table;
@@ -77,6 +87,7 @@ export class Snapshot {
     this.timestamp = info.timestamp ?? 0;
     this.view = info.view ?? 'live';
     this.inlining = info.inlining;
+    this.session = info.session ?? 0;
     this.frameCache = new Array<Frame | undefined>(table.frameName.length);
   }
 
@@ -117,8 +128,8 @@ export class Snapshot {
 
   /** Everything but the table, for a snapshot made from this one's. */
   get info(): SnapshotInfo {
-    const { tracebackLimit, interval, timestamp, view, inlining } = this;
-    return { tracebackLimit, interval, timestamp, view, inlining };
+    const { tracebackLimit, interval, timestamp, session, view, inlining } = this;
+    return { tracebackLimit, interval, timestamp, session, view, inlining };
   }
 
   /** The traces, wrapped on access (indexable and iterable). */
@@ -145,10 +156,22 @@ export class Snapshot {
     let frame = this.frameCache[row];
     if (frame === undefined) {
       const t = this.table;
-      frame = Frame.fromV8(t.strings[t.frameFile[row]], t.strings[t.frameName[row]], t.frameLine[row], t.frameColumn[row]);
+      const file = t.strings[t.frameFile[row]];
+      const name = t.strings[t.frameName[row]];
+      frame = Frame.fromV8(file, name, t.frameLine[row], t.frameColumn[row], t.frameScriptId[row]);
       this.frameCache[row] = frame;
     }
     return frame;
+  }
+
+  /**
+   * Where each stack row's traces are charged (its nearest frame with a
+   * script, past builtins), computed once.
+   * @internal
+   */
+  attribution(): StackAttribution {
+    this.attributionCache ??= attributeStacks(this.table);
+    return this.attributionCache;
   }
 
   /** The traceback of a stack row (oldest frame first), made once and shared. */

@@ -3,8 +3,11 @@
 // arrays, keys are computed once per frame row / stack row, and objects are
 // made only per distinct key (a JS object per sample is what made
 // @datadog/pprof's heap.profile() 10-100x slower than a flat table).
+import { isScriptless } from './attribution';
 import { Frame, UNKNOWN_FILENAME } from './frame';
 import { formatCount, formatSize, roundForDisplay } from './format';
+import { differenceInterval95, exactSum, interval95, withinNoise, type SampledSum } from './intervals';
+import { sharedSamples, stackSpread, type StackSpread } from './sampling-error';
 import type { Snapshot } from './snapshot';
 import { stackTotals } from './stack-totals';
 import { Traceback } from './traceback';
@@ -13,8 +16,14 @@ import { Traceback } from './traceback';
  * How {@link Snapshot.statistics} groups traces, as in Python plus `function`:
  * - `filename`: the file of the most recent frame (line shown as 0);
  * - `lineno`: file and line of the most recent frame (the function's start line: V8 records no other);
- * - `function`: file, start line and function name, telling apart functions that start on one line;
+ * - `function`: file, start line and function name, telling apart functions that start on one line,
+ *   and what a builtin allocated for the function (`split (builtin) in parseLine`) from the rest;
  * - `traceback`: the whole traceback, as (file, line) pairs.
+ *
+ * "Most recent frame" is the most recent one with a script: builtins
+ * (`split`, `map`, `new Map`, ...) have none, and what they allocate is
+ * charged to the scripted frame that called them, as Python charges C code
+ * to the Python line that called it.
  */
 export type KeyType = 'filename' | 'lineno' | 'traceback' | 'function';
 
@@ -68,14 +77,72 @@ function checkKeyType(keyType: unknown, cumulative: unknown): asserts keyType is
 }
 
 /**
+ * The sampling error behind a statistic (see docs/error-bars.md): how many
+ * of V8's samples it sums, and the terms of its 95% intervals.
+ */
+export interface StatisticSpread {
+  /** V8 samples summed. */
+  readonly samples: number;
+  readonly size: SampledSum;
+  readonly count: SampledSum;
+}
+
+/**
+ * The sampling error behind a {@link StatisticDiff}: the new snapshot's, plus
+ * the samples found in only one of the two snapshots (samples in both, the
+ * same objects seen twice, cancel out of the difference). Without shared
+ * samples (two tracing sessions), `added` and `removed` are whole snapshots.
+ */
+export interface DiffSpread extends StatisticSpread {
+  readonly added: { readonly size: SampledSum; readonly count: SampledSum };
+  readonly removed: { readonly size: SampledSum; readonly count: SampledSum };
+}
+
+function checkSum(value: unknown, name: string): SampledSum {
+  const sum = value as SampledSum | undefined;
+  if (typeof sum !== 'object' || sum === null) {
+    throw argError(new TypeError(`Expected { value, variance, floor } for ${name}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  finite(sum.value, `${name}.value`);
+  finite(sum.variance, `${name}.variance`);
+  finite(sum.floor, `${name}.floor`);
+  return sum;
+}
+
+function checkSpread<T extends StatisticSpread>(spread: unknown, diff: boolean): T {
+  if (typeof spread !== 'object' || spread === null) {
+    throw argError(new TypeError('Expected an object for spread'), 'ERR_INVALID_ARG_TYPE');
+  }
+  const s = spread as DiffSpread;
+  finite(s.samples, 'spread.samples');
+  checkSum(s.size, 'spread.size');
+  checkSum(s.count, 'spread.count');
+  if (diff) {
+    for (const part of ['added', 'removed'] as const) {
+      checkSum(s[part]?.size, `spread.${part}.size`);
+      checkSum(s[part]?.count, `spread.${part}.count`);
+    }
+  }
+  return spread as T;
+}
+
+type Range = readonly [number, number];
+
+function frozenRange(range: [number, number]): Range {
+  return Object.freeze(range);
+}
+
+/**
  * Memory allocated at one key (file, line, function or traceback): the sum
  * of the traces grouped under it, as Python's `tracemalloc.Statistic`.
  * `size` and `count` are unbiased estimates, often fractional, when the
- * snapshot was sampled (`snapshot.exact === false`).
+ * snapshot was sampled (`snapshot.exact === false`); `samples`, `sizeRange`
+ * and `countRange` say how far off they may be.
  *
  * @example
  * const stat = new Statistic(new Traceback([new Frame('app.js', 12)]), 5120, 80);
  * String(stat); // "app.js:12: size=5120 B, count=80, average=64 B"
+ * stat.sizeRange; // [5120, 5120]: made without a spread, a statistic is exact
  * @throws {TypeError} `traceback` is not a Traceback, or `size`/`count` not a number (`ERR_INVALID_ARG_TYPE`)
  * @throws {RangeError} `size` or `count` is NaN or infinite (`ERR_OUT_OF_RANGE`)
  */
@@ -86,11 +153,31 @@ export class Statistic {
   readonly size: number;
   /** Objects (Python's "blocks"). */
   readonly count: number;
+  /** V8 samples behind the figures; equal to `count` when exact (every object is a sample). */
+  readonly samples: number;
+  private readonly spread: StatisticSpread;
+  private ranges: { size?: Range; count?: Range } = {};
 
-  constructor(traceback: Traceback, size: number, count: number) {
+  /** @param spread the sampling error, as `statistics()` computes it; omitted: exact figures */
+  constructor(traceback: Traceback, size: number, count: number, spread?: StatisticSpread) {
     this.traceback = checkTraceback(traceback);
     this.size = finite(size, 'size');
     this.count = finite(count, 'count');
+    this.spread =
+      spread === undefined
+        ? { samples: this.count, size: exactSum(this.size), count: exactSum(this.count) }
+        : checkSpread<StatisticSpread>(spread, false);
+    this.samples = this.spread.samples;
+  }
+
+  /** 95% confidence interval of `size`, `[low, high]`; the value itself when exact. */
+  get sizeRange(): Range {
+    return (this.ranges.size ??= frozenRange(interval95(this.spread.size)));
+  }
+
+  /** 95% confidence interval of `count`, `[low, high]`; the value itself when exact. */
+  get countRange(): Range {
+    return (this.ranges.count ??= frozenRange(interval95(this.spread.count)));
   }
 
   /**
@@ -106,10 +193,17 @@ export class Statistic {
   }
 }
 
+/** `range`, moved so that its estimate is `value` (sums in another order differ in the last bits). */
+function rangeAround(value: number, estimate: number, range: [number, number]): Range {
+  return frozenRange([range[0] + value - estimate, range[1] + value - estimate]);
+}
+
 /**
  * The difference at one key between an old and a new snapshot, as Python's
  * `tracemalloc.StatisticDiff`: `size`/`count` are the new values (0 for a key
- * found only in the old snapshot), the diffs are new − old.
+ * found only in the old snapshot), the diffs are new − old. With sampled
+ * snapshots, `sizeDiffRange` and `countDiffRange` say whether a change may be
+ * sampling noise (`withinNoise`).
  *
  * @example
  * const diff = new StatisticDiff(new Traceback([new Frame('app.js', 12)]), 5120, 5120, 80, 80);
@@ -127,13 +221,75 @@ export class StatisticDiff {
   readonly count: number;
   /** New objects − old objects. */
   readonly countDiff: number;
+  /** V8 samples behind `size` and `count` (the new snapshot's); equal to `count` when exact. */
+  readonly samples: number;
+  private readonly spread: DiffSpread;
+  private ranges: { size?: Range; count?: Range; sizeDiff?: Range; countDiff?: Range } = {};
 
-  constructor(traceback: Traceback, size: number, sizeDiff: number, count: number, countDiff: number) {
+  /** @param spread the sampling error, as `compareTo()` computes it; omitted: exact figures */
+  constructor(
+    traceback: Traceback,
+    size: number,
+    sizeDiff: number,
+    count: number,
+    countDiff: number,
+    spread?: DiffSpread,
+  ) {
     this.traceback = checkTraceback(traceback);
     this.size = finite(size, 'size');
     this.sizeDiff = finite(sizeDiff, 'sizeDiff');
     this.count = finite(count, 'count');
     this.countDiff = finite(countDiff, 'countDiff');
+    if (spread === undefined) {
+      const none = { size: exactSum(0), count: exactSum(0) };
+      this.spread = {
+        samples: this.count,
+        size: exactSum(this.size),
+        count: exactSum(this.count),
+        added: { size: exactSum(this.sizeDiff), count: exactSum(this.countDiff) },
+        removed: none,
+      };
+    } else {
+      this.spread = checkSpread<DiffSpread>(spread, true);
+    }
+    this.samples = this.spread.samples;
+  }
+
+  /** 95% confidence interval of `size` (the new snapshot's), `[low, high]`. */
+  get sizeRange(): Range {
+    return (this.ranges.size ??= frozenRange(interval95(this.spread.size)));
+  }
+
+  /** 95% confidence interval of `count` (the new snapshot's), `[low, high]`. */
+  get countRange(): Range {
+    return (this.ranges.count ??= frozenRange(interval95(this.spread.count)));
+  }
+
+  /** 95% confidence interval of `sizeDiff`, `[low, high]`; the value itself when both snapshots are exact. */
+  get sizeDiffRange(): Range {
+    const { added, removed } = this.spread;
+    const estimate = added.size.value - removed.size.value;
+    return (this.ranges.sizeDiff ??= rangeAround(
+      this.sizeDiff,
+      estimate,
+      differenceInterval95(added.size, removed.size),
+    ));
+  }
+
+  /** 95% confidence interval of `countDiff`, `[low, high]`. */
+  get countDiffRange(): Range {
+    const { added, removed } = this.spread;
+    const estimate = added.count.value - removed.count.value;
+    return (this.ranges.countDiff ??= rangeAround(
+      this.countDiff,
+      estimate,
+      differenceInterval95(added.count, removed.count),
+    ));
+  }
+
+  /** True when the size change may be sampling noise: its 95% interval holds 0 (never when exact). */
+  get withinNoise(): boolean {
+    return withinNoise(this.sizeDiffRange);
   }
 
   /** Python's `str(diff)` (`%+` signs on the diffs), values rounded to integers first. */
@@ -203,8 +359,12 @@ export function sortStatisticDiffs(diffs: StatisticDiff[]): StatisticDiff[] {
 
 /**
  * One id per distinct single-frame key. Frames merged into one key (two
- * functions starting on one line, for `lineno`) keep the function name and
- * column only when they all agree ('' and 0 otherwise).
+ * functions starting on one line, for `lineno`) keep the function name,
+ * column, builtin flag and called builtin only when they all agree ('', 0,
+ * false and '' otherwise). For `function` keys the called builtin is part of
+ * the identity: `split (builtin) in parseLine` is a key apart from `parseLine`.
+ * In tracebacks (`namedBuiltins`), builtin frames are told apart by name: they
+ * all sit at `<unknown>:0`, where Python's tracebacks have no frame at all.
  */
 class FrameKeys {
   private readonly ids = new Map<string, number>();
@@ -214,18 +374,28 @@ class FrameKeys {
   private readonly lineno: number[] = [];
   private readonly name: string[] = [];
   private readonly column: number[] = [];
+  private readonly builtin: boolean[] = [];
+  private readonly calledBuiltin: string[] = [];
   private readonly frames: (Frame | undefined)[] = [];
 
-  constructor(private readonly keyType: 'filename' | 'lineno' | 'function') {}
+  constructor(
+    private readonly keyType: 'filename' | 'lineno' | 'function',
+    private readonly namedBuiltins = false,
+  ) {}
 
-  intern(frame: Frame): number {
+  /** @param calledBuiltin the builtin that allocated for `frame` ('' for its own allocations) */
+  intern(frame: Frame, calledBuiltin = ''): number {
     const byFile = this.keyType === 'filename';
     const lineno = byFile ? 0 : frame.lineno;
+    const called = byFile ? '' : calledBuiltin;
+    const byName = this.keyType === 'function' || (this.namedBuiltins && frame.builtin);
     // JSON: an exact, unambiguous identity whatever the filename holds.
     const text =
-      this.keyType === 'function'
-        ? JSON.stringify([frame.filename, lineno, frame.functionName])
-        : JSON.stringify([frame.filename, lineno]);
+      this.keyType === 'function' && called !== ''
+        ? JSON.stringify([frame.filename, lineno, frame.functionName, called])
+        : byName
+          ? JSON.stringify([frame.filename, lineno, frame.functionName])
+          : JSON.stringify([frame.filename, lineno]);
     let id = this.ids.get(text);
     if (id === undefined) {
       id = this.text.length;
@@ -235,9 +405,13 @@ class FrameKeys {
       this.lineno.push(lineno);
       this.name.push(byFile ? '' : frame.functionName);
       this.column.push(byFile ? 0 : frame.column);
+      this.builtin.push(byFile ? false : frame.builtin);
+      this.calledBuiltin.push(called);
     } else {
       if (this.name[id] !== frame.functionName) this.name[id] = '';
       if (this.column[id] !== frame.column) this.column[id] = 0;
+      if (this.builtin[id] !== frame.builtin) this.builtin[id] = false;
+      if (this.calledBuiltin[id] !== called) this.calledBuiltin[id] = '';
     }
     return id;
   }
@@ -245,7 +419,8 @@ class FrameKeys {
   frame(id: number): Frame {
     let frame = this.frames[id];
     if (frame === undefined) {
-      frame = new Frame(this.filename[id], this.lineno[id], this.name[id], this.column[id]);
+      const options = { builtin: this.builtin[id], calledBuiltin: this.calledBuiltin[id] };
+      frame = new Frame(this.filename[id], this.lineno[id], this.name[id], this.column[id], options);
       this.frames[id] = frame;
     }
     return frame;
@@ -281,6 +456,8 @@ interface Group {
   readonly traceback: Traceback;
   readonly size: number;
   readonly count: number;
+  /** One sum per column given to groupBy, in that order. */
+  readonly sums: Float64Array;
 }
 
 /** Python's frame for traces without one: the C core records `<unknown>:0`. */
@@ -293,11 +470,22 @@ const UNKNOWN_FRAME = new Frame(UNKNOWN_FILENAME, 0, '', 0);
  * walk of its frames when cumulative: O(samples + stacks × depth), with
  * objects made per distinct key only.
  *
- * Cumulative mode counts every frame of each traceback, as CPython's
- * `_group_by` does: a function that recurs in one traceback counts once per
- * frame, so cumulative sizes can exceed the snapshot's total.
+ * A `'filename'`, `'lineno'` or `'function'` key is the stack row's nearest
+ * frame with a script (lib/attribution.ts): builtins are charged to their
+ * caller. Cumulative mode counts every frame of each traceback, as CPython's
+ * `_group_by` does, except builtins below a scripted caller: a function that
+ * recurs in one traceback counts once per frame, so cumulative sizes can
+ * exceed the snapshot's total.
+ *
+ * `columns` (length nStacks + 1, the last slot for samples with no stack
+ * row) are summed per key alongside sizes and counts.
  */
-function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Group[] {
+function groupBy(
+  snapshot: Snapshot,
+  keyType: KeyType,
+  cumulative: boolean,
+  columns: readonly Float64Array[] = [],
+): Group[] {
   const t = snapshot.table;
   const { stackFrame, stackParent } = t;
   const nStacks = stackFrame.length;
@@ -310,12 +498,10 @@ function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Gro
   const stackSize = totals.size;
   const stackCount = totals.count;
   const stackUsed = totals.used;
-  const looseSize = totals.size[nStacks];
-  const looseCount = totals.count[nStacks];
   const looseUsed = totals.used[nStacks] === 1;
 
-  // 2. A key per frame row, computed once.
-  const frameKeys = new FrameKeys(keyType === 'traceback' ? 'lineno' : keyType);
+  // 2. A key per frame row (and called builtin), computed once.
+  const frameKeys = keyType === 'traceback' ? new FrameKeys('lineno', true) : new FrameKeys(keyType);
   const keyOfFrame = new Int32Array(t.frameName.length).fill(-1);
   const frameKey = (row: number): number => {
     let key = keyOfFrame[row];
@@ -325,17 +511,36 @@ function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Gro
     }
     return key;
   };
+  const { scripted, callee } = snapshot.attribution();
+  const viaBuiltin = new Map<number, number>();
+  /** The key of a stack row: its nearest scripted frame, with the builtin that frame called. */
+  const stackKey = (s: number): number => {
+    const row = scripted[s] >= 0 ? scripted[s] : s;
+    const calleeRow = callee[s];
+    if (calleeRow < 0 || keyType === 'filename') return frameKey(stackFrame[row]);
+    const calleeFrame = stackFrame[calleeRow];
+    const memo = stackFrame[row] * t.frameName.length + calleeFrame;
+    let key = viaBuiltin.get(memo);
+    if (key === undefined) {
+      const called = snapshot.frame(calleeFrame);
+      key = frameKeys.intern(snapshot.frame(stackFrame[row]), called.builtin ? called.functionName : '');
+      viaBuiltin.set(memo, key);
+    }
+    return key;
+  };
 
-  // 3. Totals per key. Keys are at most one per frame row (+ unknown), or
-  // one per stack row (+ unknown) for tracebacks.
-  const capacity = (keyType === 'traceback' ? nStacks : t.frameName.length) + 1;
+  // 3. Totals per key. Keys are at most one per stack row (+ unknown).
+  const capacity = nStacks + 1;
   const size = new Float64Array(capacity);
   const count = new Float64Array(capacity);
   const used = new Uint8Array(capacity);
-  const add = (key: number, bytes: number, objects: number): void => {
-    size[key] += bytes;
-    count[key] += objects;
+  const sums = columns.map(() => new Float64Array(capacity));
+  /** Adds stack row `s` (nStacks: the samples with no stack row) to `key`. */
+  const add = (key: number, s: number): void => {
+    size[key] += stackSize[s];
+    count[key] += stackCount[s];
     used[key] = 1;
+    for (let c = 0; c < columns.length; c++) sums[c][key] += columns[c][s];
   };
 
   const tracebackKeys = new TracebackKeys(t.frameName.length + 2);
@@ -356,42 +561,47 @@ function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Gro
         key = tracebackKeys.intern(key, frameKey(stackFrame[r]));
         keyOfStack[r] = key;
       }
-      add(keyOfStack[s], stackSize[s], stackCount[s]);
+      add(keyOfStack[s], s);
     }
-    if (looseUsed) add(tracebackKeys.intern(-1, frameKeys.intern(UNKNOWN_FRAME)), looseSize, looseCount);
+    if (looseUsed) add(tracebackKeys.intern(-1, frameKeys.intern(UNKNOWN_FRAME)), nStacks);
   } else if (!cumulative) {
     // The key of each used stack row (small integers only: nothing boxed),
     // then the same wasm pass sums the rows into their keys; unused rows go
     // to the spare slot `capacity`, which is ignored.
     const keyOfStack = new Uint32Array(nStacks).fill(capacity);
     for (let s = 0; s < nStacks; s++) {
-      if (stackUsed[s]) keyOfStack[s] = frameKey(stackFrame[s]);
+      if (stackUsed[s]) keyOfStack[s] = stackKey(s);
     }
     const byKey = stackTotals(keyOfStack, stackSize.subarray(0, nStacks), stackCount.subarray(0, nStacks), capacity);
     size.set(byKey.size.subarray(0, capacity));
     count.set(byKey.count.subarray(0, capacity));
     used.set(byKey.used.subarray(0, capacity));
-    if (looseUsed) add(frameKeys.intern(UNKNOWN_FRAME), looseSize, looseCount);
+    for (let c = 0; c < columns.length; c++) {
+      for (let s = 0; s < nStacks; s++) if (stackUsed[s]) sums[c][keyOfStack[s]] += columns[c][s];
+    }
+    if (looseUsed) add(frameKeys.intern(UNKNOWN_FRAME), nStacks);
   } else {
     // Every frame counts, a recurring one once per occurrence, exactly as
     // CPython's _group_by does: users compare our numbers with Python's.
+    // Builtins below a scripted caller are not keys (their caller is).
     for (let s = 0; s < nStacks; s++) {
       if (!stackUsed[s]) continue;
       for (let row = s; row >= 0; row = stackParent[row]) {
-        const key = frameKey(stackFrame[row]);
-        add(key, stackSize[s], stackCount[s]);
+        if (scripted[row] >= 0 && isScriptless(t, stackFrame[row])) continue;
+        add(frameKey(stackFrame[row]), s);
       }
     }
-    if (looseUsed) add(frameKeys.intern(UNKNOWN_FRAME), looseSize, looseCount);
+    if (looseUsed) add(frameKeys.intern(UNKNOWN_FRAME), nStacks);
   }
 
   // 4. Objects per distinct key only.
   const groups: Group[] = [];
+  const sumsOf = (key: number): Float64Array => Float64Array.from(sums, (column) => column[key]);
   for (let key = 0; key < capacity; key++) {
     if (!used[key]) continue;
     if (keyType !== 'traceback') {
       const traceback = new Traceback([frameKeys.frame(key)]);
-      groups.push({ id: frameKeys.text[key], traceback, size: size[key], count: count[key] });
+      groups.push({ id: frameKeys.text[key], traceback, size: size[key], count: count[key], sums: sumsOf(key) });
       continue;
     }
     const frames: Frame[] = [];
@@ -402,9 +612,56 @@ function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Gro
     }
     // The JSON texts hold no raw newline: joining them is unambiguous.
     const traceback = new Traceback(frames.reverse());
-    groups.push({ id: ids.reverse().join('\n'), traceback, size: size[key], count: count[key] });
+    groups.push({ id: ids.reverse().join('\n'), traceback, size: size[key], count: count[key], sums: sumsOf(key) });
   }
   return groups;
+}
+
+/** The per-stack columns of a sampled snapshot's spread, in the order {@link partsOf} reads them. */
+function spreadColumns(spread: StackSpread): Float64Array[] {
+  return [spread.size, spread.count, spread.samples, spread.sizeVariance, spread.countVariance, spread.sampledSize];
+}
+const SPREAD_COLUMNS = 6;
+
+interface Parts {
+  samples: number;
+  size: SampledSum;
+  count: SampledSum;
+}
+
+/** A group's spread from its sums of {@link spreadColumns} at `offset`, or exact figures when there are none. */
+function partsOf(group: Group | undefined, offset: number): Parts {
+  if (group === undefined) return { samples: 0, size: exactSum(0), count: exactSum(0) };
+  if (group.sums.length < offset + SPREAD_COLUMNS) {
+    return { samples: group.count, size: exactSum(group.size), count: exactSum(group.count) };
+  }
+  const sums = group.sums.subarray(offset, offset + SPREAD_COLUMNS);
+  const [size, count, samples, sizeVariance, countVariance, sampledSize] = sums;
+  return {
+    samples,
+    size: { value: size, variance: sizeVariance, floor: sampledSize },
+    count: { value: count, variance: countVariance, floor: samples },
+  };
+}
+
+/** The weight of one sample of a part (bytes and objects): variance / value, 0 without samples. */
+function sampleWeight(parts: Parts): { size: number; count: number } {
+  const of = (sum: SampledSum): number => (sum.value > 0 && sum.variance > 0 ? sum.variance / sum.value : 0);
+  return { size: of(parts.size), count: of(parts.count) };
+}
+
+/**
+ * A part of a difference with no sample, from a sampled snapshot, may still
+ * have missed objects: it gets the weight of one sample of the key (from its
+ * other parts) as its unseen weight (lib/intervals.ts).
+ */
+function withUnseen(parts: Parts, sampled: boolean, weight: { size: number; count: number }): Parts {
+  if (!sampled || parts.samples > 0) return parts;
+  return {
+    samples: 0,
+    size: { ...parts.size, unseenWeight: weight.size },
+    count: { ...parts.count, unseenWeight: weight.count },
+  };
 }
 
 /**
@@ -413,11 +670,16 @@ function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Gro
  */
 export function statisticsOf(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Statistic[] {
   checkKeyType(keyType, cumulative);
-  return sortStatistics(groupBy(snapshot, keyType, cumulative).map((g) => new Statistic(g.traceback, g.size, g.count)));
+  // Exact snapshots have no spread to sum: every sample is one object of weight 1.
+  const columns = snapshot.exact ? [] : spreadColumns(stackSpread(snapshot));
+  const groups = groupBy(snapshot, keyType, cumulative, columns);
+  return sortStatistics(groups.map((g) => new Statistic(g.traceback, g.size, g.count, partsOf(g, 0))));
 }
 
 /**
- * Implements {@link Snapshot.compareTo}: see there.
+ * Implements {@link Snapshot.compareTo}: see there. The error bars of a
+ * difference come from the samples found in only one of the two snapshots
+ * (lib/sampling-error.ts).
  * @internal
  */
 export function compareSnapshots(
@@ -427,16 +689,38 @@ export function compareSnapshots(
   cumulative: boolean,
 ): StatisticDiff[] {
   checkKeyType(keyType, cumulative);
+  const shared = sharedSamples(current, old);
+  const onlyIn = (snapshot: Snapshot, inBoth: Uint8Array): StackSpread =>
+    stackSpread(snapshot, inBoth.map((x) => 1 - x));
+  // Current: the whole snapshot's spread at 0, the samples it alone has at 6.
+  const currentColumns = current.exact
+    ? []
+    : [...spreadColumns(stackSpread(current)), ...(shared ? spreadColumns(onlyIn(current, shared[0])) : [])];
+  const oldColumns = old.exact ? [] : spreadColumns(shared ? onlyIn(old, shared[1]) : stackSpread(old));
+  const addedOffset = shared ? SPREAD_COLUMNS : 0;
+  // The parts of a change: what only the new snapshot has, what only the old had.
+  const changes = (added: Parts, removed: Parts, whole: Parts): Pick<DiffSpread, 'added' | 'removed'> => {
+    const weights = [added, removed, whole].map(sampleWeight);
+    const weight = weights.find((w) => w.size > 0) ?? weights[0];
+    return { added: withUnseen(added, !current.exact, weight), removed: withUnseen(removed, !old.exact, weight) };
+  };
+
   const previous = new Map<string, Group>();
-  for (const g of groupBy(old, keyType, cumulative)) previous.set(g.id, g);
+  for (const g of groupBy(old, keyType, cumulative, oldColumns)) previous.set(g.id, g);
   const diffs: StatisticDiff[] = [];
-  for (const g of groupBy(current, keyType, cumulative)) {
+  for (const g of groupBy(current, keyType, cumulative, currentColumns)) {
     const before = previous.get(g.id);
     previous.delete(g.id);
     const oldSize = before?.size ?? 0;
     const oldCount = before?.count ?? 0;
-    diffs.push(new StatisticDiff(g.traceback, g.size, g.size - oldSize, g.count, g.count - oldCount));
+    const whole = partsOf(g, 0);
+    const spread = { ...whole, ...changes(partsOf(g, addedOffset), partsOf(before, 0), whole) };
+    diffs.push(new StatisticDiff(g.traceback, g.size, g.size - oldSize, g.count, g.count - oldCount, spread));
   }
-  for (const g of previous.values()) diffs.push(new StatisticDiff(g.traceback, 0, -g.size, 0, -g.count));
+  for (const g of previous.values()) {
+    const none = partsOf(undefined, 0);
+    const spread = { ...none, ...changes(none, partsOf(g, 0), none) };
+    diffs.push(new StatisticDiff(g.traceback, 0, -g.size, 0, -g.count, spread));
+  }
   return sortStatisticDiffs(diffs);
 }

@@ -131,25 +131,28 @@ describe('round trip', () => {
   });
 
   test.each([
-    ['live', undefined],
-    ['allocated', true],
-    ['peak', false],
-  ] as const)('keeps the view (%s) and whether V8 inlined (%s)', (view, inlining) => {
-    const snapshot = new Snapshot(sampleSnapshot().table, { tracebackLimit: 3, interval: 1, timestamp: 5, view, inlining });
+    ['live', undefined, 0],
+    ['allocated', true, 2 ** 53 - 1],
+    ['peak', false, 123456789],
+  ] as const)('keeps the view (%s), whether V8 inlined (%s) and the session (%d)', (view, inlining, session) => {
+    const info = { tracebackLimit: 3, interval: 1, timestamp: 5, session, view, inlining };
+    const snapshot = new Snapshot(sampleSnapshot().table, info);
     const loaded = decodeSnapshot(encodeSnapshot(snapshot));
     expectSameSnapshot(loaded, snapshot);
     expect(loaded.view).toBe(view);
     expect(loaded.inlining).toBe(inlining);
+    expect(loaded.session).toBe(session);
   });
 
-  test('reads version 1 files (no view or inlining byte): live, inlining unknown', () => {
+  test('reads version 1 files (no session, view or inlining): session unknown, live, inlining unknown', () => {
     const snapshot = sampleSnapshot();
-    // A version 1 payload is the version 2 one without bytes 40-47 of the info block.
+    // A version 1 payload is the version 2 one without bytes 40-55 of the info block.
     const v2 = encodePayload(snapshot.table, dumpInfoOf(snapshot));
     const v1 = Buffer.concat([v2.subarray(0, L.INFO_SIZE_V1), v2.subarray(L.INFO_SIZE)]);
     const file = editHeader(wrapPayload(v1), (h) => h.writeUInt16LE(1, L.H_VERSION));
     const loaded = decodeSnapshot(file);
     expectSameSnapshot(loaded, snapshot);
+    expect(loaded.session).toBe(0);
     expect(loaded.view).toBe('live');
     expect(loaded.inlining).toBeUndefined();
   });
@@ -236,7 +239,50 @@ describe('a real V8 snapshot', () => {
     const loaded = loadSnapshot(file);
     expectSameSnapshot(loaded, snapshot);
     expect(loaded.timestamp).toBeGreaterThan(0);
+    // The session survives: diffs of dumps of one run know their shared samples.
+    expect(snapshot.session).toBeGreaterThan(0);
+    expect(loaded.session).toBe(snapshot.session);
     expect([...loaded.traces].map(String)).toEqual([...snapshot.traces].map(String));
+  });
+});
+
+describe('format 1 (before the session)', () => {
+  // test/fixtures/dump-v1.ntm was written by node-tracemalloc at commit
+  // 4f5dfb5 (format 1, a 40-byte info block) from:
+  //   Snapshot.fromTraces([
+  //     { domain: 0, size: 40960, count: 1.5, frames: [split, parseLine, main] },
+  //     { domain: 0, size: 8192, count: 128, frames: [parseLine, main] },
+  //     { domain: 0, size: 1024, count: 16, frames: [split] },
+  //   ], 2, { interval: 4096 })
+  // with split = { filename: '', lineno: 0, functionName: 'split' } (no
+  // script, as V8 gives builtins), parseLine at /app/parse.js:3, main at /app/main.js:1.
+  const file = path.join(__dirname, 'fixtures', 'dump-v1.ntm');
+
+  test('still loads, with an unknown session, as a live view, inlining unknown', () => {
+    expect(fs.readFileSync(file).readUInt16LE(L.H_VERSION)).toBe(1);
+    const snapshot = loadSnapshot(file);
+    expect(snapshot.session).toBe(0);
+    expect(snapshot.view).toBe('live');
+    expect(snapshot.inlining).toBeUndefined();
+    expect(snapshot.interval).toBe(4096);
+    expect(snapshot.tracebackLimit).toBe(2);
+    expect(snapshot.totalSize).toBe(40960 + 8192 + 1024);
+    expect(decodeSnapshot(fs.readFileSync(file)).totalCount).toBe(1.5 + 128 + 16);
+  });
+
+  test("its builtin frames are charged to their scripted callers", () => {
+    const stats = loadSnapshot(file).statistics('lineno');
+    expect(stats.map((s) => [String(s.traceback), s.size])).toEqual([
+      ['/app/parse.js:3', 40960 + 8192],
+      ['<unknown>:0', 1024],
+    ]);
+    expect(stats[1].traceback.at(0)?.builtin).toBe(true);
+  });
+
+  test('written again, it is format 2', () => {
+    const again = encodeSnapshot(loadSnapshot(file));
+    expect(again.readUInt16LE(L.H_VERSION)).toBe(2);
+    expectSameSnapshot(decodeSnapshot(again), loadSnapshot(file));
   });
 });
 
@@ -437,7 +483,7 @@ describe('errors', () => {
     });
 
     test('declared lengths, before anything is allocated', () => {
-      const length = unwrapPayload(good, 'x').length;
+      const length = unwrapPayload(good, 'x').payload.length;
       corrupt(
         editHeader(good, (h) => h.writeUInt32LE(length - 1, L.H_PAYLOAD_LENGTH)),
         `the payload inflates past its declared ${length - 1} bytes`,
@@ -452,7 +498,7 @@ describe('errors', () => {
       corrupt(highWord(0xffffffff), /more than \d+ stored bytes can hold/);
       corrupt(
         editHeader(good, (h) => h.writeUInt32LE(10, L.H_PAYLOAD_LENGTH)),
-        'declares a 10-byte payload, less than its 48-byte info block',
+        'declares a 10-byte payload, less than its 56-byte info block',
       );
       const stored = wrapPayload(payloadOf(sampleSnapshot()), null);
       corrupt(
@@ -470,7 +516,8 @@ describe('errors', () => {
       corrupt(withPayload((p) => p.writeDoubleLE(NaN, L.I_TIMESTAMP)), 'timestamp NaN is not a finite number');
       corrupt(withPayload((p) => p.writeUInt8(3, L.I_VIEW)), 'view byte 3 is not one of 0 (live), 1 (allocated), 2 (peak)');
       corrupt(withPayload((p) => p.writeUInt8(3, L.I_INLINING)), 'inlining byte 3 is not one of 0 (unknown), 1 (on), 2 (off)');
-      corrupt(withPayload((p) => p.writeUInt8(1, L.I_RESERVED + 5)), 'reserved info bytes 42-47 are not zero');
+      corrupt(withPayload((p) => p.writeUInt8(1, L.I_RESERVED + 5)), 'reserved info bytes 50-55 are not zero');
+      corrupt(withPayload((p) => p.writeDoubleLE(-1, L.I_SESSION)), 'session -1 is not a safe integer ≥ 0');
     });
 
     test('strings', () => {

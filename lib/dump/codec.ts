@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
 import { contentProblem, shapeProblem } from './check';
-import { DEFAULT_LEVEL, openBody, parseHeader, unwrapFile, wrapPayload } from './container';
+import { DEFAULT_LEVEL, openBody, parseHeader, unwrapPayload, wrapPayload } from './container';
 import { DumpFormatError } from './error';
 import { HEADER_SIZE } from './layout';
 import { decodePayload, encodePayload, infoProblem, type DumpContents, type DumpInfo } from './payload';
@@ -18,7 +18,7 @@ export type { DumpContents } from './payload';
 
 /** The snapshot fields a dump stores (any {@link Snapshot} has them). */
 export type DumpableSnapshot = Pick<Snapshot, 'table' | 'tracebackLimit' | 'interval' | 'timestamp'> &
-  Partial<Pick<Snapshot, 'view' | 'inlining'>>;
+  Partial<Pick<Snapshot, 'session' | 'view' | 'inlining'>>;
 
 /** Options of `encodeSnapshot` and `dumpSnapshot`. */
 export interface DumpOptions {
@@ -46,8 +46,8 @@ function toPath(file: unknown, name: string): string {
 
 /** The info block of a snapshot: every field a dump stores. */
 export function dumpInfoOf(snapshot: DumpableSnapshot): DumpInfo {
-  const { tracebackLimit, interval, timestamp, view, inlining } = snapshot;
-  return { tracebackLimit, interval, timestamp, view: view ?? 'live', inlining };
+  const { tracebackLimit, interval, timestamp, session, view, inlining } = snapshot;
+  return { tracebackLimit, interval, timestamp, session: session ?? 0, view: view ?? 'live', inlining };
 }
 
 /** `encodeSnapshot` (see ../dump.ts): checks the snapshot and options, returns the file's bytes. */
@@ -71,7 +71,7 @@ export function decodeContents(bytes: Uint8Array, sourceName = '<buffer>'): Dump
     throw argError(`Expected a Buffer or Uint8Array for bytes but received ${received(bytes)}`, 'ERR_INVALID_ARG_TYPE');
   }
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { payload, version } = unwrapFile(buf, sourceName);
+  const { payload, version } = unwrapPayload(buf, sourceName);
   return decodePayload(payload, sourceName, {}, version);
 }
 

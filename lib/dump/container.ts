@@ -9,7 +9,7 @@ import * as L from './layout';
 
 /** The header's fields, once checked. */
 export interface DumpHeader {
-  /** Format version (1 or {@link L.FORMAT_VERSION}): the payload's info block depends on it. */
+  /** Format version, 1 to {@link L.FORMAT_VERSION}: the payload's info block depends on it. */
   version: number;
   flags: number;
   payloadLength: number;
@@ -104,8 +104,9 @@ export function parseHeader(head: Buffer, fileLength: number, file: string): Dum
   if (!compressed && payloadLength !== bodyLength) {
     fail('corrupt', `declares a ${payloadLength}-byte payload but stores ${bodyLength} bytes uncompressed`);
   }
-  if (payloadLength < L.infoSize(version)) {
-    fail('corrupt', `declares a ${payloadLength}-byte payload, less than its ${L.infoSize(version)}-byte info block`);
+  const infoSize = L.infoSize(version);
+  if (payloadLength < infoSize) {
+    fail('corrupt', `declares a ${payloadLength}-byte payload, less than its ${infoSize}-byte info block`);
   }
   return { version, flags, payloadLength, bodyLength, payloadCrc: head.readUInt32LE(L.H_PAYLOAD_CRC) };
 }
@@ -155,16 +156,11 @@ export function openBody(header: DumpHeader, body: Buffer, file: string): Buffer
 }
 
 /**
- * The checked, uncompressed payload of a whole dump file.
+ * The checked, uncompressed payload of a whole dump file, and its format version.
  *
  * @throws {DumpFormatError} any reason
  */
-export function unwrapPayload(file: Buffer, name: string): Buffer {
-  return unwrapFile(file, name).payload;
-}
-
-/** {@link unwrapPayload} with the file's format version, which the payload's layout depends on. */
-export function unwrapFile(file: Buffer, name: string): { payload: Buffer; version: number } {
+export function unwrapPayload(file: Buffer, name: string): { payload: Buffer; version: number } {
   const header = parseHeader(file.subarray(0, L.HEADER_SIZE), file.length, name);
   return { payload: openBody(header, file.subarray(L.HEADER_SIZE), name), version: header.version };
 }

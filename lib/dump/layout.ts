@@ -13,13 +13,15 @@
 //   28      4     CRC-32 of the uncompressed payload
 //   32      4     CRC-32 of bytes 0..31 (so a damaged length reads as 'corrupt', not 'truncated')
 //
-// Payload = 48-byte info block (40 bytes in version 1), then the interned
+// Payload = 56-byte info block (40 bytes in version 1), then the interned
 // tables as column blobs:
 //
 //   0   u32 tracebackLimit   4   f64 interval   12  f64 timestamp
 //   20  u32 strings   24  u32 string data bytes   28  u32 frames   32  u32 stacks   36  u32 samples
-//   40  u8 view (0 live, 1 allocated, 2 peak)   41  u8 inlining (0 unknown, 1 on, 2 off)
-//   42  6 bytes reserved, zero                  (40-47: version 2 on; version 1 is 'live', unknown)
+//   40  f64 session (the tracing session, 0 unknown; see SnapshotInfo.session)
+//   48  u8 view (0 live, 1 allocated, 2 peak)   49  u8 inlining (0 unknown, 1 on, 2 off)
+//   50  6 bytes reserved, zero
+//   (40-55: version 2 on; version 1 reads as session 0, view 'live', inlining unknown)
 //   string lengths  u32 × strings (bit 31 set: the string is UTF-16LE, see payload.ts)
 //   string data     the strings' bytes, back to back
 //   frame data      frameName u32, frameFile u32, frameLine i32, frameColumn i32,
@@ -29,7 +31,11 @@
 import type { ProfileTable } from '../table';
 
 export const MAGIC = Buffer.from('NTMALLOC', 'latin1');
-/** Bumped on any change an older reader would misread; readers refuse newer versions. */
+/**
+ * Bumped on any change an older reader would misread; readers refuse newer
+ * versions and read every older one. 2: the info block holds the session,
+ * the view and whether V8 inlined.
+ */
 export const FORMAT_VERSION = 2;
 export const FLAG_ZLIB = 0x0001;
 export const KNOWN_FLAGS = FLAG_ZLIB;
@@ -42,14 +48,10 @@ export const H_BODY_LENGTH = 20;
 export const H_PAYLOAD_CRC = 28;
 export const H_HEADER_CRC = 32;
 
-export const INFO_SIZE = 48;
-/** The info block of version 1 files, which had no view or inlining byte. */
+/** The info block of the current version. */
+export const INFO_SIZE = 56;
+/** The info block of version 1 files, which had no session, view or inlining. */
 export const INFO_SIZE_V1 = 40;
-
-/** Bytes of the info block in a file of `version`. */
-export function infoSize(version: number): number {
-  return version === 1 ? INFO_SIZE_V1 : INFO_SIZE;
-}
 export const I_TRACEBACK_LIMIT = 0;
 export const I_INTERVAL = 4;
 export const I_TIMESTAMP = 12;
@@ -58,12 +60,18 @@ export const I_STRING_BYTES = 24;
 export const I_FRAMES = 28;
 export const I_STACKS = 32;
 export const I_SAMPLES = 36;
-export const I_VIEW = 40;
-export const I_INLINING = 41;
-export const I_RESERVED = 42;
+export const I_SESSION = 40;
+export const I_VIEW = 48;
+export const I_INLINING = 49;
+export const I_RESERVED = 50;
 
 /** The view byte's values, by index. */
 export const VIEW_CODES = ['live', 'allocated', 'peak'] as const;
+
+/** Bytes of the info block in a file of `version`. */
+export function infoSize(version: number): number {
+  return version === 1 ? INFO_SIZE_V1 : INFO_SIZE;
+}
 
 /** Bit 31 of a string length: the string is stored as UTF-16LE. */
 export const UTF16_BIT = 0x80000000;

@@ -36,12 +36,13 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The first problem with the info block, or undefined. */
 export function infoProblem(info: DumpInfo): string | undefined {
-  const { tracebackLimit, interval, timestamp, view, inlining } = info;
+  const { tracebackLimit, interval, timestamp, session, view, inlining } = info;
   if (!Number.isInteger(tracebackLimit) || tracebackLimit < 0 || tracebackLimit > 0xffffffff) {
     return `tracebackLimit ${tracebackLimit} is not an integer in [0; 4294967295]`;
   }
   if (!Number.isSafeInteger(interval) || interval < 1) return `interval ${interval} is not an integer ≥ 1`;
   if (!Number.isFinite(timestamp)) return `timestamp ${timestamp} is not a finite number`;
+  if (!Number.isSafeInteger(session) || session < 0) return `session ${session} is not a safe integer ≥ 0`;
   if (!(L.VIEW_CODES as readonly string[]).includes(view)) return `view ${String(view)} is not one of ${L.VIEW_CODES.join(', ')}`;
   if (inlining !== undefined && typeof inlining !== 'boolean') return `inlining ${String(inlining)} is not a boolean`;
   return undefined;
@@ -88,6 +89,7 @@ export function encodePayload(table: ProfileTable, info: DumpInfo, codec: Column
   out.writeUInt32LE(rows.frames, L.I_FRAMES);
   out.writeUInt32LE(rows.stacks, L.I_STACKS);
   out.writeUInt32LE(rows.samples, L.I_SAMPLES);
+  out.writeDoubleLE(info.session, L.I_SESSION);
   out.writeUInt8(L.VIEW_CODES.indexOf(info.view), L.I_VIEW);
   out.writeUInt8(info.inlining === undefined ? 0 : info.inlining ? 1 : 2, L.I_INLINING);
   out.fill(0, L.I_RESERVED, L.INFO_SIZE);
@@ -134,8 +136,9 @@ function takeColumn(payload: Buffer, offset: number, kind: L.ColumnKind, length:
 }
 
 /**
- * Parses and checks a payload. Every count is checked against the payload's
- * actual length before anything is allocated, so a lying count costs nothing.
+ * Parses and checks a payload of format `version` (the current one unless
+ * told). Every count is checked against the payload's actual length before
+ * anything is allocated, so a lying count costs nothing.
  *
  * @throws {DumpFormatError} `truncated` or `corrupt`
  */
@@ -151,6 +154,8 @@ export function decodePayload(payload: Buffer, file: string, codec: ColumnCodec 
     tracebackLimit: payload.readUInt32LE(L.I_TRACEBACK_LIMIT),
     interval: payload.readDoubleLE(L.I_INTERVAL),
     timestamp: payload.readDoubleLE(L.I_TIMESTAMP),
+    // Version 1 had no session, view or inlining: unknown session, live, unknown.
+    session: version === 1 ? 0 : payload.readDoubleLE(L.I_SESSION),
     view: 'live',
     inlining: undefined,
   };
@@ -159,7 +164,9 @@ export function decodePayload(payload: Buffer, file: string, codec: ColumnCodec 
     const inlining = payload.readUInt8(L.I_INLINING);
     if (view >= L.VIEW_CODES.length) throw corrupt(`view byte ${view} is not one of 0 (live), 1 (allocated), 2 (peak)`);
     if (inlining > 2) throw corrupt(`inlining byte ${inlining} is not one of 0 (unknown), 1 (on), 2 (off)`);
-    if (payload.subarray(L.I_RESERVED, L.INFO_SIZE).some((b) => b !== 0)) throw corrupt('reserved info bytes 42-47 are not zero');
+    if (payload.subarray(L.I_RESERVED, L.INFO_SIZE).some((b) => b !== 0)) {
+      throw corrupt(`reserved info bytes ${L.I_RESERVED}-${L.INFO_SIZE - 1} are not zero`);
+    }
     info.view = L.VIEW_CODES[view];
     info.inlining = inlining === 0 ? undefined : inlining === 1;
   }
