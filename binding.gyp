@@ -7,7 +7,8 @@
         "native/sampler.cc",
         "native/profile_table.cc",
         "native/heap_watch.cc",
-        "native/heap_census.cc"
+        "native/heap_census.cc",
+        "native/peak_capture.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -5,10 +5,14 @@
 // parent. when: `late` starts the tool after warm-up (in-process timing),
 // `early` before anything else (whole-process comparisons with --heap-prof).
 // Prints JSON: { ms, peakRssDeltaMB, allocated?, loadMs (require + start of the tool) }.
+// NTM_BENCH_NO_INLINING=1 turns V8's inlining off first thing (bench/inlining.js),
+// as `tracemalloc run` and register do; otherwise V8 inlines, whatever the tool.
 'use strict';
 const rssAtStart = process.memoryUsage().rss;
 const path = require('node:path');
 const pkg = process.env.NTM_BENCH_PKG || path.join(__dirname, '..');
+const inlining = process.env.NTM_BENCH_NO_INLINING !== '1';
+if (!inlining) require(path.join(pkg, 'dist', 'inlining.js')).disableInlining();
 
 const [name, tool, intervalArg, framesArg, nArg, when] = process.argv.slice(2);
 const n = Number(nArg);
@@ -25,7 +29,7 @@ function startTool() {
 function startToolNow() {
   if (tool === 'ours') {
     const tm = require(pkg);
-    tm.start(frames, { interval });
+    tm.start(frames, { interval, inlining });
     stopTool = () => tm.stop();
   } else if (tool === 'pprof') {
     const { heap } = require('@datadog/pprof');

@@ -139,6 +139,10 @@ if (!process.env.BENCH_NO_README) {
   fs.writeFileSync(readme, text);
 }
 const out = path.join(__dirname, 'RESULTS.md');
+// bench/inlining.js runs apart (it needs a build per Node version): keep its section.
+const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+const inlining = /<!-- inlining:start -->[\s\S]*?<!-- inlining:end -->/.exec(previous);
+if (inlining) parts.push(section('The cost of keeping inlined frames (bench/inlining.js)', inlining[0]));
 parts[0] = parts[0].replace(/(when the run started: [^(]*)/, `$1(at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')}) `);
 fs.writeFileSync(out, parts.join('\n') + `\n_Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s._\n`);
 fs.writeFileSync(path.join(os.tmpdir(), 'ntm-bench-raw.json'), JSON.stringify({ ov, snaps, agreement }));

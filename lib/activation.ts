@@ -4,7 +4,9 @@
 // addon, no side effects.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SAMPLED_INLINING_DEFAULT } from './inlining';
 import { parseSize } from './size';
+import { SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
 import { MAX_INTERVAL, samplingInterval } from './validate';
 
 /** The environment variables lib/register.ts reads. */
@@ -15,6 +17,8 @@ export const ENV = {
   REPORT: 'NODE_TRACEMALLOC_REPORT',
   SNAPSHOT_EVERY: 'NODE_TRACEMALLOC_SNAPSHOT_EVERY',
   SOURCE_MAPS: 'NODE_TRACEMALLOC_SOURCE_MAPS',
+  VIEW: 'NODE_TRACEMALLOC_VIEW',
+  INLINING: 'NODE_TRACEMALLOC_INLINING',
   ON_ERROR: 'NODE_TRACEMALLOC_ON_ERROR',
   /** Internal: a file `tracemalloc run` gives its child, one line per dump written. */
   MANIFEST: 'NODE_TRACEMALLOC_RUN_MANIFEST',
@@ -32,6 +36,20 @@ const MAX_FRAMES_LIMIT = 65535;
 /** Register's default interval: V8's own, cheap enough to leave on (1.02–1.09×). */
 export const DEFAULT_INTERVAL = 512 * 1024;
 
+/**
+ * The view of the dumps and the exit report unless told: what filled memory,
+ * even if freed before exit; for a series of dumps (snapshot-every), what is
+ * alive at each, to diff one with the next.
+ */
+export function defaultView(snapshotEvery: number): SnapshotView {
+  return snapshotEvery > 0 ? 'live' : 'peak';
+}
+
+/** Whether register lets V8 inline unless told: never in exact mode, as start() decides at sampled intervals. */
+export function defaultInlining(interval: number): boolean {
+  return interval !== 1 && SAMPLED_INLINING_DEFAULT;
+}
+
 /** What the environment asks register to do. */
 export interface ActivationSettings {
   /** Traceback limit; 0 when `NODE_TRACEMALLOC=0` turns tracing off. */
@@ -46,6 +64,10 @@ export interface ActivationSettings {
   snapshotEvery: number;
   /** Map frames of transpiled code back to their sources before dumping. */
   sourceMaps: boolean;
+  /** Which traces the dumps and the report show. */
+  view: SnapshotView;
+  /** Let V8 inline (false: turn inlining off before the program runs, so every function keeps its frame). */
+  inlining: boolean;
   /** Internal manifest path (see {@link ENV}). */
   manifest: string | undefined;
   /** Internal control socket path (see {@link ENV}). */
@@ -112,7 +134,18 @@ export function parseCount(text: string, what: string): number {
   return n;
 }
 
-function parseSwitch(text: string): boolean {
+/** A view from text: `live`, `allocated` or `peak`. */
+export function parseView(text: string): SnapshotView {
+  const value = text.trim().toLowerCase();
+  if ((SNAPSHOT_VIEWS as readonly string[]).includes(value)) return value as SnapshotView;
+  throw new SettingError(
+    `invalid view: ${JSON.stringify(text)} (expected peak: alive when the heap was fullest, ` +
+      'live: alive at exit, or allocated: everything allocated, collected or not)',
+  );
+}
+
+/** An on/off setting from text: 1, true, on, yes or 0, false, off, no. */
+export function parseSwitch(text: string): boolean {
   const value = text.trim().toLowerCase();
   if (['1', 'true', 'on', 'yes'].includes(value)) return true;
   if (['0', 'false', 'off', 'no'].includes(value)) return false;
@@ -236,7 +269,16 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   const frames = tracingRequested(env) ? setting(env, ENV.FRAMES, parseFrames, 0) : 0;
   const manifest = env[ENV.MANIFEST] || undefined;
   const control = env[ENV.CONTROL] || undefined;
-  const off = { frames: 0, interval: DEFAULT_INTERVAL, output: undefined, report: 0, snapshotEvery: 0, sourceMaps: false };
+  const off = {
+    frames: 0,
+    interval: DEFAULT_INTERVAL,
+    output: undefined,
+    report: 0,
+    snapshotEvery: 0,
+    sourceMaps: false,
+    view: defaultView(0),
+    inlining: true,
+  };
   if (frames === 0) return { ...off, manifest, control };
   // Read by errorPolicy() when tracing cannot start; checked here so that a typo is reported.
   setting(env, ENV.ON_ERROR, parseOnError, 'warn');
@@ -244,9 +286,11 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   const report = setting(env, ENV.REPORT, (text) => parseCount(text, 'number of sites'), 0);
   const snapshotEvery = setting(env, ENV.SNAPSHOT_EVERY, parseDuration, 0);
   const sourceMaps = setting(env, ENV.SOURCE_MAPS, parseSwitch, true);
+  const view = setting(env, ENV.VIEW, parseView, defaultView(snapshotEvery));
+  const inlining = setting(env, ENV.INLINING, parseSwitch, defaultInlining(interval));
   const output = setting(env, ENV.OUTPUT, (text) => expandOutput(text, context, snapshotEvery > 0), undefined);
   if (snapshotEvery > 0 && output === undefined) {
     throw new SettingError(`${ENV.SNAPSHOT_EVERY}: needs ${ENV.OUTPUT}, the path of the dumps`);
   }
-  return { frames, interval, output, report, snapshotEvery, sourceMaps, manifest, control };
+  return { frames, interval, output, report, snapshotEvery, sourceMaps, view, inlining, manifest, control };
 }

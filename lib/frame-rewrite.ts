@@ -55,6 +55,5 @@ export function rewriteFrames(snapshot: Snapshot, patch: (row: number) => FrameP
     frameLine: columns.line,
     frameColumn: columns.column,
   };
-  const { tracebackLimit, interval, timestamp, session } = snapshot;
-  return new Snapshot(table, { tracebackLimit, interval, timestamp, session });
+  return new Snapshot(table, snapshot.info);
 }

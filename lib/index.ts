@@ -20,7 +20,8 @@ export {
   type SnapshotOptions,
   type TracedMemory,
 } from './tracemalloc';
-export { Snapshot, TraceList, NO_STACK, type SnapshotInfo, type TraceData } from './snapshot';
+export { Snapshot, TraceList, NO_STACK, SNAPSHOT_VIEWS, type SnapshotInfo, type SnapshotView, type TraceData } from './snapshot';
+export { noInliningFlags, disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from './inlining';
 export { Trace } from './trace';
 export { Traceback } from './traceback';
 export { Frame, UNKNOWN_FILENAME, PSEUDO_FRAMES, functionLabel, type FrameOptions } from './frame';

@@ -81,7 +81,9 @@ function received(r: MeasureResult): string {
 }
 
 function sites(r: MeasureResult): string {
-  return `Top allocation sites over ${r.iterations} calls:\n${formatTopSites(r.snapshot, { calls: r.iterations })}`;
+  const note =
+    r.snapshot.inlining === true ? '\n(inlined functions are charged to their callers: { inlining: true } let V8 inline)' : '';
+  return `Top allocation sites over ${r.iterations} calls:\n${formatTopSites(r.snapshot, { calls: r.iterations })}${note}`;
 }
 
 /**

@@ -45,13 +45,27 @@ export interface NativeCensus {
   nodes: number;
 }
 
+/** The last peak capture (see native/peak_capture.h). */
+export interface NativePeak {
+  table: NativeTable;
+  /** The heap measure of native/peak_capture.h (bytes) when the kept table was taken. */
+  heap: number;
+  /** Milliseconds since the epoch when it was taken. */
+  timestamp: number;
+  /** Tables kept since arming, each larger than the one before; only the last is held. */
+  captures: number;
+}
+
 export interface NativeBinding {
   readonly abi: number;
+  /** Whether V8 marks each sample live or collected (Node 26+). */
+  readonly samplesSayLive: boolean;
   start(interval: number, frames: number, includeCollected: boolean): void;
   stop(): void;
   isTracing(): boolean;
   settings(): NativeSettings | null;
-  snapshot(ownPrefixes: string[]): NativeTable;
+  /** `liveOnly`: only samples V8 marks live (needs samplesSayLive). */
+  snapshot(ownPrefixes: string[], liveOnly?: boolean): NativeTable;
   /** Totals of what snapshot() would return, without building its columns. */
   tracedTotals(ownPrefixes: string[]): { size: number; count: number };
   profileSize(): { samples: number; nodes: number };
@@ -60,6 +74,12 @@ export interface NativeBinding {
   resetHeapWindow(): void;
   resetPeak(): void;
   countObjects(): NativeCensus;
+  /** Captures the traces each time the heap after a GC passes the last capture by `margin` (and the heap now by `minGrowth` bytes). */
+  armPeak(ownPrefixes: string[], margin: number, minGrowth: number): void;
+  disarmPeak(): void;
+  /** Looks now, whatever the heap: keeps the table if it traces more than the kept one. */
+  capturePeak(): void;
+  peakSnapshot(): NativePeak | null;
 }
 
 /** Package root: where binding.gyp, build/ and prebuilds/ live (lib/ or dist/ is one below). */

@@ -79,7 +79,7 @@ export class Session {
   private snapshot(): Snapshot {
     this.learnScripts();
     // A full GC first: the dump shows live objects, not garbage awaiting collection.
-    const snapshot = this.tracemalloc.takeSnapshot({ gc: true });
+    const snapshot = this.tracemalloc.takeSnapshot({ gc: true, view: this.settings.view, sourceMaps: false });
     return this.settings.sourceMaps ? applySourceMaps(snapshot) : snapshot;
   }
 

@@ -14,6 +14,7 @@
 import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { ENV, errorPolicy, readSettings, SettingError, tracingRequested, type ActivationSettings } from './activation';
+import { disableInlining } from './inlining';
 
 // Once per process even if two copies of the package are preloaded: the
 // second would find V8's sampler taken.
@@ -56,12 +57,18 @@ function activate(): void {
     delete process.env[ENV.CONTROL];
   }
   if (settings.frames === 0) return;
+  // First, before the program's code can be optimized with inlining.
+  if (!settings.inlining) disableInlining();
   let tracer: typeof import('./tracemalloc');
   try {
     // Required here, not imported: an install without its binary or its
     // dependencies (node-gyp-build) gets one line too, not a stack trace.
     tracer = require('./tracemalloc') as typeof import('./tracemalloc');
-    tracer.start(settings.frames, { interval: settings.interval });
+    const { frames, interval, inlining } = settings;
+    // The view matters only to our own dumps and report; tracing alone (the
+    // program takes its own snapshots) is plain tracing, as PYTHONTRACEMALLOC.
+    const view = settings.output !== undefined || settings.report > 0 ? settings.view : 'live';
+    tracer.start(frames, { interval, inlining, peak: view === 'peak', allocated: view === 'allocated' });
   } catch (error) {
     cannotTrace(session, `cannot start tracing: ${session.messageOf(error).split('\n')[0]}`);
     return;

@@ -11,6 +11,16 @@ import * as check from './validate';
 /** `sampleStack` value of a trace with no frames. */
 export const NO_STACK = 0xffffffff;
 
+/**
+ * Which traces a snapshot holds:
+ * - `'live'`: objects alive when it was taken (Python's snapshots);
+ * - `'allocated'`: every allocation since tracing started, collected objects included;
+ * - `'peak'`: objects alive right after the collection at which the JS heap was fullest.
+ */
+export type SnapshotView = 'live' | 'allocated' | 'peak';
+
+export const SNAPSHOT_VIEWS: readonly SnapshotView[] = ['live', 'allocated', 'peak'];
+
 /** What a snapshot's numbers are, beside the table itself. */
 export interface SnapshotInfo {
   /** Frames kept per traceback (`start(frames)`). */
@@ -19,6 +29,13 @@ export interface SnapshotInfo {
   interval: number;
   /** Milliseconds since the epoch when the snapshot was taken (0 unknown). */
   timestamp?: number;
+  /** Which traces it holds (default `'live'`). */
+  view?: SnapshotView;
+  /**
+   * Whether V8 inlined functions while tracing (their allocations are then
+   * charged to their callers); undefined when unknown (older dumps, fromTraces).
+   */
+  inlining?: boolean;
   /**
    * The tracing session (one start() of V8's sampler) the samples come from;
    * 0 unknown. Two snapshots of one session share the samples of objects
@@ -51,6 +68,10 @@ export class Snapshot {
   /** True when every allocation was recorded (interval 1): sizes and counts are exact, not estimates. */
   readonly exact: boolean;
   readonly timestamp: number;
+  /** Which traces it holds: see {@link SnapshotView}. */
+  readonly view: SnapshotView;
+  /** Whether V8 inlined functions while tracing; undefined when unknown. */
+  readonly inlining: boolean | undefined;
   /** The tracing session the samples come from (see {@link SnapshotInfo.session}); 0 unknown. */
   readonly session: number;
 
@@ -64,6 +85,8 @@ export class Snapshot {
     this.interval = info.interval;
     this.exact = info.interval === 1;
     this.timestamp = info.timestamp ?? 0;
+    this.view = info.view ?? 'live';
+    this.inlining = info.inlining;
     this.session = info.session ?? 0;
     this.frameCache = new Array<Frame | undefined>(table.frameName.length);
   }
@@ -101,6 +124,12 @@ export class Snapshot {
       builder.sample(stack, trace.size, trace.count ?? 1, trace.domain);
     });
     return new Snapshot(builder.build(), { tracebackLimit, interval });
+  }
+
+  /** Everything but the table, for a snapshot made from this one's. */
+  get info(): SnapshotInfo {
+    const { tracebackLimit, interval, timestamp, session, view, inlining } = this;
+    return { tracebackLimit, interval, timestamp, session, view, inlining };
   }
 
   /** The traces, wrapped on access (indexable and iterable). */
@@ -211,8 +240,7 @@ export class Snapshot {
    * @throws {TypeError} `filters` is not an iterable of filters (`ERR_INVALID_ARG_TYPE`)
    */
   filterTraces(filters: Iterable<BaseFilter>): Snapshot {
-    const { tracebackLimit, interval, timestamp, session } = this;
-    return new Snapshot(filterTable(this, filters), { tracebackLimit, interval, timestamp, session });
+    return new Snapshot(filterTable(this, filters), this.info);
   }
 
   /**

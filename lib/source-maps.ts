@@ -9,8 +9,10 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as TraceMapping from '@jridgewell/trace-mapping';
 import type { TraceMap } from '@jridgewell/trace-mapping';
+import { compiledScripts, type CompiledScript } from './compiled-scripts';
 import { rewriteFrames } from './frame-rewrite';
 import { Snapshot } from './snapshot';
+import * as check from './validate';
 
 // Loaded on first use, not with the package: register loads the package
 // under the sampler, and the map reader is needed only when a map is read.
@@ -19,6 +21,9 @@ function mapping(): typeof TraceMapping {
   traceMapping ??= require('@jridgewell/trace-mapping') as typeof TraceMapping;
   return traceMapping;
 }
+
+/** Line breaks as JS counts lines. */
+const LINE_BREAK = /\r?\n|\r|\u2028|\u2029/;
 
 /** Scripts and map files larger than this are not read. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -119,6 +124,8 @@ class ScriptMap {
 
   private nameBefore(segments: Segments, found: number, line: number, col: number): string | undefined {
     const text = this.generated?.[line - 1];
+    // Text known but not this line (V8 would not give it): trust no name.
+    if (this.generated !== undefined && text === undefined) return undefined;
     // Without the generated text only the segment found can be trusted.
     const first = text === undefined ? found : Math.max(0, found - 3);
     for (let i = found; i >= first; i--) {
@@ -131,19 +138,25 @@ class ScriptMap {
 }
 
 /**
- * The map of one script: Node's own (`module.findSourceMap`, filled when
+ * The map of one script: the one V8 compiled it with when given
+ * (`compiled`, see compiled-scripts.ts: code transformed in memory, as
+ * jest runs it), else Node's own (`module.findSourceMap`, filled when
  * `--enable-source-maps` or `process.setSourceMapsEnabled(true)` is on, and
  * the only one for code transpiled in memory by loaders such as tsx), else
  * the script's `sourceMappingURL` comment, inline or a file beside it.
  */
-function loadScriptMap(scriptName: string): ScriptMap | undefined {
+function loadScriptMap(scriptName: string, compiled?: CompiledScript): ScriptMap | undefined {
   const file = toPath(scriptName);
+  if (compiled !== undefined && file !== undefined) {
+    // What ran is not on disk: its own text checks the names.
+    return mapAt(compiled.sourceMapUrl, file, compiled.source?.split(LINE_BREAK) ?? []);
+  }
   const text = file === undefined ? undefined : readSmallFile(file);
   let url: string | undefined;
   for (const match of text?.matchAll(MAPPING_URL) ?? []) url = match[1];
   // A file with no mapping comment on disk is not the generated code (tsx
   // leaves the .ts source there): its lines cannot check names.
-  const generated = url === undefined ? undefined : text?.split(/\r?\n|\r|\u2028|\u2029/);
+  const generated = url === undefined ? undefined : text?.split(LINE_BREAK);
   try {
     const cached = findSourceMap(scriptName);
     if (cached !== undefined) {
@@ -155,6 +168,11 @@ function loadScriptMap(scriptName: string): ScriptMap | undefined {
     // A malformed map Node kept: try the comment.
   }
   if (url === undefined || file === undefined) return undefined;
+  return mapAt(url, file, generated);
+}
+
+/** The map a `sourceMappingURL` of `file` names: inline (`data:`) or a file relative to it. */
+function mapAt(url: string, file: string, generated: string[] | undefined): ScriptMap | undefined {
   let json: string | undefined;
   let mapUrl = file;
   if (url.startsWith('data:')) {
@@ -181,6 +199,24 @@ function loadScriptMap(scriptName: string): ScriptMap | undefined {
   }
 }
 
+/** Options of {@link applySourceMaps}. */
+export interface SourceMapOptions {
+  /** Also read the maps of the code V8 compiled, through the inspector (default `false`). */
+  compiled?: boolean;
+}
+
+/** Script ids of the frames that could map (a script, a position, not Node's own). */
+function mappableScripts(t: Snapshot['table']): Set<number> {
+  const ids = new Set<number>();
+  for (let row = 0; row < t.frameFile.length; row++) {
+    const script = t.strings[t.frameFile[row]];
+    if (t.frameLine[row] >= 1 && t.frameScriptId[row] > 0 && script !== '' && !script.startsWith('node:')) {
+      ids.add(t.frameScriptId[row]);
+    }
+  }
+  return ids;
+}
+
 /**
  * A snapshot whose frames in transpiled code (TypeScript, bundles) point at
  * the original file, line and function name, where a source map says; other
@@ -194,8 +230,16 @@ function loadScriptMap(scriptName: string): ScriptMap | undefined {
  * (its `(`), so the line is the original function's start line; the name is
  * the map's original name when it has one (minified bundles), else V8's.
  *
+ * With `{ compiled: true }`, the maps of the code V8 compiled come first,
+ * read through the inspector (see compiled-scripts.ts): for code transformed
+ * in memory under its original name, as jest's transformers (babel-jest,
+ * ts-jest) and require hooks run it. `takeSnapshot()` does this by itself
+ * under jest.
+ *
  * Cost: each distinct script is read once per call (and its map parsed), each
- * frame row looked up once; nothing is cached between calls.
+ * frame row looked up once; nothing is cached between calls. `compiled`
+ * adds one enabling of the inspector's debugger (about 30 ms per thousand
+ * scripts loaded).
  *
  * @example
  * import { takeSnapshot, applySourceMaps } from 'node-tracemalloc';
@@ -203,11 +247,14 @@ function loadScriptMap(scriptName: string): ScriptMap | undefined {
  * snapshot.dump('heap.ntm'); // frames name src/*.ts, not dist/*.js
  * @throws {TypeError} `snapshot` is not a Snapshot (`ERR_INVALID_ARG_TYPE`)
  */
-export function applySourceMaps(snapshot: Snapshot): Snapshot {
+export function applySourceMaps(snapshot: Snapshot, options?: SourceMapOptions): Snapshot {
   if (!(snapshot instanceof Snapshot)) {
     throw Object.assign(new TypeError('Expected a Snapshot for snapshot'), { code: 'ERR_INVALID_ARG_TYPE' });
   }
+  const opts = check.options(options, 'options', ['compiled'] as const);
+  const compiled = opts.compiled === undefined ? false : check.boolean(opts.compiled, 'compiled');
   const t = snapshot.table;
+  const compiledById = compiled ? compiledScripts(mappableScripts(t)) : new Map<number, CompiledScript>();
   const maps = new Map<number, ScriptMap | undefined>();
   return rewriteFrames(snapshot, (row) => {
     const line = t.frameLine[row];
@@ -218,7 +265,7 @@ export function applySourceMaps(snapshot: Snapshot): Snapshot {
       const script = t.strings[fileIndex];
       // Node's internals and pseudo frames have no maps worth reading.
       const skip = script === '' || script.startsWith('node:') || script.startsWith('(');
-      maps.set(fileIndex, skip ? undefined : loadScriptMap(script));
+      maps.set(fileIndex, skip ? undefined : loadScriptMap(script, compiledById.get(t.frameScriptId[row])));
     }
     const original = maps.get(fileIndex)?.lookup(line, column);
     if (original === undefined) return undefined;

@@ -2,9 +2,12 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
+import { underJest } from './compiled-scripts';
 import { TracemallocError, rethrowNative } from './errors';
-import { native, type NativeBinding } from './native';
-import { Snapshot } from './snapshot';
+import { disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from './inlining';
+import { native, type NativeBinding, type NativeTable } from './native';
+import { Snapshot, SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
+import { applySourceMaps } from './source-maps';
 import * as check from './validate';
 
 /** Python's limit on frames per traceback; V8 itself takes any int. */
@@ -25,6 +28,38 @@ export interface StartOptions {
    * 2 GiB, so a larger mean would over-estimate every size.
    */
   interval?: number;
+  /**
+   * `false` turns V8's inlining off (TurboFan's and Maglev's) before tracing
+   * starts, so that small functions keep their own frames instead of having
+   * their allocations charged to their callers. V8's flags are process-wide
+   * and apply to code optimized from then on: start early. Default: `false`
+   * in exact mode (interval 1); at sampled intervals
+   * {@link SAMPLED_INLINING_DEFAULT} (see README, "Inlining"). `true` leaves
+   * V8 as it is. Snapshots say which was in force (`snapshot.inlining`).
+   */
+  inlining?: boolean;
+  /**
+   * Keep the samples of objects the GC has collected too, for
+   * `takeSnapshot({ view: 'allocated' })`: everything allocated since
+   * tracing started. Memory grows with every sample taken (about 125 B
+   * each, never freed until stop()), so use it for programs that end. Before
+   * Node 26 the live view is then unavailable (V8 cannot tell which samples
+   * are still live).
+   */
+  allocated?: boolean;
+  /**
+   * Keep the traces of the moment the JS heap was fullest, for
+   * `takeSnapshot({ view: 'peak' })`: what used the memory, even if it is
+   * garbage by now. The heap (the old generation, and the young one's
+   * survivors of the last GC) is checked after every GC and every 50 ms (a
+   * thread asks V8 for an interrupt: this works in code that never yields);
+   * each time it passes its last look by 10%, the profile is walked (about
+   * 4 ms per 100k samples) at V8's next safe point, and the table kept if it
+   * traces more bytes than the kept one (objects alive then, and garbage not
+   * yet collected then). A peak that lives and dies in the young generation
+   * between two GCs is seen only if a peak snapshot is taken before it dies.
+   */
+  peak?: boolean;
 }
 
 /** Options of {@link takeSnapshot}. */
@@ -33,9 +68,26 @@ export interface SnapshotOptions {
    * Collect garbage first (default `true`). V8 forgets a sample only when a GC
    * frees its object, so without it the snapshot also holds unreachable
    * objects not yet collected. A full GC costs roughly 1 ms per 1–2 MB of live
-   * heap: pass `false` in production.
+   * heap: pass `false` in production. Not done for the `'allocated'` view,
+   * which a GC does not change.
    */
   gc?: boolean;
+  /**
+   * Which traces: `'live'` (objects alive now), `'allocated'` (everything
+   * allocated since tracing started; needs `start(..., { allocated: true })`)
+   * or `'peak'` (objects alive when the heap was fullest; needs
+   * `start(..., { peak: true })`). Default: `'allocated'` when tracing
+   * started with `allocated: true`, else `'live'`.
+   */
+  view?: SnapshotView;
+  /**
+   * Map frames of transformed code back to the original file, line and
+   * function (`applySourceMaps(snapshot, { compiled: true })`): the code
+   * jest's transformers (babel-jest, ts-jest) ran, and code with source
+   * maps. Default: `true` under jest, `false` elsewhere (call
+   * `applySourceMaps` yourself).
+   */
+  sourceMaps?: boolean;
 }
 
 /** Result of {@link getTracedMemory}, in bytes. */
@@ -65,6 +117,38 @@ function binding(): NativeBinding {
   return native();
 }
 
+/** The peak view looks at the profile when the heap (see native/peak_capture.h) passes the last look by this fraction... */
+export const PEAK_MARGIN = 0.1;
+/** ...and the heap at start by this many bytes (no looks for a heap that barely grew). */
+export const PEAK_MIN_GROWTH = 1024 * 1024;
+
+/** What this module knows of the tracing in force beyond the binding's settings. */
+interface Session {
+  /** Whether V8 inlined when tracing started (what snapshots report). */
+  inlining: boolean;
+  peak: boolean;
+}
+let session: Session | undefined;
+
+function currentSession(): Session {
+  // Tracing started by another copy of this module: all we can tell.
+  session ??= { inlining: inliningEnabled(), peak: false };
+  return session;
+}
+
+function armPeak(b: NativeBinding): void {
+  try {
+    b.armPeak(OWN_PREFIXES, PEAK_MARGIN, PEAK_MIN_GROWTH);
+  } catch (error) {
+    rethrowNative(error);
+  }
+  currentSession().peak = true;
+}
+
+function viewUnavailable(message: string): TracemallocError {
+  return new TracemallocError('ERR_TRACEMALLOC_VIEW_UNAVAILABLE', message);
+}
+
 function domain(): number {
   return threadId;
 }
@@ -92,23 +176,46 @@ function domain(): number {
  */
 export function start(frames: number = 1, options?: StartOptions): void {
   check.integerInRange(frames, 'frames', 1, MAX_FRAMES, `the number of frames must be in range [1; ${MAX_FRAMES}]`);
-  const opts = check.options(options, 'options', ['interval'] as const);
+  const opts = check.options(options, 'options', ['interval', 'inlining', 'allocated', 'peak'] as const);
   const interval =
     opts.interval === undefined
       ? 1
       : check.samplingInterval(opts.interval);
-  const current = binding().settings();
+  const inlining = opts.inlining === undefined ? interval !== 1 && SAMPLED_INLINING_DEFAULT : check.boolean(opts.inlining, 'inlining');
+  const allocated = opts.allocated === undefined ? false : check.boolean(opts.allocated, 'allocated');
+  const peak = opts.peak === undefined ? false : check.boolean(opts.peak, 'peak');
+  const b = binding();
+  if (allocated && peak && !b.samplesSayLive) {
+    throw viewUnavailable(
+      `the peak view needs to tell live samples from collected ones, which this V8 (Node ${process.version}) cannot ` +
+        'while it keeps collected objects: start with allocated or peak, not both (Node 26 does both)',
+    );
+  }
+  // Before the sampler starts: code V8 optimizes from now on keeps its frames.
+  if (!inlining) disableInlining();
+  const current = b.settings();
   if (current !== null) {
-    if (current.frames !== frames || current.interval !== interval) {
+    if (current.frames !== frames || current.interval !== interval || current.includeCollected !== allocated) {
+      const inForce = current.includeCollected ? ', allocated=true' : '';
+      const asked = allocated ? ', allocated: true' : '';
       process.emitWarning(
-        `already tracing with frames=${current.frames}, interval=${current.interval}: ` +
-          `start(${frames}, { interval: ${interval} }) keeps those (call stop() first to change them)`,
+        `already tracing with frames=${current.frames}, interval=${current.interval}${inForce}: ` +
+          `start(${frames}, { interval: ${interval}${asked} }) keeps those (call stop() first to change them)`,
         { type: 'TracemallocWarning', code: 'TRACEMALLOC_SETTINGS_KEPT' },
       );
     }
+    if (peak && !currentSession().peak && (!current.includeCollected || b.samplesSayLive)) armPeak(b);
     return;
   }
-  startNative(frames, interval, false);
+  startNative(frames, interval, allocated);
+  if (peak) {
+    try {
+      armPeak(b);
+    } catch (error) {
+      stop();
+      throw error;
+    }
+  }
 }
 
 // Starting the sampler restarts the binding's heap window (allocated bytes,
@@ -139,6 +246,7 @@ export function startNative(frames: number, interval: number, includeCollected: 
   } catch (error) {
     rethrowNative(error);
   }
+  session = { inlining: inliningEnabled(), peak: false };
 }
 
 /**
@@ -149,6 +257,7 @@ export function startNative(frames: number, interval: number, includeCollected: 
  */
 export function stop(): void {
   binding().stop();
+  session = undefined;
 }
 
 /** True while tracing in this thread. */
@@ -174,14 +283,18 @@ export function clearTraces(): void {
   const b = binding();
   const settings = b.settings();
   if (settings === null) return;
+  const kept = currentSession();
   b.stop();
   beforeHeapWindowReset?.();
   try {
     b.start(settings.interval, settings.frames, settings.includeCollected);
   } catch (error) {
     // Someone grabbed the sampler in between: we cannot be tracing now.
+    session = undefined;
     rethrowNative(error);
   }
+  session = { inlining: kept.inlining, peak: false };
+  if (kept.peak) armPeak(b);
 }
 
 function notTracing(what: string): TracemallocError {
@@ -207,25 +320,69 @@ function notTracing(what: string): TracemallocError {
  * @throws {TypeError} a bad option
  */
 export function takeSnapshot(options?: SnapshotOptions): Snapshot {
-  const opts = check.options(options, 'options', ['gc'] as const);
+  const opts = check.options(options, 'options', ['gc', 'view', 'sourceMaps'] as const);
   const gc = opts.gc === undefined ? true : check.boolean(opts.gc, 'gc');
+  const sourceMaps = opts.sourceMaps === undefined ? underJest() : check.boolean(opts.sourceMaps, 'sourceMaps');
   const b = binding();
   const settings = b.settings();
   if (settings === null) throw notTracing('take a snapshot');
-  if (gc) b.collectGarbage();
-  let raw;
+  const view = opts.view === undefined ? (settings.includeCollected ? 'allocated' : 'live') : viewOption(opts.view);
+  const { inlining, peak } = currentSession();
+  if (view === 'allocated' && !settings.includeCollected) {
+    throw viewUnavailable("the allocated view needs tracing started with { allocated: true } (run: --view allocated)");
+  }
+  // With collected objects kept, only V8's own live mark tells the live ones.
+  const liveOnly = view !== 'allocated' && settings.includeCollected;
+  if (liveOnly && !b.samplesSayLive) {
+    throw viewUnavailable(
+      `tracing keeps collected objects ({ allocated: true }), and this V8 (Node ${process.version}) cannot tell ` +
+        'which samples are live: only the allocated view is available (Node 26 gives both)',
+    );
+  }
+  if (view === 'peak' && !peak) throw viewUnavailable('the peak view needs tracing started with { peak: true } (run: --view peak)');
+  // Growth since the last look (up to 50 ms of it, and the young
+  // generation's) is not missed: looked at now, before a GC frees what may
+  // have been the peak.
+  if (view === 'peak') b.capturePeak();
+  if (gc && view !== 'allocated') b.collectGarbage();
+  let raw: NativeTable;
+  let timestamp = Date.now();
   try {
-    raw = b.snapshot(OWN_PREFIXES);
+    raw = b.snapshot(OWN_PREFIXES, liveOnly || undefined);
+    if (view === 'peak') {
+      // The capture, unless what is alive now is as large: then now is the peak.
+      const captured = b.peakSnapshot();
+      if (captured !== null && total(captured.table) > total(raw)) {
+        raw = captured.table;
+        timestamp = captured.timestamp;
+      }
+    }
   } catch (error) {
     rethrowNative(error);
   }
   const sampleDomain = new Uint32Array(raw.sampleStack.length).fill(domain());
   const table = { ...raw, sampleDomain };
-  return new Snapshot(table, {
+  const snapshot = new Snapshot(table, {
     tracebackLimit: settings.frames,
     interval: settings.interval,
-    timestamp: Date.now(),
+    timestamp,
     session: settings.session,
+    view,
+    inlining,
+  });
+  return sourceMaps ? applySourceMaps(snapshot, { compiled: true }) : snapshot;
+}
+
+function total(table: NativeTable): number {
+  let bytes = 0;
+  for (const size of table.sampleSize) bytes += size;
+  return bytes;
+}
+
+function viewOption(value: unknown): SnapshotView {
+  if (typeof value === 'string' && (SNAPSHOT_VIEWS as readonly string[]).includes(value)) return value as SnapshotView;
+  throw Object.assign(new RangeError(`view must be one of ${SNAPSHOT_VIEWS.map((v) => `'${v}'`).join(', ')}, received ${String(value)}`), {
+    code: 'ERR_INVALID_ARG_VALUE',
   });
 }
 

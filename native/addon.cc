@@ -105,6 +105,7 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
     : env_(env), isolate_(v8::Isolate::GetCurrent()) {
   sampler_ = std::make_unique<Sampler>(isolate_);
   heap_watch_ = std::make_unique<HeapWatch>(isolate_);
+  peak_ = std::make_unique<PeakCapture>(isolate_, [this] { return PeakTable(); });
   using A = TracemallocAddon;
   DefineAddon(
       exports,
@@ -121,6 +122,16 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
           InstanceMethod("resetHeapWindow", &A::Shield<&A::ResetHeapWindow>),
           InstanceMethod("resetPeak", &A::Shield<&A::ResetPeak>),
           InstanceMethod("countObjects", &A::Shield<&A::CountObjects>),
+          InstanceMethod("armPeak", &A::Shield<&A::ArmPeak>),
+          InstanceMethod("disarmPeak", &A::Shield<&A::DisarmPeak>),
+          InstanceMethod("peakSnapshot", &A::Shield<&A::PeakSnapshot>),
+          InstanceMethod("capturePeak", &A::Shield<&A::CapturePeak>),
+          // Whether V8 marks each sample live or collected (Node 26+): only
+          // then can a sampler that keeps collected objects also give the
+          // live view.
+          InstanceValue("samplesSayLive",
+                        Napi::Boolean::New(env, ProfileTable::kSamplesSayLive),
+                        napi_enumerable),
           InstanceValue("abi", Napi::Number::New(env, NODE_MODULE_VERSION),
                         napi_enumerable),
       });
@@ -148,6 +159,7 @@ void TracemallocAddon::OnEnvCleanup(void* data) {
 }
 
 void TracemallocAddon::Teardown() noexcept {
+  peak_.reset();        // removes its GC callback; a pending interrupt is orphaned
   sampler_.reset();     // stops the sampler if it is ours; never throws
   heap_watch_.reset();  // removes the GC callbacks
 }
@@ -182,6 +194,7 @@ Napi::Value TracemallocAddon::Start(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TracemallocAddon::Stop(const Napi::CallbackInfo& info) {
+  if (peak_) peak_->Disarm();
   if (sampler_) sampler_->Stop();
   return info.Env().Undefined();
 }
@@ -234,16 +247,45 @@ std::unique_ptr<v8::AllocationProfile> TracemallocAddon::ProfileOrThrow(
   return profile;
 }
 
-std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
-    const Napi::CallbackInfo& info) {
-  std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
-  std::unique_ptr<v8::AllocationProfile> profile =
-      ProfileOrThrow(info.Env(), true);
+std::unique_ptr<ProfileTable> TracemallocAddon::TableOf(
+    std::vector<std::string> own, v8::AllocationProfile* profile,
+    bool live_only) {
   auto table = std::make_unique<ProfileTable>(
       isolate_, std::move(own), sampler_->settings().interval,
       sampler_->settings().frames, sampler_->script_memory());
-  table->Build(profile.get());
-  return table;  // V8's copy is freed here, before any JS column exists
+  table->SetLiveOnly(live_only);
+  table->Build(profile);
+  return table;
+}
+
+std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
+    const Napi::CallbackInfo& info) {
+  std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
+  bool live_only =
+      info.Length() > 1 && !info[1].IsUndefined() && BoolArg(info, 1, "liveOnly");
+  if (live_only && !ProfileTable::kSamplesSayLive) {
+    throw CodedError(info.Env(), "ERR_TRACEMALLOC_VIEW_UNAVAILABLE",
+                     "this V8 does not say which samples are live (Node 26 "
+                     "and later do)");
+  }
+  std::unique_ptr<v8::AllocationProfile> profile =
+      ProfileOrThrow(info.Env(), true);
+  // V8's copy is freed on return, before any JS column exists.
+  return TableOf(std::move(own), profile.get(), live_only);
+}
+
+std::unique_ptr<ProfileTable> TracemallocAddon::PeakTable() {
+  std::unique_ptr<v8::AllocationProfile> profile;
+  // Not a read of traces by the user: a loss is left for the next snapshot.
+  if (!sampler_ ||
+      sampler_->Profile(&profile, false) != Sampler::ProfileState::kOk) {
+    return nullptr;
+  }
+  // A sampler that keeps collected objects: the peak is of the live ones.
+  // (lib/ arms a peak with such a sampler only where samples say so.)
+  bool live_only =
+      sampler_->settings().include_collected && ProfileTable::kSamplesSayLive;
+  return TableOf(peak_own_prefixes_, profile.get(), live_only);
 }
 
 Napi::Value TracemallocAddon::Snapshot(const Napi::CallbackInfo& info) {
@@ -332,6 +374,54 @@ Napi::Value TracemallocAddon::CountObjects(const Napi::CallbackInfo& info) {
                        "V8 could not take a heap snapshot for the census");
   }
   return census.ToJs(env);
+}
+
+// armPeak(ownPrefixes, margin, minGrowth): looks at the traces each time the
+// heap (see peak_capture.h) passes the last look by `margin` (a fraction) and
+// the heap at arming by `minGrowth` bytes. Forgets any earlier capture.
+Napi::Value TracemallocAddon::ArmPeak(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
+  if (!info[1].IsNumber() || !info[2].IsNumber()) {
+    throw CodedTypeError(env, "Expected numbers for margin and minGrowth");
+  }
+  double margin = info[1].As<Napi::Number>().DoubleValue();
+  double min_growth = info[2].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(margin) || margin < 0 || margin > 100 ||
+      !std::isfinite(min_growth) || min_growth < 0) {
+    throw CodedRangeError(env, "margin must be in [0; 100] and minGrowth ≥ 0");
+  }
+  if (!sampler_ || !sampler_->Running() || !peak_) {
+    throw CodedError(env, "ERR_TRACEMALLOC_NOT_TRACING",
+                     "the tracemalloc module must be tracing memory "
+                     "allocations to capture the peak");
+  }
+  peak_own_prefixes_ = std::move(own);
+  peak_->Arm(margin, min_growth);
+  return env.Undefined();
+}
+
+Napi::Value TracemallocAddon::DisarmPeak(const Napi::CallbackInfo& info) {
+  if (peak_) peak_->Disarm();
+  return info.Env().Undefined();
+}
+
+Napi::Value TracemallocAddon::CapturePeak(const Napi::CallbackInfo& info) {
+  if (peak_) peak_->CaptureNow();
+  return info.Env().Undefined();
+}
+
+// The kept capture: { table, heap, timestamp, captures }, or null when none
+// was kept (or the peak is not armed).
+Napi::Value TracemallocAddon::PeakSnapshot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!peak_ || !peak_->armed() || peak_->table() == nullptr) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("table", peak_->table()->ToJs(env));
+  out.Set("heap", Napi::Number::New(env, peak_->heap_at_capture()));
+  out.Set("timestamp", Napi::Number::New(env, peak_->time_at_capture()));
+  out.Set("captures", Napi::Number::New(env, peak_->captures()));
+  return out;
 }
 
 // The V8 profiler API lies outside Node-API's stable ABI: a binary built for

@@ -8,9 +8,12 @@
 #include <v8.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "errors.h"
 #include "heap_watch.h"
+#include "peak_capture.h"
 #include "profile_table.h"
 #include "sampler.h"
 
@@ -44,6 +47,10 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   Napi::Value ResetHeapWindow(const Napi::CallbackInfo& info);
   Napi::Value ResetPeak(const Napi::CallbackInfo& info);
   Napi::Value CountObjects(const Napi::CallbackInfo& info);
+  Napi::Value ArmPeak(const Napi::CallbackInfo& info);
+  Napi::Value DisarmPeak(const Napi::CallbackInfo& info);
+  Napi::Value PeakSnapshot(const Napi::CallbackInfo& info);
+  Napi::Value CapturePeak(const Napi::CallbackInfo& info);
 
   // Stops the sampler and removes GC callbacks; runs once, from the
   // environment cleanup hook or the destructor, whichever comes first.
@@ -54,13 +61,22 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   // stopped our sampler (reads of traces only).
   std::unique_ptr<v8::AllocationProfile> ProfileOrThrow(Napi::Env env,
                                                         bool report_loss);
-  // One walk of V8's profile into columns (arg 0: the tracer's own prefixes).
+  // One walk of V8's profile into columns (arg 0: the tracer's own prefixes;
+  // arg 1, optional: live objects only, see ProfileTable::SetLiveOnly).
   std::unique_ptr<ProfileTable> BuildTable(const Napi::CallbackInfo& info);
+  // The one place a table is made from a profile (snapshots and peak captures).
+  std::unique_ptr<ProfileTable> TableOf(std::vector<std::string> own,
+                                        v8::AllocationProfile* profile,
+                                        bool live_only);
+  // PeakCapture's builder: the profile now, or null when it is not ours.
+  std::unique_ptr<ProfileTable> PeakTable();
 
   napi_env env_;
   v8::Isolate* isolate_;
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<HeapWatch> heap_watch_;
+  std::unique_ptr<PeakCapture> peak_;
+  std::vector<std::string> peak_own_prefixes_;
   bool cleanup_hook_registered_ = false;
 };
 

@@ -264,6 +264,7 @@ void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
     const int64_t node = NodeOfId(s.node_id);
     if (node < 0) continue;              // root itself: no JS frame
     if (node_own_[node]) continue;       // the tracer's own work
+    if (live_only_ && !SampleIsLive(s)) continue;  // collected since
     int32_t stack = node_stack_[node];
     if (stack == -2) {
       stack = TrimmedStack(static_cast<uint32_t>(node), node_drop_[node]);

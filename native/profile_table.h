@@ -24,7 +24,9 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "columns.h"
@@ -32,8 +34,29 @@
 
 namespace tracemalloc {
 
+// Whether V8's AllocationProfile::Sample says if its object is still live
+// (`is_live`, added in V8 14; Node 26): detected from the struct itself
+// rather than a version number, since the field arrived within a major.
+template <typename S, typename = void>
+struct SampleHasIsLive : std::false_type {};
+template <typename S>
+struct SampleHasIsLive<S, std::void_t<decltype(std::declval<S>().is_live)>>
+    : std::true_type {};
+
+template <typename S>
+bool SampleIsLive(const S& sample) {
+  if constexpr (SampleHasIsLive<S>::value) {
+    return sample.is_live;
+  } else {
+    return true;  // without the collected-object flags every sample is live
+  }
+}
+
 class ProfileTable {
  public:
+  static constexpr bool kSamplesSayLive =
+      SampleHasIsLive<v8::AllocationProfile::Sample>::value;
+
   // Samples whose innermost frame that is neither a builtin nor a node:
   // module lies in a script whose name starts with one of `own_prefixes` are
   // the tracer's own work and are left out.
@@ -43,6 +66,9 @@ class ProfileTable {
   ProfileTable(v8::Isolate* isolate, std::vector<std::string> own_prefixes,
                uint64_t interval, int frames, ScriptMemory* memory);
 
+  // Keep only samples V8 marks live (a sampler keeping collected objects,
+  // where kSamplesSayLive); call before Build.
+  void SetLiveOnly(bool live_only) { live_only_ = live_only; }
   void Build(v8::AllocationProfile* profile);
   Napi::Object ToJs(Napi::Env env) const;
   // Bytes and objects of the samples kept (the tracer's own left out).
@@ -85,6 +111,7 @@ class ProfileTable {
   uint64_t interval_;
   int frames_;
   ScriptMemory* memory_;
+  bool live_only_ = false;
 
   StringInterner strings_;
   std::unordered_map<int, uint32_t> file_by_script_;

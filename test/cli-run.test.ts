@@ -31,7 +31,7 @@ describe('tracemalloc run', () => {
     const result = cli(['run', '--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: tracemalloc run \[options\] <script> \[args\.\.\.\]\n/);
-    for (const option of ['--frames', '--interval', '--exact', '--top', '--key', '--cumulative', '--include', '--exclude', '--snapshot-every', '--output', '--json', '--node-arg', '--no-source-maps']) {
+    for (const option of ['--frames', '--interval', '--exact', '--top', '--key', '--cumulative', '--include', '--exclude', '--snapshot-every', '--output', '--json', '--node-arg', '--no-source-maps', '--view', '--inlining', '--no-inlining']) {
       expect(result.stdout).toContain(option);
     }
   });

@@ -60,12 +60,13 @@ describe('tracemalloc top', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.split('\n');
-    expect(lines.slice(0, 3)).toEqual([
+    expect(lines.slice(0, 4)).toEqual([
       'Top 2 of 2 lines by size — old.ntm',
       'exact: every allocation recorded, traceback limit 3 frames; 1500 B in 15 objects',
+      'view: live: objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
       '',
     ]);
-    expect(lines.slice(3, 6)).toEqual([
+    expect(lines.slice(4, 7)).toEqual([
       '  size  count  average  location               function',
       '1000 B     10    100 B  /srv/app/server.js:10  handle',
       ' 500 B      5    100 B  /srv/app/db.js:5       query',
@@ -81,9 +82,9 @@ describe('tracemalloc top', () => {
 
   test('a sampled dump shows error bars and the samples behind each row', () => {
     const lines = top(['sampled.ntm']).stdout.split('\n');
-    // One sample of weight 50 (server), 20 (cache), 4 (db): wide intervals.
-    expect(lines[3]).toMatch(/^\s+size\s+±\s+count\s+±\s+samples\s+average\s+location\s+function$/);
-    expect(lines[4]).toMatch(/^5000 B\s+[\d.]+ KiB\s+50\s+\d+\s+1\s+100 B\s+\/srv\/app\/server\.js:10\s+handle$/);
+    // One sample of weight 50 (server), 20 (cache), 4 (db): wide intervals. Line 3 says the view.
+    expect(lines[4]).toMatch(/^\s+size\s+±\s+count\s+±\s+samples\s+average\s+location\s+function$/);
+    expect(lines[5]).toMatch(/^5000 B\s+[\d.]+ KiB\s+50\s+\d+\s+1\s+100 B\s+\/srv\/app\/server\.js:10\s+handle$/);
     expect(lines.at(-2)).toBe('± is half the 95% interval from the sampling model.');
     const report = JSON.parse(top(['--json', 'sampled.ntm']).stdout) as TopReport;
     const [low, high] = report.stats[0].sizeRange;
@@ -183,10 +184,11 @@ describe('tracemalloc diff', () => {
   test('what changed, largest change first', () => {
     const result = diff(['old.ntm', 'new.ntm']);
     expect(result.status).toBe(0);
-    expect(result.stdout.split('\n').slice(0, 9)).toEqual([
+    expect(result.stdout.split('\n').slice(0, 10)).toEqual([
       'Top 3 of 3 lines by size difference — old.ntm → new.ntm',
       'old: exact: every allocation recorded, traceback limit 3 frames; 1500 B in 15 objects',
       'new: exact: every allocation recorded, traceback limit 3 frames; 7400 B in 74 objects',
+      'view: live: objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
       '',
       '  size     diff  count  diff  location               function',
       '5000 B  +4000 B     50   +40  /srv/app/server.js:10  handle',
@@ -220,9 +222,9 @@ describe('tracemalloc diff', () => {
       n,
     );
     const lines = diff(['sampled-old.ntm', 'sampled-new.ntm']).stdout.split('\n');
-    expect(lines[4]).toMatch(/^\s+size\s+diff\s+±\s+count\s+diff\s+±\s+location\s+function$/);
-    expect(lines[5]).toMatch(/^2000 B\s+\+2000 B\s+0 B\s+20\s+\+20\s+0\s+\/srv\/app\/cache\.js:3\s+fill$/);
-    expect(lines[6]).toMatch(/^5200 B\s+~\+200 B\s+[\d.]+ KiB\s+52\s+~\+2\s+\d+\s+\/srv\/app\/server\.js:10\s+handle$/);
+    expect(lines[5]).toMatch(/^\s+size\s+diff\s+±\s+count\s+diff\s+±\s+location\s+function$/);
+    expect(lines[6]).toMatch(/^2000 B\s+\+2000 B\s+0 B\s+20\s+\+20\s+0\s+\/srv\/app\/cache\.js:3\s+fill$/);
+    expect(lines[7]).toMatch(/^5200 B\s+~\+200 B\s+[\d.]+ KiB\s+52\s+~\+2\s+\d+\s+\/srv\/app\/server\.js:10\s+handle$/);
     expect(lines.at(-2)).toMatch(/^± is half the 95% interval .*; ~ marks a change whose interval holds 0/);
     const report = JSON.parse(diff(['--json', 'sampled-old.ntm', 'sampled-new.ntm']).stdout) as DiffReport;
     expect(report.stats.map((s) => s.withinNoise)).toEqual([false, true]);

@@ -14,6 +14,7 @@ import {
   loadSnapshot,
   type DumpFormatReason,
 } from '../lib/dump';
+import { dumpInfoOf } from '../lib/dump/codec';
 import { unwrapPayload, wrapPayload } from '../lib/dump/container';
 import { NO_STACK as CHECK_NO_STACK } from '../lib/dump/check';
 import { crc32, crc32Portable } from '../lib/dump/crc32';
@@ -129,6 +130,33 @@ describe('round trip', () => {
     expectSameSnapshot(decodeSnapshot(encodeSnapshot(snapshot)), snapshot);
   });
 
+  test.each([
+    ['live', undefined, 0],
+    ['allocated', true, 2 ** 53 - 1],
+    ['peak', false, 123456789],
+  ] as const)('keeps the view (%s), whether V8 inlined (%s) and the session (%d)', (view, inlining, session) => {
+    const info = { tracebackLimit: 3, interval: 1, timestamp: 5, session, view, inlining };
+    const snapshot = new Snapshot(sampleSnapshot().table, info);
+    const loaded = decodeSnapshot(encodeSnapshot(snapshot));
+    expectSameSnapshot(loaded, snapshot);
+    expect(loaded.view).toBe(view);
+    expect(loaded.inlining).toBe(inlining);
+    expect(loaded.session).toBe(session);
+  });
+
+  test('reads version 1 files (no session, view or inlining): session unknown, live, inlining unknown', () => {
+    const snapshot = sampleSnapshot();
+    // A version 1 payload is the version 2 one without bytes 40-55 of the info block.
+    const v2 = encodePayload(snapshot.table, dumpInfoOf(snapshot));
+    const v1 = Buffer.concat([v2.subarray(0, L.INFO_SIZE_V1), v2.subarray(L.INFO_SIZE)]);
+    const file = editHeader(wrapPayload(v1), (h) => h.writeUInt16LE(1, L.H_VERSION));
+    const loaded = decodeSnapshot(file);
+    expectSameSnapshot(loaded, snapshot);
+    expect(loaded.session).toBe(0);
+    expect(loaded.view).toBe('live');
+    expect(loaded.inlining).toBeUndefined();
+  });
+
   test('keeps traces readable: the same tracebacks and totals', () => {
     const snapshot = sampleSnapshot();
     const loaded = decodeSnapshot(encodeSnapshot(snapshot));
@@ -163,12 +191,7 @@ describe('round trip', () => {
 
   test('the element-by-element column path (big-endian hosts) writes and reads the same bytes', () => {
     for (const snapshot of [sampleSnapshot(), unorderedSnapshot()]) {
-      const info = {
-        tracebackLimit: snapshot.tracebackLimit,
-        interval: snapshot.interval,
-        timestamp: snapshot.timestamp,
-        session: snapshot.session,
-      };
+      const info = dumpInfoOf(snapshot);
       const fast = encodePayload(snapshot.table, info);
       expect(encodePayload(snapshot.table, info, { portable: true }).equals(fast)).toBe(true);
       const decoded = decodePayload(fast, 'x', { portable: true });
@@ -235,10 +258,12 @@ describe('format 1 (before the session)', () => {
   // script, as V8 gives builtins), parseLine at /app/parse.js:3, main at /app/main.js:1.
   const file = path.join(__dirname, 'fixtures', 'dump-v1.ntm');
 
-  test('still loads, with an unknown session', () => {
+  test('still loads, with an unknown session, as a live view, inlining unknown', () => {
     expect(fs.readFileSync(file).readUInt16LE(L.H_VERSION)).toBe(1);
     const snapshot = loadSnapshot(file);
     expect(snapshot.session).toBe(0);
+    expect(snapshot.view).toBe('live');
+    expect(snapshot.inlining).toBeUndefined();
     expect(snapshot.interval).toBe(4096);
     expect(snapshot.tracebackLimit).toBe(2);
     expect(snapshot.totalSize).toBe(40960 + 8192 + 1024);
@@ -374,8 +399,7 @@ function loadError(bytes: Uint8Array, name = '/x/y.ntm'): DumpFormatError {
 }
 
 function payloadOf(snapshot: Snapshot): Buffer {
-  const { tracebackLimit, interval, timestamp, session } = snapshot;
-  return encodePayload(snapshot.table, { tracebackLimit, interval, timestamp, session });
+  return encodePayload(snapshot.table, dumpInfoOf(snapshot));
 }
 
 describe('errors', () => {
@@ -474,7 +498,7 @@ describe('errors', () => {
       corrupt(highWord(0xffffffff), /more than \d+ stored bytes can hold/);
       corrupt(
         editHeader(good, (h) => h.writeUInt32LE(10, L.H_PAYLOAD_LENGTH)),
-        'declares a 10-byte payload, less than its 48-byte info block',
+        'declares a 10-byte payload, less than its 56-byte info block',
       );
       const stored = wrapPayload(payloadOf(sampleSnapshot()), null);
       corrupt(
@@ -490,6 +514,10 @@ describe('errors', () => {
     test('info fields', () => {
       corrupt(withPayload((p) => p.writeDoubleLE(0, L.I_INTERVAL)), 'interval 0 is not an integer ≥ 1');
       corrupt(withPayload((p) => p.writeDoubleLE(NaN, L.I_TIMESTAMP)), 'timestamp NaN is not a finite number');
+      corrupt(withPayload((p) => p.writeUInt8(3, L.I_VIEW)), 'view byte 3 is not one of 0 (live), 1 (allocated), 2 (peak)');
+      corrupt(withPayload((p) => p.writeUInt8(3, L.I_INLINING)), 'inlining byte 3 is not one of 0 (unknown), 1 (on), 2 (off)');
+      corrupt(withPayload((p) => p.writeUInt8(1, L.I_RESERVED + 5)), 'reserved info bytes 50-55 are not zero');
+      corrupt(withPayload((p) => p.writeDoubleLE(-1, L.I_SESSION)), 'session -1 is not a safe integer ≥ 0');
     });
 
     test('strings', () => {

@@ -24,6 +24,8 @@ describe('toSnapshotJson', () => {
       timestamp: 0,
       totalSize: snapshot.totalSize,
       totalCount: snapshot.totalCount,
+      view: 'live',
+      inlining: null,
     });
   });
 

@@ -122,6 +122,8 @@ describe('an invalid setting: one line, then the program runs untraced, or with 
     [{ NODE_TRACEMALLOC_SNAPSHOT_EVERY: 'soon' }, /^node-tracemalloc: NODE_TRACEMALLOC_SNAPSHOT_EVERY: invalid period: "soon"/],
     [{ NODE_TRACEMALLOC_SNAPSHOT_EVERY: '100' }, /^node-tracemalloc: NODE_TRACEMALLOC_SNAPSHOT_EVERY: needs NODE_TRACEMALLOC_OUTPUT/],
     [{ NODE_TRACEMALLOC_SOURCE_MAPS: 'maybe' }, /^node-tracemalloc: NODE_TRACEMALLOC_SOURCE_MAPS: invalid value: "maybe"/],
+    [{ NODE_TRACEMALLOC_VIEW: 'max' }, /^node-tracemalloc: NODE_TRACEMALLOC_VIEW: invalid view: "max" \(expected peak/],
+    [{ NODE_TRACEMALLOC_INLINING: 'sometimes' }, /^node-tracemalloc: NODE_TRACEMALLOC_INLINING: invalid value: "sometimes"/],
   ])('%j', (settings, message) => {
     for (const [flag, file] of [
       ['-r', CJS],
@@ -214,5 +216,35 @@ describe('the dump at exit', () => {
     const first = sizeOf(loadSnapshot(dumps[0]), 'makeObjects').count;
     const last = sizeOf(loadSnapshot(dumps[dumps.length - 1]), 'makeObjects').count;
     expect(last).toBeGreaterThan(first);
+  });
+});
+
+describe('NODE_TRACEMALLOC_INLINING and the view of the dumps', () => {
+  const inliningOf = (env: NodeJS.ProcessEnv): boolean | undefined => {
+    const out = path.join(tmp.dir, 'heap.ntm');
+    const result = node(['-r', 'node-tracemalloc/register', CJS], { env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: out, ...env } });
+    expect(result.status).toBe(0);
+    return loadSnapshot(out).inlining;
+  };
+
+  test('inlining off by default in exact mode, on at the sampled default; 0 and 1 say so', () => {
+    expect(inliningOf({ NODE_TRACEMALLOC_INTERVAL: '1' })).toBe(false);
+    expect(inliningOf({})).toBe(true);
+    expect(inliningOf({ NODE_TRACEMALLOC_INLINING: '0' })).toBe(false);
+    expect(inliningOf({ NODE_TRACEMALLOC_INTERVAL: '1', NODE_TRACEMALLOC_INLINING: '1' })).toBe(true);
+  });
+
+  test('the view: peak by default, live for a series (snapshot-every), as NODE_TRACEMALLOC_VIEW says otherwise', () => {
+    let runs = 0;
+    const viewOf = (env: NodeJS.ProcessEnv): string => {
+      const out = path.join(tmp.dir, `run${++runs}.ntm`);
+      const result = node(['-r', 'node-tracemalloc/register', CJS], { env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: out, ...env } });
+      expect(result.status).toBe(0);
+      // A series (snapshot-every) numbers its dumps: run3-0001.ntm.
+      return loadSnapshot(filesIn(tmp.dir, new RegExp(`^run${runs}[-.]`))[0]).view;
+    };
+    expect(viewOf({})).toBe('peak');
+    expect(viewOf({ NODE_TRACEMALLOC_VIEW: 'allocated' })).toBe('allocated');
+    expect(viewOf({ NODE_TRACEMALLOC_SNAPSHOT_EVERY: '10s' })).toBe('live');
   });
 });

@@ -4,8 +4,9 @@
 import * as path from 'node:path';
 import { defaultReportFilters, Filter, type BaseFilter } from '../filter';
 import { formatCount, formatSize, roundForDisplay } from '../format';
+import { INLINING_NOTE } from '../inlining';
 import { withinNoise } from '../intervals';
-import type { Snapshot } from '../snapshot';
+import type { Snapshot, SnapshotView } from '../snapshot';
 import type { KeyType, Statistic, StatisticDiff } from '../statistics';
 
 /** What to show: the grouping, how many sites, and which traces (globs on the most recent frame's file). */
@@ -42,6 +43,10 @@ export interface SnapshotSummary {
   timestamp: number;
   totalSize: number;
   totalCount: number;
+  /** Which traces: live, allocated (collected included) or peak. */
+  view: SnapshotView;
+  /** Whether V8 inlined while tracing (inlined functions charged to their callers); null unknown. */
+  inlining: boolean | null;
 }
 
 export interface SiteFrame {
@@ -136,6 +141,8 @@ function summarize(snapshot: Snapshot, source: string): SnapshotSummary {
     timestamp: snapshot.timestamp,
     totalSize: snapshot.totalSize,
     totalCount: snapshot.totalCount,
+    view: snapshot.view,
+    inlining: snapshot.inlining ?? null,
   };
 }
 
@@ -250,6 +257,26 @@ function describe(s: SnapshotSummary): string {
   return `${mode}, ${frames}; ${total}`;
 }
 
+const VIEW_TEXT: Readonly<Record<SnapshotView, string>> = {
+  live: 'objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
+  allocated: 'every allocation since tracing started, collected objects included',
+  peak: 'objects alive when the JS heap was fullest (within 10%), even if freed since',
+};
+
+function clock(timestamp: number): string {
+  return timestamp > 0 ? ` (${new Date(timestamp).toISOString()})` : '';
+}
+
+/** The view line; `prefix` for a diff's old/new. */
+function viewLine(s: SnapshotSummary, prefix = ''): string {
+  return `${prefix}view: ${s.view}: ${VIEW_TEXT[s.view]}${s.view === 'peak' ? clock(s.timestamp) : ''}`;
+}
+
+/** Said once per report when V8 inlined while either snapshot was taken. */
+function inliningLines(...summaries: SnapshotSummary[]): string[] {
+  return summaries.some((s) => s.inlining === true) ? [`note: ${INLINING_NOTE}`] : [];
+}
+
 interface Column {
   title: string;
   right: boolean;
@@ -306,7 +333,7 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
   const title =
     `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size` +
     ` — ${style.source}`;
-  const out = [paint('1', title), describe(report.snapshot), ''];
+  const out = [paint('1', title), describe(report.snapshot), viewLine(report.snapshot), ...inliningLines(report.snapshot), ''];
   if (shown === 0) return `${[...out, 'No allocations recorded.'].join('\n')}\n`;
   // Sampled: each estimate with its error bar and the samples behind it.
   const sampled = !report.snapshot.exact;
@@ -357,7 +384,14 @@ export function formatDiff(report: DiffReport, style: RenderStyle): string {
   const title =
     `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size difference` +
     ` — ${report.old.source} → ${report.new.source}`;
-  const out = [paint('1', title), `old: ${describe(report.old)}`, `new: ${describe(report.new)}`, ''];
+  const out = [
+    paint('1', title),
+    `old: ${describe(report.old)}`,
+    `new: ${describe(report.new)}`,
+    ...(report.old.view === report.new.view ? [viewLine(report.new)] : [viewLine(report.old, 'old '), viewLine(report.new, 'new ')]),
+    ...inliningLines(report.old, report.new),
+    '',
+  ];
   if (shown === 0) return `${[...out, 'No allocations recorded in either snapshot.'].join('\n')}\n`;
   // Sampled: each difference with its error bar, marked when it may be noise.
   const sampled = !(report.old.exact && report.new.exact);

@@ -3,7 +3,16 @@
 // reports the top sites of the last dump. This process never loads the addon.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_INTERVAL, ENV, expandOutput, parseDuration, parseFrames, parseInterval, SettingError } from '../activation';
+import {
+  DEFAULT_INTERVAL,
+  ENV,
+  expandOutput,
+  parseDuration,
+  parseFrames,
+  parseInterval,
+  parseView,
+  SettingError,
+} from '../activation';
 import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
 import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
@@ -22,6 +31,9 @@ const OPTIONS: OptionSpec = {
   output: { type: 'string', short: 'o' },
   'no-source-maps': { type: 'boolean' },
   'node-arg': { type: 'string', multiple: true },
+  view: { type: 'string' },
+  inlining: { type: 'boolean' },
+  'no-inlining': { type: 'boolean' },
 };
 
 const HELP = `Usage: tracemalloc run [options] <script> [args...]
@@ -39,6 +51,16 @@ Options for tracing (before the script; everything after it goes to the script):
                              smaller is more precise and slower
       --exact                record every allocation (interval 1): exact sizes and counts,
                              15-190x slower on allocation-heavy code
+      --view <view>          what the report and the dumps show (default peak; live with
+                             --snapshot-every):
+                               peak       alive when the JS heap was fullest (within 10%),
+                                          even if freed since
+                               live       alive at exit
+                               allocated  everything allocated, collected or not
+      --no-inlining          turn V8's inlining off before the program runs, so that small
+                             functions keep their own frames (the default)
+      --inlining             let V8 inline: faster, but an inlined function's allocations
+                             are charged to its caller
   -o, --output <path>        dump path (default tracemalloc-<script>.%p.ntm); %p pid,
                              %t seconds since the epoch, %h host name, %n dump number
       --snapshot-every <ms>  also dump every <ms> (500, 10s, 1m): a series
@@ -54,6 +76,7 @@ ${reportHelp(29, 'print the report as one line of JSON (on stderr)')}
 Examples:
   tracemalloc run app.js --port 8080
   tracemalloc run --exact --key traceback --top 5 build.js
+  tracemalloc run --view allocated build.js
   tracemalloc run --snapshot-every 10s -o leak.ntm server.js
   tracemalloc run -- --import tsx src/main.ts
   tracemalloc run --node-arg=--enable-source-maps dist/main.js
@@ -122,6 +145,12 @@ function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<
     [ENV.OUTPUT]: output,
   };
   if (every > 0) env[ENV.SNAPSHOT_EVERY] = String(every);
+  if (values.view !== undefined) env[ENV.VIEW] = setting('--view', values.view, parseView);
+  if (values.inlining === true && values['no-inlining'] === true) {
+    throw new UsageError('--inlining and --no-inlining cannot be used together');
+  }
+  // Frames visible unless asked: `run` is for finding what allocated.
+  env[ENV.INLINING] = values.inlining === true ? '1' : '0';
   if (values['no-source-maps'] === true) env[ENV.SOURCE_MAPS] = '0';
   return env;
 }

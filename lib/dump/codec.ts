@@ -12,13 +12,13 @@ import { contentProblem, shapeProblem } from './check';
 import { DEFAULT_LEVEL, openBody, parseHeader, unwrapPayload, wrapPayload } from './container';
 import { DumpFormatError } from './error';
 import { HEADER_SIZE } from './layout';
-import { decodePayload, encodePayload, infoProblem, type DumpContents } from './payload';
+import { decodePayload, encodePayload, infoProblem, type DumpContents, type DumpInfo } from './payload';
 
 export type { DumpContents } from './payload';
 
 /** The snapshot fields a dump stores (any {@link Snapshot} has them). */
 export type DumpableSnapshot = Pick<Snapshot, 'table' | 'tracebackLimit' | 'interval' | 'timestamp'> &
-  Partial<Pick<Snapshot, 'session'>>;
+  Partial<Pick<Snapshot, 'session' | 'view' | 'inlining'>>;
 
 /** Options of `encodeSnapshot` and `dumpSnapshot`. */
 export interface DumpOptions {
@@ -44,6 +44,12 @@ function toPath(file: unknown, name: string): string {
   throw argError(`Expected a string or file URL for ${name} but received ${received(file)}`, 'ERR_INVALID_ARG_TYPE');
 }
 
+/** The info block of a snapshot: every field a dump stores. */
+export function dumpInfoOf(snapshot: DumpableSnapshot): DumpInfo {
+  const { tracebackLimit, interval, timestamp, session, view, inlining } = snapshot;
+  return { tracebackLimit, interval, timestamp, session: session ?? 0, view: view ?? 'live', inlining };
+}
+
 /** `encodeSnapshot` (see ../dump.ts): checks the snapshot and options, returns the file's bytes. */
 export function encodeContents(snapshot: DumpableSnapshot, options?: DumpOptions): Buffer {
   const opts = check.options(options, 'options', ['level'] as const);
@@ -52,12 +58,7 @@ export function encodeContents(snapshot: DumpableSnapshot, options?: DumpOptions
   if (typeof table !== 'object' || table === null) {
     throw argError(`Expected a Snapshot for snapshot but received ${received(snapshot)}`, 'ERR_INVALID_ARG_TYPE');
   }
-  const info = {
-    tracebackLimit: snapshot.tracebackLimit,
-    interval: snapshot.interval,
-    timestamp: snapshot.timestamp,
-    session: snapshot.session ?? 0,
-  };
+  const info = dumpInfoOf(snapshot);
   const problem = shapeProblem(snapshot.table) ?? infoProblem(info) ?? contentProblem(snapshot.table);
   if (problem !== undefined) throw argError(`snapshot cannot be dumped: ${problem}`);
   return wrapPayload(encodePayload(snapshot.table, info), level);

@@ -9,7 +9,7 @@ import * as L from './layout';
 
 /** The header's fields, once checked. */
 export interface DumpHeader {
-  /** Format version, 1 to FORMAT_VERSION: how to read the payload. */
+  /** Format version, 1 to {@link L.FORMAT_VERSION}: the payload's info block depends on it. */
   version: number;
   flags: number;
   payloadLength: number;

@@ -13,12 +13,15 @@
 //   28      4     CRC-32 of the uncompressed payload
 //   32      4     CRC-32 of bytes 0..31 (so a damaged length reads as 'corrupt', not 'truncated')
 //
-// Payload = 48-byte info block (40 bytes in version 1, without the session),
-// then the interned tables as column blobs:
+// Payload = 56-byte info block (40 bytes in version 1), then the interned
+// tables as column blobs:
 //
 //   0   u32 tracebackLimit   4   f64 interval   12  f64 timestamp
 //   20  u32 strings   24  u32 string data bytes   28  u32 frames   32  u32 stacks   36  u32 samples
-//   40  f64 session (version 2: the tracing session, 0 unknown; see SnapshotInfo.session)
+//   40  f64 session (the tracing session, 0 unknown; see SnapshotInfo.session)
+//   48  u8 view (0 live, 1 allocated, 2 peak)   49  u8 inlining (0 unknown, 1 on, 2 off)
+//   50  6 bytes reserved, zero
+//   (40-55: version 2 on; version 1 reads as session 0, view 'live', inlining unknown)
 //   string lengths  u32 × strings (bit 31 set: the string is UTF-16LE, see payload.ts)
 //   string data     the strings' bytes, back to back
 //   frame data      frameName u32, frameFile u32, frameLine i32, frameColumn i32,
@@ -30,7 +33,8 @@ import type { ProfileTable } from '../table';
 export const MAGIC = Buffer.from('NTMALLOC', 'latin1');
 /**
  * Bumped on any change an older reader would misread; readers refuse newer
- * versions and read every older one. 2: the info block holds the session.
+ * versions and read every older one. 2: the info block holds the session,
+ * the view and whether V8 inlined.
  */
 export const FORMAT_VERSION = 2;
 export const FLAG_ZLIB = 0x0001;
@@ -45,7 +49,9 @@ export const H_PAYLOAD_CRC = 28;
 export const H_HEADER_CRC = 32;
 
 /** The info block of the current version. */
-export const INFO_SIZE = 48;
+export const INFO_SIZE = 56;
+/** The info block of version 1 files, which had no session, view or inlining. */
+export const INFO_SIZE_V1 = 40;
 export const I_TRACEBACK_LIMIT = 0;
 export const I_INTERVAL = 4;
 export const I_TIMESTAMP = 12;
@@ -55,10 +61,16 @@ export const I_FRAMES = 28;
 export const I_STACKS = 32;
 export const I_SAMPLES = 36;
 export const I_SESSION = 40;
+export const I_VIEW = 48;
+export const I_INLINING = 49;
+export const I_RESERVED = 50;
 
-/** Bytes of the info block of a format version (1: no session). */
+/** The view byte's values, by index. */
+export const VIEW_CODES = ['live', 'allocated', 'peak'] as const;
+
+/** Bytes of the info block in a file of `version`. */
 export function infoSize(version: number): number {
-  return version === 1 ? 40 : INFO_SIZE;
+  return version === 1 ? INFO_SIZE_V1 : INFO_SIZE;
 }
 
 /** Bit 31 of a string length: the string is stored as UTF-16LE. */

@@ -8,10 +8,13 @@ import { contentProblem } from './check';
 import { DumpFormatError } from './error';
 import * as L from './layout';
 
+/** A snapshot's info as a dump stores it: every field, `inlining` undefined when unknown. */
+export type DumpInfo = Required<Omit<SnapshotInfo, 'inlining'>> & { inlining: boolean | undefined };
+
 /** What a payload holds: the table and the info `new Snapshot(table, info)` takes. */
 export interface DumpContents {
   table: ProfileTable;
-  info: Required<SnapshotInfo>;
+  info: DumpInfo;
 }
 
 type Column = Uint32Array | Int32Array | Float64Array;
@@ -32,14 +35,16 @@ export interface ColumnCodec {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The first problem with the info block, or undefined. */
-export function infoProblem(info: Required<SnapshotInfo>): string | undefined {
-  const { tracebackLimit, interval, timestamp, session } = info;
+export function infoProblem(info: DumpInfo): string | undefined {
+  const { tracebackLimit, interval, timestamp, session, view, inlining } = info;
   if (!Number.isInteger(tracebackLimit) || tracebackLimit < 0 || tracebackLimit > 0xffffffff) {
     return `tracebackLimit ${tracebackLimit} is not an integer in [0; 4294967295]`;
   }
   if (!Number.isSafeInteger(interval) || interval < 1) return `interval ${interval} is not an integer ≥ 1`;
   if (!Number.isFinite(timestamp)) return `timestamp ${timestamp} is not a finite number`;
   if (!Number.isSafeInteger(session) || session < 0) return `session ${session} is not a safe integer ≥ 0`;
+  if (!(L.VIEW_CODES as readonly string[]).includes(view)) return `view ${String(view)} is not one of ${L.VIEW_CODES.join(', ')}`;
+  if (inlining !== undefined && typeof inlining !== 'boolean') return `inlining ${String(inlining)} is not a boolean`;
   return undefined;
 }
 
@@ -48,7 +53,7 @@ function rowCounts(table: ProfileTable): Record<L.RowKind, number> {
 }
 
 /** Serialises a table the caller has checked (shape and content). */
-export function encodePayload(table: ProfileTable, info: Required<SnapshotInfo>, codec: ColumnCodec = {}): Buffer {
+export function encodePayload(table: ProfileTable, info: DumpInfo, codec: ColumnCodec = {}): Buffer {
   const portable = codec.portable === true || !LITTLE_ENDIAN_HOST;
   const { strings } = table;
   const utf16 = new Uint8Array(strings.length);
@@ -85,6 +90,9 @@ export function encodePayload(table: ProfileTable, info: Required<SnapshotInfo>,
   out.writeUInt32LE(rows.stacks, L.I_STACKS);
   out.writeUInt32LE(rows.samples, L.I_SAMPLES);
   out.writeDoubleLE(info.session, L.I_SESSION);
+  out.writeUInt8(L.VIEW_CODES.indexOf(info.view), L.I_VIEW);
+  out.writeUInt8(info.inlining === undefined ? 0 : info.inlining ? 1 : 2, L.I_INLINING);
+  out.fill(0, L.I_RESERVED, L.INFO_SIZE);
   let offset = putColumn(out, L.INFO_SIZE, lengths, 'u32', portable);
   for (let i = 0; i < strings.length; i++) {
     offset += out.write(strings[i], offset, utf16[i] ? 'utf16le' : 'utf8');
@@ -134,26 +142,34 @@ function takeColumn(payload: Buffer, offset: number, kind: L.ColumnKind, length:
  *
  * @throws {DumpFormatError} `truncated` or `corrupt`
  */
-export function decodePayload(
-  payload: Buffer,
-  file: string,
-  codec: ColumnCodec = {},
-  version = L.FORMAT_VERSION,
-): DumpContents {
+export function decodePayload(payload: Buffer, file: string, codec: ColumnCodec = {}, version = L.FORMAT_VERSION): DumpContents {
   const portable = codec.portable === true || !LITTLE_ENDIAN_HOST;
   const corrupt = (detail: string): DumpFormatError => new DumpFormatError(file, 'corrupt', detail);
-  const infoSize = L.infoSize(version);
-  if (payload.length < infoSize) {
-    const detail = `expected ${infoSize} bytes of snapshot info, found ${payload.length}`;
+  const infoBytes = L.infoSize(version);
+  if (payload.length < infoBytes) {
+    const detail = `expected ${infoBytes} bytes of snapshot info, found ${payload.length}`;
     throw new DumpFormatError(file, 'truncated', detail);
   }
-  const info = {
+  const info: DumpInfo = {
     tracebackLimit: payload.readUInt32LE(L.I_TRACEBACK_LIMIT),
     interval: payload.readDoubleLE(L.I_INTERVAL),
     timestamp: payload.readDoubleLE(L.I_TIMESTAMP),
-    // Version 1 had no session: unknown.
+    // Version 1 had no session, view or inlining: unknown session, live, unknown.
     session: version === 1 ? 0 : payload.readDoubleLE(L.I_SESSION),
+    view: 'live',
+    inlining: undefined,
   };
+  if (version !== 1) {
+    const view = payload.readUInt8(L.I_VIEW);
+    const inlining = payload.readUInt8(L.I_INLINING);
+    if (view >= L.VIEW_CODES.length) throw corrupt(`view byte ${view} is not one of 0 (live), 1 (allocated), 2 (peak)`);
+    if (inlining > 2) throw corrupt(`inlining byte ${inlining} is not one of 0 (unknown), 1 (on), 2 (off)`);
+    if (payload.subarray(L.I_RESERVED, L.INFO_SIZE).some((b) => b !== 0)) {
+      throw corrupt(`reserved info bytes ${L.I_RESERVED}-${L.INFO_SIZE - 1} are not zero`);
+    }
+    info.view = L.VIEW_CODES[view];
+    info.inlining = inlining === 0 ? undefined : inlining === 1;
+  }
   const problem = infoProblem(info);
   if (problem !== undefined) throw corrupt(problem);
   const stringCount = payload.readUInt32LE(L.I_STRINGS);
@@ -170,7 +186,7 @@ export function decodePayload(
     ['stack data', rows.stacks * L.rowBytes('stacks')],
     ['sample data', rows.samples * L.rowBytes('samples')],
   ];
-  let end = infoSize;
+  let end = infoBytes;
   for (const [name, bytes] of sections) {
     const found = payload.length - end;
     if (found < bytes) {
@@ -180,8 +196,8 @@ export function decodePayload(
   }
   if (end !== payload.length) throw corrupt(`${payload.length - end} bytes of trailing data after the sample data`);
 
-  const lengths = takeColumn(payload, infoSize, 'u32', stringCount, portable);
-  const stringsStart = infoSize + 4 * stringCount;
+  const lengths = takeColumn(payload, infoBytes, 'u32', stringCount, portable);
+  const stringsStart = infoBytes + 4 * stringCount;
   const stringsEnd = stringsStart + stringBytes;
   let offset = stringsStart;
   const strings = new Array<string>(stringCount);

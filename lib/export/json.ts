@@ -68,6 +68,10 @@ export interface SnapshotJson {
     totalSize: number;
     /** Sum of the traces' counts. */
     totalCount: number;
+    /** Which traces: `live`, `allocated` (collected objects included) or `peak`. */
+    view: 'live' | 'allocated' | 'peak';
+    /** Whether V8 inlined while tracing (inlined functions charged to their callers); null when unknown. */
+    inlining: boolean | null;
   };
   traces: TraceJson[];
 }
@@ -123,6 +127,8 @@ export function toSnapshotJson(snapshot: Snapshot): SnapshotJson {
       timestamp: snapshot.timestamp,
       totalSize: snapshot.totalSize,
       totalCount: snapshot.totalCount,
+      view: snapshot.view,
+      inlining: snapshot.inlining ?? null,
     },
     traces,
   };

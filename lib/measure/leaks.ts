@@ -1,10 +1,12 @@
 // The leak check behind `expect(fn).not.toLeak()`: what repeated calls leave
 // alive after a full GC, measured exactly.
+import { disableInlining } from '../inlining';
 import type { Snapshot } from '../snapshot';
 import { parseSize, type Size } from '../size';
 import * as check from '../validate';
 import { drive, type Plan } from './loop';
 import {
+  forTests,
   framesOption,
   iterationsOption,
   measured,
@@ -27,6 +29,8 @@ export interface LeakOptions {
   frames?: number;
   /** Passes at most (default 5). */
   maxPasses?: number;
+  /** Let V8 inline (default `false`, as in `measure`: fn's helpers keep their own frames). */
+  inlining?: boolean;
 }
 
 /** What {@link checkLeaks} found. */
@@ -49,7 +53,7 @@ export interface LeakResult {
 function* leakPlan(iterations: number, warmup: number | 'auto', frames: number, maxPasses: number, threshold: number): Plan<LeakResult> {
   yield* warmUp(warmup);
   const kept = yield* settle(() => tracedPass(iterations, frames, false), maxPasses);
-  const snapshot = kept.pass.snapshot;
+  const snapshot = forTests(kept.pass.snapshot);
   return {
     retainedBytes: snapshot.totalSize,
     retainedAllocs: snapshot.totalCount,
@@ -81,7 +85,7 @@ export function checkLeaks(fn: () => PromiseLike<unknown>, options?: LeakOptions
 export function checkLeaks(fn: () => unknown, options?: LeakOptions): LeakResult;
 export function checkLeaks(fn: () => unknown, options?: LeakOptions): LeakResult | Promise<LeakResult> {
   const f = measured(fn);
-  const o = check.options(options, 'options', ['iterations', 'warmup', 'threshold', 'frames', 'maxPasses'] as const);
+  const o = check.options(options, 'options', ['iterations', 'warmup', 'threshold', 'frames', 'maxPasses', 'inlining'] as const);
   const iterations = iterationsOption(o.iterations, 100);
   const warmup = warmupOption(o.warmup, 'auto');
   const frames = framesOption(o.frames, 4);
@@ -90,6 +94,8 @@ export function checkLeaks(fn: () => unknown, options?: LeakOptions): LeakResult
       ? 5
       : check.integerInRange(o.maxPasses, 'maxPasses', 1, 100, 'maxPasses must be an integer in range [1; 100]');
   const threshold = o.threshold === undefined ? 0 : parseSize(o.threshold as Size);
+  const inlining = o.inlining === undefined ? false : check.boolean(o.inlining, 'inlining');
   requireIdleSampler('checkLeaks()');
+  if (!inlining) disableInlining();
   return drive(f, leakPlan(iterations, warmup, frames, maxPasses, threshold));
 }

@@ -1,4 +1,5 @@
 // measure(): Go's -benchmem for Node: bytes and allocations per call, exact.
+import { disableInlining } from '../inlining';
 import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
 import { drive, type Measured, type Plan } from './loop';
@@ -7,6 +8,7 @@ import {
   iterationsOption,
   measured,
   requireIdleSampler,
+  forTests,
   settle,
   tracedPass,
   warmUp,
@@ -37,6 +39,14 @@ export interface MeasureOptions {
   maxRounds?: number;
   /** Run the pass that measures {@link MeasureResult.retainedBytes} (default `true`). */
   retained?: boolean;
+  /**
+   * Let V8 inline (default `false`: inlining is turned off before the
+   * warm-up, process-wide, so that fn's helpers keep their own frames in
+   * {@link MeasureResult.snapshot}; see README, "Inlining"). With `true`,
+   * an inlined helper's allocations are charged to its caller, and V8 may
+   * optimize allocations away across the inlined call.
+   */
+  inlining?: boolean;
 }
 
 /** What {@link measure} found. Sizes are bytes of JS heap; see the README for what counts. */
@@ -101,10 +111,11 @@ interface Settings {
   frames: number;
   maxRounds: number;
   retained: boolean;
+  inlining: boolean;
 }
 
 function settings(options: MeasureOptions | undefined): Settings {
-  const o = check.options(options, 'options', ['iterations', 'warmup', 'frames', 'maxRounds', 'retained'] as const);
+  const o = check.options(options, 'options', ['iterations', 'warmup', 'frames', 'maxRounds', 'retained', 'inlining'] as const);
   return {
     iterations: iterationsOption(o.iterations, 100),
     warmup: warmupOption(o.warmup, 'auto'),
@@ -114,6 +125,7 @@ function settings(options: MeasureOptions | undefined): Settings {
         ? 10
         : check.integerInRange(o.maxRounds, 'maxRounds', 1, 100, 'maxRounds must be an integer in range [1; 100]'),
     retained: o.retained === undefined ? true : check.boolean(o.retained, 'retained'),
+    inlining: o.inlining === undefined ? false : check.boolean(o.inlining, 'inlining'),
   };
 }
 
@@ -134,8 +146,8 @@ function* measurePlan(s: Settings): Plan<MeasureResult> {
     exact: rounds.exact,
     totalBytes,
     totalAllocs,
-    snapshot: last.snapshot,
-    retainedSnapshot: kept === null ? null : kept.snapshot,
+    snapshot: forTests(last.snapshot),
+    retainedSnapshot: kept === null ? null : forTests(kept.snapshot),
     rounds: rounds.passes,
     warmup,
   };
@@ -191,6 +203,7 @@ export function measure(fn: Measured, options?: MeasureOptions): MeasureResult |
   const f = measured(fn);
   const s = settings(options);
   requireIdleSampler('measure()');
+  if (!s.inlining) disableInlining();
   return drive(f, measurePlan(s));
 }
 

@@ -2,9 +2,11 @@
 // the limit helpers: option checks, owning V8's sampler for a while, warm-up, traced
 // passes. Each traced pass is a sub-plan (`yield*`) that stops the sampler in
 // `finally`, whether fn returned or threw.
+import { underJest } from '../compiled-scripts';
 import { TracemallocError } from '../errors';
 import { native, type NativeHeapCounters } from '../native';
 import type { Snapshot } from '../snapshot';
+import { applySourceMaps } from '../source-maps';
 import { MAX_FRAMES, startNative, stop, takeSnapshot } from '../tracemalloc';
 import * as check from '../validate';
 import type { Measured, Plan } from './loop';
@@ -118,11 +120,21 @@ export function* tracedPass(calls: number, frames: number, includeCollected: boo
   try {
     yield calls;
     const heap = heapCounters();
-    const snapshot = takeSnapshot({ gc: !includeCollected });
+    // Unmapped: a pass's snapshot is compared, not shown (see forTests).
+    const snapshot = takeSnapshot({ gc: !includeCollected, sourceMaps: false });
     return { snapshot, peak: Math.max(0, heap.peak - heap.baseline), heapAllocated: heap.allocated };
   } finally {
     stop();
   }
+}
+
+/**
+ * A result's snapshot as takeSnapshot() would give it: under jest, frames of
+ * transformed code mapped to their sources (once, after the passes, with the
+ * sampler stopped).
+ */
+export function forTests(snapshot: Snapshot): Snapshot {
+  return underJest() ? applySourceMaps(snapshot, { compiled: true }) : snapshot;
 }
 
 /** What {@link settle} kept. */

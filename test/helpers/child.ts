@@ -2,16 +2,16 @@
 // and returns what it printed as JSON on its last stdout line.
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { noInliningFlags } from '../../lib/inlining';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const fixtures = path.join(repoRoot, 'test', 'fixtures');
 
-/** Flags that make V8's sampler deterministic (see ../shared/V8-FACTS.md). */
-export const DETERMINISTIC_FLAGS = [
-  '--predictable',
-  '--sampling-heap-profiler-suppress-randomness',
-  '--no-turbo-inlining',
-];
+/**
+ * Flags that make V8's sampler deterministic (see ../shared/V8-FACTS.md), and
+ * keep every function's frame on this V8 (lib/inlining.ts).
+ */
+export const DETERMINISTIC_FLAGS = ['--predictable', '--sampling-heap-profiler-suppress-randomness', ...noInliningFlags()];
 
 export interface ChildResult {
   status: number | null;
