@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
 import { contentProblem, shapeProblem } from './check';
-import { DEFAULT_LEVEL, openBody, parseHeader, unwrapPayload, wrapPayload } from './container';
+import { DEFAULT_LEVEL, openBody, parseHeader, tooLarge, unwrapPayload, wrapPayload } from './container';
 import { DumpFormatError } from './error';
-import { HEADER_SIZE } from './layout';
+import { HEADER_SIZE, MAX_DUMP_BYTES } from './layout';
 import { decodePayload, encodePayload, infoProblem, type DumpContents } from './payload';
 
 export type { DumpContents } from './payload';
@@ -101,25 +101,46 @@ function readFully(fd: number, length: number, position: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
-    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    // At most 1 GiB per call: fs.readSync refuses lengths of 2 GiB and more.
+    const n = fs.readSync(fd, buf, done, Math.min(length - done, 2 ** 30), position + done);
     if (n === 0) break;
     done += n;
   }
   return done === length ? buf : buf.subarray(0, done);
 }
 
+/** What a file that is not a regular file is, for the message refusing it. */
+function kindOf(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+// O_NONBLOCK: opening a FIFO with no writer would block forever. It changes
+// nothing for regular files, and only regular files are read. (Windows has no
+// such flag, nor FIFOs to block on.)
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
 /**
  * `loadSnapshot` (see ../dump.ts) up to, not including, `new Snapshot(table, info)`.
- * Reads and checks the header first, so a foreign or huge file is refused
- * without being read whole, and the body read is bounded by the file's size.
+ * Only a regular file is read (a device or FIFO never ends, or blocks), and
+ * only as many bytes as its size, checked first: the header is read and
+ * checked before the body, so a foreign or huge file is refused without being
+ * read whole.
  */
 export function loadContents(file: string | URL): DumpContents {
   const target = toPath(file, 'file');
-  const fd = fs.openSync(target, 'r');
+  const fd = fs.openSync(target, OPEN_FLAGS);
   try {
     const stat = fs.fstatSync(fd);
-    // A pipe or device has no size to check against: read what it gives.
-    if (!stat.isFile()) return decodeContents(fs.readFileSync(fd), target);
+    if (stat.isDirectory()) {
+      // Node's own EISDIR, as documented for a directory: a read says it.
+      fs.readSync(fd, Buffer.alloc(1), 0, 1, 0);
+    }
+    if (!stat.isFile()) throw new DumpFormatError(target, 'not-a-dump', `is ${kindOf(stat)}, not a regular file`);
+    if (stat.size > MAX_DUMP_BYTES) throw new DumpFormatError(target, 'too-large', tooLarge(stat.size));
     const header = parseHeader(readFully(fd, Math.min(HEADER_SIZE, stat.size), 0), stat.size, target);
     const body = readFully(fd, header.bodyLength, HEADER_SIZE);
     if (body.length < header.bodyLength) {

@@ -3,9 +3,13 @@
  * - `not-a-dump`: it does not start with the `NTMALLOC` magic (another kind of file);
  * - `future-version`: a newer node-tracemalloc wrote it (format version or feature flags unknown here);
  * - `truncated`: it ends before the data its header or counts declare;
- * - `corrupt`: a checksum, the compressed stream, a count or an index is wrong.
+ * - `corrupt`: a checksum, the compressed stream, a count or an index is wrong;
+ * - `too-large`: past what this reader loads (a file or payload over 2 GiB,
+ *   a string longer than V8's longest).
+ *
+ * What is not a regular file (a directory aside: `EISDIR`) is `not-a-dump`.
  */
-export type DumpFormatReason = 'not-a-dump' | 'future-version' | 'truncated' | 'corrupt';
+export type DumpFormatReason = 'not-a-dump' | 'future-version' | 'truncated' | 'corrupt' | 'too-large';
 
 /**
  * A file (or buffer) that is not a loadable snapshot dump. The message names
