@@ -2,10 +2,10 @@
 // its info. Nothing here imports ../snapshot at run time, so snapshot.ts can
 // build `snapshot.dump(path)` and `Snapshot.load(path)` on these functions
 // without an import cycle; ../dump.ts wraps them for the public API.
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../atomic-write';
+import { fileKind } from '../output-path';
 import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
 import { contentProblem, shapeProblem } from './check';
@@ -71,30 +71,7 @@ export function decodeContents(bytes: Uint8Array, sourceName = '<buffer>'): Dump
 export function dumpContents(snapshot: DumpableSnapshot, file: string | URL, options?: DumpOptions): void {
   const target = toPath(file, 'file');
   const data = encodeContents(snapshot, options);
-  // Same directory, so the rename stays on one file system and is atomic.
-  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${unique}.tmp`);
-  const fd = fs.openSync(temp, 'wx');
-  try {
-    try {
-      for (let written = 0; written < data.length; ) {
-        written += fs.writeSync(fd, data, written, data.length - written);
-      }
-      // Without it a power loss after the rename can leave an empty file
-      // under the final name (the rename reaches the disk before the data).
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, target);
-  } catch (error) {
-    try {
-      fs.unlinkSync(temp);
-    } catch {
-      // Already gone: the original error is the one to report.
-    }
-    throw error;
-  }
+  writeFileAtomic(target, data);
 }
 
 function readFully(fd: number, length: number, position: number): Buffer {
@@ -107,15 +84,6 @@ function readFully(fd: number, length: number, position: number): Buffer {
     done += n;
   }
   return done === length ? buf : buf.subarray(0, done);
-}
-
-/** What a file that is not a regular file is, for the message refusing it. */
-function kindOf(stat: fs.Stats): string {
-  if (stat.isFIFO()) return 'a FIFO';
-  if (stat.isCharacterDevice()) return 'a character device';
-  if (stat.isBlockDevice()) return 'a block device';
-  if (stat.isSocket()) return 'a socket';
-  return 'not a regular file';
 }
 
 // O_NONBLOCK: opening a FIFO with no writer would block forever. It changes
@@ -139,7 +107,7 @@ export function loadContents(file: string | URL): DumpContents {
       // Node's own EISDIR, as documented for a directory: a read says it.
       fs.readSync(fd, Buffer.alloc(1), 0, 1, 0);
     }
-    if (!stat.isFile()) throw new DumpFormatError(target, 'not-a-dump', `is ${kindOf(stat)}, not a regular file`);
+    if (!stat.isFile()) throw new DumpFormatError(target, 'not-a-dump', `is ${fileKind(stat)}, not a regular file`);
     if (stat.size > MAX_DUMP_BYTES) throw new DumpFormatError(target, 'too-large', tooLarge(stat.size));
     const header = parseHeader(readFully(fd, Math.min(HEADER_SIZE, stat.size), 0), stat.size, target);
     const body = readFully(fd, header.bodyLength, HEADER_SIZE);
