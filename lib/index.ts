@@ -24,6 +24,7 @@ export { Trace } from './trace';
 export { Traceback } from './traceback';
 export { Frame, UNKNOWN_FILENAME, PSEUDO_FRAMES } from './frame';
 export { formatSize, formatCount } from './format';
+export { escapeControlChars } from './control-chars';
 export { Statistic, StatisticDiff, type KeyType } from './statistics';
 export { BaseFilter, Filter, DomainFilter, TRACER_FILTERS, defaultReportFilters } from './filter';
 export { compileGlob, fnmatch, escapeGlob, type GlobMatcher, type GlobOptions } from './fnmatch';

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempPathFor, writeFileAtomic } from './atomic-write';
+import { escapeControlChars } from './control-chars';
 import { errorCode } from './errors';
 
 const REASONS: Readonly<Record<string, string>> = {
@@ -39,9 +40,15 @@ function statOrUndefined(file: string): fs.Stats | undefined {
  * a FIFO or a socket (a dump replaces a regular file, or a symlink, by
  * renaming over it). Writability is tested by creating and removing a
  * temporary file beside it, the way the dump itself will be written: the
- * permission bits alone do not tell (root, read-only mounts, ACLs).
+ * permission bits alone do not tell (root, read-only mounts, ACLs). Paths in
+ * the message are escaped (`\x1b`): it is printed to a terminal.
  */
 export function outputPathProblem(file: string): string | undefined {
+  const problem = pathProblem(file);
+  return problem === undefined ? undefined : escapeControlChars(problem);
+}
+
+function pathProblem(file: string): string | undefined {
   const dir = path.dirname(file);
   const dirStat = statOrUndefined(dir);
   if (dirStat === undefined) return `directory ${dir} does not exist`;

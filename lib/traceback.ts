@@ -1,3 +1,4 @@
+import { escapeControlChars } from './control-chars';
 import { Frame } from './frame';
 import { sourceLine } from './source-lines';
 
@@ -41,7 +42,8 @@ export class Traceback implements Iterable<Frame> {
    * Lines like Python's `Traceback.format()`, plus the function name:
    * `  File "app.js", line 12, in getData` then the source line, indented,
    * when the file can be read. The line shown is the function's start line:
-   * V8 records no other.
+   * V8 records no other. Control characters in names and source lines are
+   * escaped (`\x1b`): the lines are for a terminal.
    *
    * @param limit when positive, the `limit` most recent frames; when
    *   negative or 0, all but the `-limit` most recent frames (CPython's code
@@ -56,9 +58,10 @@ export class Traceback implements Iterable<Frame> {
     if (mostRecentFirst) frames = [...frames].reverse();
     const lines: string[] = [];
     for (const frame of frames) {
-      lines.push(`  File "${frame.filename}", line ${frame.lineno}, in ${frame.functionName || '(anonymous)'}`);
+      const file = escapeControlChars(frame.filename);
+      lines.push(`  File "${file}", line ${frame.lineno}, in ${escapeControlChars(frame.functionName || '(anonymous)')}`);
       const line = sourceLine(frame.filename, frame.lineno);
-      if (line !== '') lines.push(`    ${line}`);
+      if (line !== '') lines.push(`    ${escapeControlChars(line)}`);
     }
     return lines;
   }

@@ -4,6 +4,7 @@
 // code (see EXIT in command.ts): 2 bad usage, 3 an unreadable dump, 1 the rest.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { escapeControlChars } from '../control-chars';
 import { EXIT, UsageError, type CliIO } from './command';
 import { COMMANDS, findCommand } from './commands';
 
@@ -45,9 +46,10 @@ function exitCodeOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** The first line of an error's message, escaped: it may echo a file or function name. */
 function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0].trim();
+  return escapeControlChars(text.split('\n')[0].trim());
 }
 
 /**
@@ -96,7 +98,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.stderr.write(`tracemalloc ${command.name}: ${oneLine(error)}\n`);
     } else {
       // Not something the user caused: keep the stack for a bug report.
-      io.stderr.write(`tracemalloc ${command.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      io.stderr.write(`tracemalloc ${command.name}: ${text.split('\n').map(escapeControlChars).join('\n')}\n`);
       return EXIT.FAILED;
     }
     return code;

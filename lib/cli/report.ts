@@ -2,6 +2,7 @@
 // first (what --json prints), then an aligned terminal table made from it.
 // Pure: no addon, so reports work on a laptop that never built it.
 import * as path from 'node:path';
+import { escapeControlChars } from '../control-chars';
 import { defaultReportFilters, Filter, type BaseFilter } from '../filter';
 import { formatCount, formatSize, roundForDisplay } from '../format';
 import type { Snapshot } from '../snapshot';
@@ -201,8 +202,9 @@ export function displayPath(file: string, cwd: string): string {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
+// Names and paths are the profiled program's: every one reaches the terminal through escapeControlChars.
 function location(filename: string, lineno: number, cwd: string): string {
-  const shown = displayPath(filename, cwd);
+  const shown = escapeControlChars(displayPath(filename, cwd));
   return lineno > 0 ? `${shown}:${lineno}` : shown;
 }
 
@@ -239,11 +241,11 @@ function frameCells(r: TopRow, key: KeyType, cwd: string): string[][] {
   const withFunction = key !== 'filename';
   const cells = (f: SiteFrame): string[] => {
     const loc = location(f.filename, key === 'filename' ? 0 : f.lineno, cwd);
-    return withFunction ? [loc, f.function] : [loc];
+    return withFunction ? [loc, escapeControlChars(f.function)] : [loc];
   };
   // Callers of a traceback key go under it, indented, most recent first.
   return r.frames.length === 0
-    ? [withFunction ? [location(r.filename, r.lineno, cwd), r.function] : [location(r.filename, 0, cwd)]]
+    ? [withFunction ? [location(r.filename, r.lineno, cwd), escapeControlChars(r.function)] : [location(r.filename, 0, cwd)]]
     : r.frames.map((f, i) => (i === 0 ? cells(f) : cells(f).map((c, j) => (j === 0 ? `  ${c}` : c))));
 }
 
@@ -257,7 +259,7 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
   const shown = report.stats.length;
   const title =
     `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size` +
-    ` — ${style.source}`;
+    ` — ${escapeControlChars(style.source)}`;
   const out = [paint('1', title), describe(report.snapshot), ''];
   if (shown === 0) return `${[...out, 'No allocations recorded.'].join('\n')}\n`;
   const columns: Column[] = [
@@ -285,7 +287,7 @@ export function formatDiff(report: DiffReport, style: RenderStyle): string {
   const shown = report.stats.length;
   const title =
     `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size difference` +
-    ` — ${report.old.source} → ${report.new.source}`;
+    ` — ${escapeControlChars(report.old.source)} → ${escapeControlChars(report.new.source)}`;
   const out = [paint('1', title), `old: ${describe(report.old)}`, `new: ${describe(report.new)}`, ''];
   if (shown === 0) return `${[...out, 'No allocations recorded in either snapshot.'].join('\n')}\n`;
   const columns: Column[] = [

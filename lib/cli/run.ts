@@ -9,6 +9,7 @@ import { isatty } from 'node:tty';
 import { DEFAULT_INTERVAL, ENV, expandOutput, parseDuration, parseFrames, parseInterval, SettingError } from '../activation';
 import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
+import { escapeControlChars } from '../control-chars';
 import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
 
 /** Traceback limit of `run` unless --frames: deep enough for --key traceback and --cumulative. */
@@ -198,14 +199,15 @@ function report(
     if (json) {
       text = `${JSON.stringify({ ...data, dumps, ...ended })}\n`;
     } else {
-      const where = dumps.length === 1 ? `Dump: ${name}` : `${dumps.length} dumps: ${displayPath(dumps[0], io.cwd)} ... ${name}`;
+      const first = displayPath(dumps[0], io.cwd);
+      const where = escapeControlChars(dumps.length === 1 ? `Dump: ${name}` : `${dumps.length} dumps: ${first} ... ${name}`);
       // The report goes to stderr: colour if that is a terminal, whatever stdout is.
       const color = colorFor((io.stderr as { isTTY?: boolean }).isTTY === true, io.env);
       text = `${formatTop(data, { source: name, cwd: io.cwd, color })}\n${where}\n`;
     }
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    text = `tracemalloc run: ${error.message}\n`;
+    text = `tracemalloc run: ${escapeControlChars(error.message)}\n`;
   }
   io.stderr.write(text);
 }

@@ -1,3 +1,5 @@
+import { escapeControlChars } from '../control-chars';
+
 /**
  * Why a file could not be loaded as a snapshot dump:
  * - `not-a-dump`: it does not start with the `NTMALLOC` magic (another kind of file);
@@ -33,7 +35,8 @@ export class DumpFormatError extends Error {
   readonly reason: DumpFormatReason;
 
   constructor(file: string, reason: DumpFormatReason, detail: string, options?: { cause?: unknown }) {
-    super(`node-tracemalloc dump ${file}: ${reason}: ${detail}`, options);
+    // The path escaped in the message (it reaches terminals), exact in `file`.
+    super(`node-tracemalloc dump ${escapeControlChars(file)}: ${reason}: ${detail}`, options);
     this.name = 'DumpFormatError';
     this.file = file;
     this.reason = reason;

@@ -1,5 +1,6 @@
 // Brendan Gregg's collapsed ("folded") stacks: one `a;b;c 1234` line per
 // call path, the input of flamegraph.pl, inferno, speedscope and friends.
+import { escapeControlChars } from '../control-chars';
 import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
 import { LabelKeys, NO_STACK_LABEL } from './label';
@@ -16,14 +17,17 @@ export interface CollapsedOptions {
 
 /**
  * A frame label made safe for a line: `;` separates frames and a newline ends
- * the line, and the format has no escape of its own, so they become the
- * C-style `\x3b`, `\n` and `\r`. Nothing else changes (backslashes stay, so
- * Windows paths read as they are).
+ * the line, and the format has no escape of its own, so `;` becomes the
+ * C-style `\x3b` and control characters their escapes (`\n`, `\r`, `\x1b`,
+ * see `escapeControlChars`). Nothing else changes: backslashes stay, so
+ * Windows paths read as they are, and so the escape cannot be undone (a name
+ * holding the text `\x3b` reads as one holding `;`). `--format json` keeps
+ * names exact.
  *
  * @example escapeCollapsedLabel('a;b') // "a\\x3bb"
  */
 export function escapeCollapsedLabel(label: string): string {
-  return label.replace(/[;\n\r]/g, (c) => (c === ';' ? '\\x3b' : c === '\n' ? '\\n' : '\\r'));
+  return escapeControlChars(label).replace(/;/g, '\\x3b');
 }
 
 /**
