@@ -14,7 +14,8 @@ export type TracemallocErrorCode =
   | 'ERR_TRACEMALLOC_NO_BINARY'
   | 'ERR_TRACEMALLOC_TEARDOWN'
   | 'ERR_TRACEMALLOC_CENSUS_BUSY'
-  | 'ERR_TRACEMALLOC_CENSUS_FAILED';
+  | 'ERR_TRACEMALLOC_CENSUS_FAILED'
+  | 'ERR_TRACEMALLOC_OUTPUT_TOO_LARGE';
 
 /**
  * A state error: not tracing, another tool owns V8's sampler, the binary is

@@ -6,6 +6,7 @@
 import { Frame, UNKNOWN_FILENAME } from './frame';
 import { formatCount, formatSize, roundForDisplay } from './format';
 import type { Snapshot } from './snapshot';
+import { childrenFirst, stackDepths } from './stack-depth';
 import { stackTotals } from './stack-totals';
 import { Traceback } from './traceback';
 
@@ -167,49 +168,19 @@ export function compareStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/**
- * Python's traceback order: frames oldest first, each as a (filename,
- * lineno) tuple; then the function name, which only `function` keys can
- * differ by alone.
- */
-export function compareTracebacks(a: Traceback, b: Traceback): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.at(i) as Frame;
-    const y = b.at(i) as Frame;
-    const order =
-      compareStrings(x.filename, y.filename) || x.lineno - y.lineno || compareStrings(x.functionName, y.functionName);
-    if (order !== 0) return order;
-  }
-  return a.length - b.length;
-}
-
-/** Sorts like Python: descending by (size, count, traceback). */
-export function sortStatistics(stats: Statistic[]): Statistic[] {
-  return stats.sort((a, b) => b.size - a.size || b.count - a.count || compareTracebacks(b.traceback, a.traceback));
-}
-
-/** Sorts like Python: descending by (|sizeDiff|, size, |countDiff|, count, traceback). */
-export function sortStatisticDiffs(diffs: StatisticDiff[]): StatisticDiff[] {
-  return diffs.sort(
-    (a, b) =>
-      Math.abs(b.sizeDiff) - Math.abs(a.sizeDiff) ||
-      b.size - a.size ||
-      Math.abs(b.countDiff) - Math.abs(a.countDiff) ||
-      b.count - a.count ||
-      compareTracebacks(b.traceback, a.traceback),
-  );
+/** Python's order of frames: (filename, lineno), then the function name, which only `function` keys can differ by alone. */
+function compareFrames(x: Frame, y: Frame): number {
+  return compareStrings(x.filename, y.filename) || x.lineno - y.lineno || compareStrings(x.functionName, y.functionName);
 }
 
 /**
  * One id per distinct single-frame key. Frames merged into one key (two
  * functions starting on one line, for `lineno`) keep the function name and
- * column only when they all agree ('' and 0 otherwise).
+ * column only when they all agree ('' and 0 otherwise); so {@link frame} is
+ * read only once every snapshot has been interned.
  */
 class FrameKeys {
   private readonly ids = new Map<string, number>();
-  /** Identity of each key across snapshots. */
-  readonly text: string[] = [];
   private readonly filename: string[] = [];
   private readonly lineno: number[] = [];
   private readonly name: string[] = [];
@@ -217,6 +188,10 @@ class FrameKeys {
   private readonly frames: (Frame | undefined)[] = [];
 
   constructor(private readonly keyType: 'filename' | 'lineno' | 'function') {}
+
+  get size(): number {
+    return this.filename.length;
+  }
 
   intern(frame: Frame): number {
     const byFile = this.keyType === 'filename';
@@ -228,9 +203,8 @@ class FrameKeys {
         : JSON.stringify([frame.filename, lineno]);
     let id = this.ids.get(text);
     if (id === undefined) {
-      id = this.text.length;
+      id = this.filename.length;
       this.ids.set(text, id);
-      this.text.push(text);
       this.filename.push(frame.filename);
       this.lineno.push(lineno);
       this.name.push(byFile ? '' : frame.functionName);
@@ -250,20 +224,32 @@ class FrameKeys {
     }
     return frame;
   }
+
+  /** The rank of each key in Python's frame order. */
+  ranks(): Uint32Array {
+    const ids = Array.from({ length: this.size }, (_, i) => i);
+    ids.sort((a, b) => compareFrames(this.frame(a), this.frame(b)));
+    const rank = new Uint32Array(this.size);
+    ids.forEach((id, i) => {
+      rank[id] = i;
+    });
+    return rank;
+  }
 }
 
-/** One id per distinct traceback key: a trie of (parent key, frame key). */
+/** One id per distinct traceback key: a trie of (parent key, frame key); a parent's id is below its children's. */
 class TracebackKeys {
   private readonly ids = new Map<number | string, number>();
   readonly parent: number[] = [];
   readonly frameKey: number[] = [];
 
-  /** @param frameKeyBound more than any frame key: makes (parent, frame) one exact number */
-  constructor(private readonly frameKeyBound: number) {}
+  get size(): number {
+    return this.parent.length;
+  }
 
   intern(parent: number, frameKey: number): number {
-    const numeric = (parent + 2) * this.frameKeyBound;
-    const key = numeric < Number.MAX_SAFE_INTEGER ? numeric + frameKey : `${parent},${frameKey}`;
+    // One exact number while the pair fits in 53 bits, else a string.
+    const key = frameKey < 0x4000000 && parent < 0x7ffffff ? (parent + 1) * 0x4000000 + frameKey : `${parent},${frameKey}`;
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.parent.length;
@@ -273,31 +259,114 @@ class TracebackKeys {
     }
     return id;
   }
-}
 
-/** A key with its totals; `id` matches equal keys of two snapshots. */
-interface Group {
-  readonly id: string;
-  readonly traceback: Traceback;
-  readonly size: number;
-  readonly count: number;
+  /**
+   * The rank of each key in Python's traceback order (tuples of frames,
+   * oldest first; a prefix before its extensions): the keys' preorder in the
+   * trie, siblings in frame order. O(keys log keys), no recursion, where
+   * comparing tracebacks frame by frame costs up to their depth per comparison.
+   */
+  ranks(frameRank: Uint32Array): Uint32Array {
+    const n = this.size;
+    const byParentThenFrame = Array.from({ length: n }, (_, i) => i);
+    byParentThenFrame.sort((a, b) => this.parent[a] - this.parent[b] || frameRank[this.frameKey[a]] - frameRank[this.frameKey[b]]);
+    // Children lists in order: firstChild[p + 1] (slot 0 for the roots), nextSibling.
+    const firstChild = new Int32Array(n + 1).fill(-1);
+    const nextSibling = new Int32Array(n).fill(-1);
+    for (let i = n - 1; i >= 0; i--) {
+      const k = byParentThenFrame[i];
+      nextSibling[k] = firstChild[this.parent[k] + 1];
+      firstChild[this.parent[k] + 1] = k;
+    }
+    const rank = new Uint32Array(n);
+    const stack: number[] = [];
+    let next = 0;
+    for (let root = firstChild[0]; root >= 0; root = nextSibling[root]) {
+      stack.push(root);
+      while (stack.length > 0) {
+        const k = stack.pop() as number;
+        rank[k] = next++;
+        // Push children last-first, so the first is visited next.
+        const children: number[] = [];
+        for (let c = firstChild[k + 1]; c >= 0; c = nextSibling[c]) children.push(c);
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+      }
+    }
+    return rank;
+  }
 }
 
 /** Python's frame for traces without one: the C core records `<unknown>:0`. */
 const UNKNOWN_FRAME = new Frame(UNKNOWN_FILENAME, 0, '', 0);
 
 /**
- * Python's `Snapshot._group_by` over the columns. Cost: one pass over the
- * samples (three typed-array reads each), then per used stack row one key
- * lookup (memoized per frame row, and per stack row for tracebacks), or a
- * walk of its frames when cumulative: O(samples + stacks × depth), with
- * objects made per distinct key only.
+ * The keys of the snapshots grouped together (one for statistics(), both
+ * for compareTo()), so that equal keys of two snapshots get one id.
+ */
+class KeySpace {
+  readonly frames: FrameKeys;
+  readonly tracebacks = new TracebackKeys();
+  private readonly tracebackOf: (Traceback | undefined)[] = [];
+
+  constructor(readonly keyType: KeyType) {
+    this.frames = new FrameKeys(keyType === 'traceback' ? 'lineno' : keyType);
+  }
+
+  get size(): number {
+    return this.keyType === 'traceback' ? this.tracebacks.size : this.frames.size;
+  }
+
+  /** Rank of every key in Python's order of keys; once every snapshot is grouped. */
+  ranks(): Uint32Array {
+    const frameRank = this.frames.ranks();
+    return this.keyType === 'traceback' ? this.tracebacks.ranks(frameRank) : frameRank;
+  }
+
+  /** The traceback of a key, once every snapshot is grouped. Traceback keys share their callers' tracebacks. */
+  traceback(key: number): Traceback {
+    if (this.keyType !== 'traceback') return new Traceback([this.frames.frame(key)]);
+    const { parent, frameKey } = this.tracebacks;
+    const chain: number[] = [];
+    let k = key;
+    while (k >= 0 && this.tracebackOf[k] === undefined) {
+      chain.push(k);
+      k = parent[k];
+    }
+    let traceback = k >= 0 ? this.tracebackOf[k] : undefined;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      traceback = Traceback.extend(traceback, this.frames.frame(frameKey[chain[i]]));
+      this.tracebackOf[chain[i]] = traceback;
+    }
+    return traceback as Traceback;
+  }
+}
+
+/** Bytes and objects per key id of a {@link KeySpace}; `used` where some trace has that key. */
+interface KeyTotals {
+  size: Float64Array;
+  count: Float64Array;
+  used: Uint8Array;
+}
+
+/** keyOfStack value of a row no trace is summed from. */
+const NO_KEY = 0xffffffff;
+
+/**
+ * Python's `Snapshot._group_by` over the columns, into `space`'s keys. Cost
+ * O(samples + stacks + frames), whatever the depth of the stacks: one pass
+ * over the samples (three typed-array reads each); a key per frame row,
+ * memoized; per used stack row, its key (for tracebacks, a trie node made
+ * once per row from the outermost down); then one more pass summing rows
+ * into keys. Objects are made per distinct key only, later.
  *
  * Cumulative mode counts every frame of each traceback, as CPython's
  * `_group_by` does: a function that recurs in one traceback counts once per
- * frame, so cumulative sizes can exceed the snapshot's total.
+ * frame, so cumulative sizes can exceed the snapshot's total. It sums each
+ * stack row's subtree (its traces and those of deeper stacks through it),
+ * children before parents, and credits the row's key with it: the same sums
+ * as walking every trace to its root, without the walk.
  */
-function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Group[] {
+function groupBy(snapshot: Snapshot, space: KeySpace, cumulative: boolean): KeyTotals {
   const t = snapshot.table;
   const { stackFrame, stackParent } = t;
   const nStacks = stackFrame.length;
@@ -307,104 +376,77 @@ function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Gro
   // per-sample pass runs in WebAssembly (lib/stack-totals.ts): in JS, under
   // the sampler at a small interval, it allocated 1.5 sampled HeapNumbers per trace.
   const totals = stackTotals(t.sampleStack, t.sampleSize, t.sampleCount, nStacks);
-  const stackSize = totals.size;
-  const stackCount = totals.count;
-  const stackUsed = totals.used;
-  const looseSize = totals.size[nStacks];
-  const looseCount = totals.count[nStacks];
-  const looseUsed = totals.used[nStacks] === 1;
+  let rowSize = totals.size.subarray(0, nStacks);
+  let rowCount = totals.count.subarray(0, nStacks);
+  const rowUsed = totals.used;
 
   // 2. A key per frame row, computed once.
-  const frameKeys = new FrameKeys(keyType === 'traceback' ? 'lineno' : keyType);
   const keyOfFrame = new Int32Array(t.frameName.length).fill(-1);
   const frameKey = (row: number): number => {
     let key = keyOfFrame[row];
     if (key < 0) {
-      key = frameKeys.intern(snapshot.frame(row));
+      key = space.frames.intern(snapshot.frame(row));
       keyOfFrame[row] = key;
     }
     return key;
   };
 
-  // 3. Totals per key. Keys are at most one per frame row (+ unknown), or
-  // one per stack row (+ unknown) for tracebacks.
-  const capacity = (keyType === 'traceback' ? nStacks : t.frameName.length) + 1;
-  const size = new Float64Array(capacity);
-  const count = new Float64Array(capacity);
-  const used = new Uint8Array(capacity);
-  const add = (key: number, bytes: number, objects: number): void => {
-    size[key] += bytes;
-    count[key] += objects;
-    used[key] = 1;
-  };
-
-  const tracebackKeys = new TracebackKeys(t.frameName.length + 2);
-  if (keyType === 'traceback') {
-    const keyOfStack = new Int32Array(nStacks).fill(-1);
+  // 3. The key each stack row's totals go to (small integers only: nothing boxed).
+  const keyOfStack = new Uint32Array(nStacks).fill(NO_KEY);
+  if (space.keyType === 'traceback') {
+    const keyOfRow = new Int32Array(nStacks).fill(-1);
     const chain: number[] = [];
     for (let s = 0; s < nStacks; s++) {
-      if (!stackUsed[s]) continue;
+      if (!rowUsed[s]) continue;
       // Key the unkeyed rows from the outermost down: each row once.
       let row = s;
-      while (row >= 0 && keyOfStack[row] < 0) {
+      while (row >= 0 && keyOfRow[row] < 0) {
         chain.push(row);
         row = stackParent[row];
       }
-      let key = row >= 0 ? keyOfStack[row] : -1;
+      let key = row >= 0 ? keyOfRow[row] : -1;
       while (chain.length > 0) {
         const r = chain.pop() as number;
-        key = tracebackKeys.intern(key, frameKey(stackFrame[r]));
-        keyOfStack[r] = key;
+        key = space.tracebacks.intern(key, frameKey(stackFrame[r]));
+        keyOfRow[r] = key;
       }
-      add(keyOfStack[s], stackSize[s], stackCount[s]);
+      keyOfStack[s] = keyOfRow[s];
     }
-    if (looseUsed) add(tracebackKeys.intern(-1, frameKeys.intern(UNKNOWN_FRAME)), looseSize, looseCount);
   } else if (!cumulative) {
-    // The key of each used stack row (small integers only: nothing boxed),
-    // then the same wasm pass sums the rows into their keys; unused rows go
-    // to the spare slot `capacity`, which is ignored.
-    const keyOfStack = new Uint32Array(nStacks).fill(capacity);
-    for (let s = 0; s < nStacks; s++) {
-      if (stackUsed[s]) keyOfStack[s] = frameKey(stackFrame[s]);
-    }
-    const byKey = stackTotals(keyOfStack, stackSize.subarray(0, nStacks), stackCount.subarray(0, nStacks), capacity);
-    size.set(byKey.size.subarray(0, capacity));
-    count.set(byKey.count.subarray(0, capacity));
-    used.set(byKey.used.subarray(0, capacity));
-    if (looseUsed) add(frameKeys.intern(UNKNOWN_FRAME), looseSize, looseCount);
+    for (let s = 0; s < nStacks; s++) if (rowUsed[s]) keyOfStack[s] = frameKey(stackFrame[s]);
   } else {
-    // Every frame counts, a recurring one once per occurrence, exactly as
-    // CPython's _group_by does: users compare our numbers with Python's.
-    for (let s = 0; s < nStacks; s++) {
-      if (!stackUsed[s]) continue;
-      for (let row = s; row >= 0; row = stackParent[row]) {
-        const key = frameKey(stackFrame[row]);
-        add(key, stackSize[s], stackCount[s]);
-      }
+    const subSize = Float64Array.from(rowSize);
+    const subCount = Float64Array.from(rowCount);
+    const subUsed = rowUsed.slice(0, nStacks);
+    for (const r of childrenFirst(stackDepths(stackParent))) {
+      const p = stackParent[r];
+      if (p < 0 || !subUsed[r]) continue;
+      subSize[p] += subSize[r];
+      subCount[p] += subCount[r];
+      subUsed[p] = 1;
     }
-    if (looseUsed) add(frameKeys.intern(UNKNOWN_FRAME), looseSize, looseCount);
+    for (let r = 0; r < nStacks; r++) if (subUsed[r]) keyOfStack[r] = frameKey(stackFrame[r]);
+    rowSize = subSize;
+    rowCount = subCount;
+  }
+  let looseKey = -1;
+  if (rowUsed[nStacks]) {
+    const unknown = space.frames.intern(UNKNOWN_FRAME);
+    looseKey = space.keyType === 'traceback' ? space.tracebacks.intern(-1, unknown) : unknown;
   }
 
-  // 4. Objects per distinct key only.
-  const groups: Group[] = [];
-  for (let key = 0; key < capacity; key++) {
-    if (!used[key]) continue;
-    if (keyType !== 'traceback') {
-      const traceback = new Traceback([frameKeys.frame(key)]);
-      groups.push({ id: frameKeys.text[key], traceback, size: size[key], count: count[key] });
-      continue;
-    }
-    const frames: Frame[] = [];
-    const ids: string[] = [];
-    for (let k = key; k >= 0; k = tracebackKeys.parent[k]) {
-      frames.push(frameKeys.frame(tracebackKeys.frameKey[k]));
-      ids.push(frameKeys.text[tracebackKeys.frameKey[k]]);
-    }
-    // The JSON texts hold no raw newline: joining them is unambiguous.
-    const traceback = new Traceback(frames.reverse());
-    groups.push({ id: ids.reverse().join('\n'), traceback, size: size[key], count: count[key] });
+  // 4. Rows summed into keys by the same wasm pass; rows with NO_KEY land in the spare last slot.
+  const capacity = space.size;
+  const byKey = stackTotals(keyOfStack, rowSize, rowCount, capacity);
+  const size = byKey.size.slice(0, capacity);
+  const count = byKey.count.slice(0, capacity);
+  const used = byKey.used.slice(0, capacity);
+  if (looseKey >= 0) {
+    size[looseKey] += totals.size[nStacks];
+    count[looseKey] += totals.count[nStacks];
+    used[looseKey] = 1;
   }
-  return groups;
+  return { size, count, used };
 }
 
 /**
@@ -413,11 +455,19 @@ function groupBy(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Gro
  */
 export function statisticsOf(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Statistic[] {
   checkKeyType(keyType, cumulative);
-  return sortStatistics(groupBy(snapshot, keyType, cumulative).map((g) => new Statistic(g.traceback, g.size, g.count)));
+  const space = new KeySpace(keyType);
+  const { size, count, used } = groupBy(snapshot, space, cumulative);
+  const rank = space.ranks();
+  const keys: number[] = [];
+  for (let k = 0; k < used.length; k++) if (used[k]) keys.push(k);
+  // Python's order: descending by (size, count, key).
+  keys.sort((a, b) => size[b] - size[a] || count[b] - count[a] || rank[b] - rank[a]);
+  return keys.map((k) => new Statistic(space.traceback(k), size[k], count[k]));
 }
 
 /**
- * Implements {@link Snapshot.compareTo}: see there.
+ * Implements {@link Snapshot.compareTo}: see there. Both snapshots are
+ * grouped into one {@link KeySpace}: equal keys are equal ids.
  * @internal
  */
 export function compareSnapshots(
@@ -427,16 +477,35 @@ export function compareSnapshots(
   cumulative: boolean,
 ): StatisticDiff[] {
   checkKeyType(keyType, cumulative);
-  const previous = new Map<string, Group>();
-  for (const g of groupBy(old, keyType, cumulative)) previous.set(g.id, g);
-  const diffs: StatisticDiff[] = [];
-  for (const g of groupBy(current, keyType, cumulative)) {
-    const before = previous.get(g.id);
-    previous.delete(g.id);
-    const oldSize = before?.size ?? 0;
-    const oldCount = before?.count ?? 0;
-    diffs.push(new StatisticDiff(g.traceback, g.size, g.size - oldSize, g.count, g.count - oldCount));
+  const space = new KeySpace(keyType);
+  const before = groupBy(old, space, cumulative);
+  const after = groupBy(current, space, cumulative);
+  const n = space.size;
+  const size = new Float64Array(n);
+  const sizeDiff = new Float64Array(n);
+  const count = new Float64Array(n);
+  const countDiff = new Float64Array(n);
+  const keys: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const isNew = k < after.used.length && after.used[k] === 1;
+    const isOld = k < before.used.length && before.used[k] === 1;
+    if (!isNew && !isOld) continue;
+    // A key found only in the old snapshot has size and count 0 now.
+    size[k] = isNew ? after.size[k] : 0;
+    count[k] = isNew ? after.count[k] : 0;
+    sizeDiff[k] = isOld ? size[k] - before.size[k] : size[k];
+    countDiff[k] = isOld ? count[k] - before.count[k] : count[k];
+    keys.push(k);
   }
-  for (const g of previous.values()) diffs.push(new StatisticDiff(g.traceback, 0, -g.size, 0, -g.count));
-  return sortStatisticDiffs(diffs);
+  const rank = space.ranks();
+  // Python's order: descending by (|sizeDiff|, size, |countDiff|, count, key).
+  keys.sort(
+    (a, b) =>
+      Math.abs(sizeDiff[b]) - Math.abs(sizeDiff[a]) ||
+      size[b] - size[a] ||
+      Math.abs(countDiff[b]) - Math.abs(countDiff[a]) ||
+      count[b] - count[a] ||
+      rank[b] - rank[a],
+  );
+  return keys.map((k) => new StatisticDiff(space.traceback(k), size[k], sizeDiff[k], count[k], countDiff[k]));
 }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { escapeControlChars } from '../control-chars';
+import { TracemallocError } from '../errors';
 import { EXIT, UsageError, type CliIO } from './command';
 import { COMMANDS, findCommand } from './commands';
 
@@ -36,9 +37,11 @@ Zero-code activation, without this command:
 `;
 }
 
-/** Exit code carried by an error (UsageError 2, an unreadable input 3), if any. */
+/** Exit code carried by an error (UsageError 2, an unreadable input 3, a coded TracemallocError 1), if any. */
 function exitCodeOf(error: unknown): number | undefined {
   if (error instanceof UsageError) return EXIT.USAGE;
+  // Coded: a condition the message explains (an output too large), not a bug: one line.
+  if (error instanceof TracemallocError) return EXIT.FAILED;
   if (typeof error === 'object' && error !== null && 'exitCode' in error) {
     const code = (error as { exitCode: unknown }).exitCode;
     if (typeof code === 'number') return code;

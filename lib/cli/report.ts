@@ -3,6 +3,7 @@
 // Pure: no addon, so reports work on a laptop that never built it.
 import * as path from 'node:path';
 import { escapeControlChars } from '../control-chars';
+import { count, MAX_REPORT_FRAMES, outputTooLarge } from '../export/output-limit';
 import { defaultReportFilters, Filter, type BaseFilter } from '../filter';
 import { formatCount, formatSize, roundForDisplay } from '../format';
 import type { Snapshot } from '../snapshot';
@@ -136,6 +137,18 @@ function row(stat: Statistic | StatisticDiff): TopRow {
   };
 }
 
+/** The sites a report shows, refused when their tracebacks would list more than MAX_REPORT_FRAMES frames. */
+function shown<T extends Statistic | StatisticDiff>(stats: T[], top: number): T[] {
+  const rows = stats.slice(0, top);
+  let frames = 0;
+  for (const stat of rows) frames += stat.traceback.length;
+  if (frames > MAX_REPORT_FRAMES) {
+    const what = `${count(rows.length)} sites listing ${count(frames)} frames, more than the ${count(MAX_REPORT_FRAMES)} a report shows`;
+    throw outputTooLarge('report', what, 'show fewer sites (--top), or group by lineno or function');
+  }
+  return rows;
+}
+
 function base(options: ReportOptions, sites: number): ReportBase {
   return {
     key: options.key,
@@ -156,7 +169,7 @@ export function topReport(snapshot: Snapshot, options: ReportOptions, source: st
     command: 'top',
     ...base(options, stats.length),
     snapshot: summarize(filtered, source),
-    stats: stats.slice(0, options.top).map(row),
+    stats: shown(stats, options.top).map(row),
   };
 }
 
@@ -176,7 +189,7 @@ export function diffReport(
     ...base(options, diffs.length),
     old: summarize(before, sources.old),
     new: summarize(after, sources.new),
-    stats: diffs.slice(0, options.top).map((d) => ({ ...row(d), sizeDiff: d.sizeDiff, countDiff: d.countDiff })),
+    stats: shown(diffs, options.top).map((d) => ({ ...row(d), sizeDiff: d.sizeDiff, countDiff: d.countDiff })),
   };
 }
 
@@ -224,7 +237,9 @@ interface Column {
 
 /** Aligns cells; the last column is not padded. Colour is applied after padding, so widths stay right. */
 function table(columns: Column[], rows: string[][], paint: Paint, colorOf: (col: number, cell: string) => string): string[] {
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...rows.map((r) => r[i].length)));
+  // A loop, not Math.max(...cells): a deep traceback key makes rows by the hundred thousand.
+  const widths = columns.map((c) => c.title.length);
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
   const line = (cells: string[], header: boolean): string =>
     cells
       .map((cell, i) => {
@@ -277,8 +292,8 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
       rows.push([...numbers, ...cells]);
     });
   }
-  out.push(...table(columns, rows, paint, (col) => (col === 0 ? '1' : col === 3 ? '36' : '')));
-  return `${out.join('\n')}\n`;
+  const lines = out.concat(table(columns, rows, paint, (col) => (col === 0 ? '1' : col === 3 ? '36' : '')));
+  return `${lines.join('\n')}\n`;
 }
 
 /** Renders {@link diffReport} as an aligned table for a terminal: growth red, shrinking green. */
@@ -312,8 +327,8 @@ export function formatDiff(report: DiffReport, style: RenderStyle): string {
     if (col === 1 || col === 3) return cell.startsWith('+') && !/^\+0(\s|$)/.test(cell) ? '31' : cell.startsWith('-') ? '32' : '';
     return col === 0 ? '1' : col === 4 ? '36' : '';
   };
-  out.push(...table(columns, rows, paint, colorOf));
-  return `${out.join('\n')}\n`;
+  const lines = out.concat(table(columns, rows, paint, colorOf));
+  return `${lines.join('\n')}\n`;
 }
 
 /** {@link topReport} rendered: register's exit report and `tracemalloc run`'s. */

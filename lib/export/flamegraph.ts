@@ -7,6 +7,7 @@ import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
 import { FLAMEGRAPH_TEMPLATE } from './flamegraph-template';
 import { LabelKeys, NO_STACK_LABEL } from './label';
+import { textOrTooLarge } from './output-limit';
 import { buildCallTree, NO_STACK_FRAME, snapshotArgument, TotalKeepingRounder } from './tree';
 
 /** Options of {@link toFlameGraphHtml}. */
@@ -123,7 +124,9 @@ export function toFlameGraphHtml(snapshot: Snapshot, options?: FlameGraphOptions
   const data = flameGraphData(snapshot, title);
   // One pass, so a title holding `{{DATA}}` stays text; a function replacer,
   // so a `$` in the title or the data is no replacement pattern.
-  return FLAMEGRAPH_TEMPLATE.replace(/\{\{(TITLE|DATA)\}\}/g, (_, slot: string) =>
-    slot === 'TITLE' ? escapeHtml(title) : scriptSafeJson(data),
+  return textOrTooLarge('flame graph', 'filter the snapshot first (filterTraces, --include/--exclude)', () =>
+    FLAMEGRAPH_TEMPLATE.replace(/\{\{(TITLE|DATA)\}\}/g, (_, slot: string) =>
+      slot === 'TITLE' ? escapeHtml(title) : scriptSafeJson(data),
+    ),
   );
 }
