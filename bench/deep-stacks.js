@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Times every analysis and export on 65,535-frame stacks (issue 12, finding
 // 5): tables whose tracebacks share their callers, so a naive walk of every
-// trace visits depth² / 2 frames. Two shapes (test/fixtures/deep-tables.js):
+// trace visits depth² / 2 frames. Two shapes (scripts/deep-tables.js):
 // a chain of 65,535 frames with a sample on every row, and 2,000 leaves under
 // a 65,534-frame trunk with 3 samples each. Each runs from a dump written by
 // the dump writer. No addon needed: `npm run build:ts`, then
@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const tm = require('../dist');
-const { broomTable, chainTable } = require('../test/fixtures/deep-tables');
+const { broomTable, chainTable } = require('../scripts/deep-tables');
 
 const RUNS = Number(process.env.BENCH_DEEP_RUNS ?? 3);
 const MAX = 65535;

@@ -19,7 +19,7 @@ import type { ProfileTable } from '../lib/table';
 import { Traceback } from '../lib/traceback';
 import { DETERMINISTIC_FLAGS, fixtures, repoRoot, runNode, type ChildResult } from './helpers/child';
 import { cleanEnv, cliMain, tempDir } from './helpers/cli';
-import { broomTable, chainTable } from './fixtures/deep-tables';
+import { broomTable, chainTable } from '../scripts/deep-tables';
 
 const MAX = 65535;
 let tmp: ReturnType<typeof tempDir>;
