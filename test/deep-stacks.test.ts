@@ -253,6 +253,15 @@ describe('a real profile: start(65535), a function recursing 5,000 calls deep', 
   });
 });
 
+test('tracemalloc run: a report too deep to show is refused in one line, and the exit code is the program\'s', () => {
+  const script = path.join(tmp.dir, 'recurse.js');
+  fs.writeFileSync(script, 'const kept = (globalThis.kept = []);\nfunction r(n) { kept.push({ n }); if (n > 0) r(n - 1); }\nr(3000);\nprocess.exitCode = 7;\n');
+  const result = cli(['run', '--exact', '--frames', '65535', '--key', 'traceback', '--top', 'all', '-o', path.join(tmp.dir, 'run.ntm'), script]);
+  expect(result.status).toBe(7);
+  expect(result.stderr).toMatch(/^tracemalloc run: the report of this snapshot would be [\d,]+ sites listing [\d,]+ frames, more than the 1,048,576 a report shows/m);
+  expect(fs.existsSync(path.join(tmp.dir, 'run.ntm'))).toBe(true);
+});
+
 describe('building blocks', () => {
   test('stackDepths and childrenFirst on parents listed after their children', () => {
     // 3 → 1 → 4 → -1, 0 → 4, 2 → 3

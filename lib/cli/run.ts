@@ -10,6 +10,7 @@ import { DEFAULT_INTERVAL, ENV, expandOutput, parseDuration, parseFrames, parseI
 import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
 import { escapeControlChars } from '../control-chars';
+import { TracemallocError } from '../errors';
 import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
 
 /** Traceback limit of `run` unless --frames: deep enough for --key traceback and --cumulative. */
@@ -206,7 +207,8 @@ function report(
       text = `${formatTop(data, { source: name, cwd: io.cwd, color })}\n${where}\n`;
     }
   } catch (error) {
-    if (!(error instanceof InputError)) throw error;
+    // An unreadable dump, or a report too large to show: say so, and still pass on the program's exit code.
+    if (!(error instanceof InputError) && !(error instanceof TracemallocError)) throw error;
     text = `tracemalloc run: ${escapeControlChars(error.message)}\n`;
   }
   io.stderr.write(text);
