@@ -2,7 +2,7 @@
 // Cost of countObjects(): wall time, peak memory, and what lasts after it,
 // for heaps of 100k and 1M live objects, each case in a fresh process (the
 // first heap snapshot of a process costs more than later ones). Run
-// `npm run build`, then `node bench/census.js`. Not part of `npm test`.
+// `npm run build:native && npm run build:ts`, then `node bench/census.js`. Not part of `npm test`.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');

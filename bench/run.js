@@ -110,6 +110,8 @@ stamp('overhead.js');
 const ov = overhead.measure();
 const dumpLoad = script('dump-load.js');
 const deepStacks = script('deep-stacks.js');
+const coverage = script('coverage.js');
+const builtinDepth = script('builtin-depth.js');
 
 const parts = [
   header,
@@ -120,6 +122,8 @@ const parts = [
   section('Exact totals from GC accounting', counter.toMarkdown(agreement, ov)),
   section('Dump and load', dumpLoad),
   section('Deep stacks (65,535 frames)', deepStacks),
+  section('Error bars: coverage of the 95% intervals', coverage),
+  section('Builtins: frames recorded beyond the traceback limit', builtinDepth),
 ];
 // README quotes our overhead table and the targets' verdicts between
 // markers; regenerate them too.

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { outputPathProblem } from './output-path';
 import { parseSize } from './size';
+import { MAX_INTERVAL, samplingInterval } from './validate';
 
 /** The environment variables lib/register.ts reads. */
 export const ENV = {
@@ -14,9 +15,15 @@ export const ENV = {
   REPORT: 'NODE_TRACEMALLOC_REPORT',
   SNAPSHOT_EVERY: 'NODE_TRACEMALLOC_SNAPSHOT_EVERY',
   SOURCE_MAPS: 'NODE_TRACEMALLOC_SOURCE_MAPS',
+  ON_ERROR: 'NODE_TRACEMALLOC_ON_ERROR',
   /** Internal: a file `tracemalloc run` gives its child, one line per dump written. */
   MANIFEST: 'NODE_TRACEMALLOC_RUN_MANIFEST',
+  /** Internal: the socket on which `tracemalloc run` relays the signals it gets (lib/run-control.ts). */
+  CONTROL: 'NODE_TRACEMALLOC_RUN_CONTROL',
 } as const;
+
+/** What register does when tracing cannot start: run the program untraced with a warning, or exit 1 before it runs. */
+export type OnError = 'warn' | 'fail';
 
 // tracemalloc.ts's MAX_FRAMES, repeated: importing that module would load
 // native.ts, and the CLI, which parses frames too, must work without the addon.
@@ -41,6 +48,8 @@ export interface ActivationSettings {
   sourceMaps: boolean;
   /** Internal manifest path (see {@link ENV}). */
   manifest: string | undefined;
+  /** Internal control socket path (see {@link ENV}). */
+  control: string | undefined;
 }
 
 /** A bad setting; the message starts with what was wrong (`NODE_TRACEMALLOC: invalid number of frames: ...`). */
@@ -73,13 +82,15 @@ export function parseInterval(text: string): number {
   } catch {
     bytes = NaN;
   }
-  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+  try {
+    return samplingInterval(bytes);
+  } catch {
     throw new SettingError(
       `invalid sampling interval: ${JSON.stringify(text)} ` +
-        '(expected a whole number of bytes ≥ 1, such as 512K, 64K, 4096, or 1 for every allocation)',
+        `(expected a whole number of bytes from 1 to 256M (${MAX_INTERVAL}), such as 512K, 64K, 4096, or 1 for every allocation; ` +
+        'V8 caps each sampling step at 2 GiB, so larger intervals over-estimate)',
     );
   }
-  return bytes;
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000, m: 60_000 };
@@ -176,16 +187,53 @@ function setting<T>(env: NodeJS.ProcessEnv, name: string, parse: (text: string) 
 }
 
 /**
+ * True when the environment asks for tracing: `NODE_TRACEMALLOC` set and not
+ * empty, as Python's `PYTHONTRACEMALLOC`. Without it register leaves the
+ * process untouched: `NODE_OPTIONS` preloads it into every node process (npm
+ * included), and those must run as if it were not there.
+ */
+export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
+  const text = env[ENV.FRAMES];
+  return text !== undefined && text !== '';
+}
+
+/**
+ * `NODE_TRACEMALLOC_ON_ERROR`: `warn` (the default, also for a value it does
+ * not know) runs the program untraced after one line on stderr; `fail` exits
+ * 1 before it runs. Warn by default because zero-code activation is often
+ * switched on for every process at once (`NODE_OPTIONS`, a container's
+ * environment): failing would stop npm itself, and with it `npm rebuild`,
+ * the repair.
+ */
+export function errorPolicy(env: NodeJS.ProcessEnv): OnError {
+  const text = env[ENV.ON_ERROR];
+  if (text === undefined) return 'warn';
+  try {
+    return parseOnError(text);
+  } catch {
+    return 'warn';
+  }
+}
+
+function parseOnError(text: string): OnError {
+  const value = text.trim().toLowerCase();
+  if (value === 'warn' || value === 'fail') return value;
+  throw new SettingError(`invalid value: ${JSON.stringify(text)} (expected warn or fail)`);
+}
+
+/**
  * Reads register's settings from `env`. `NODE_TRACEMALLOC` unset or empty
- * means 1 frame (loading register asks for tracing, as `python -X
- * tracemalloc` does); `0` turns tracing off and nothing else is read.
+ * (see {@link tracingRequested}) or `0` turns tracing off and nothing else is read.
  * @throws {SettingError} the first invalid value, named: `NODE_TRACEMALLOC: invalid number of frames: "x" (...)`
  */
 export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): ActivationSettings {
-  const frames = setting(env, ENV.FRAMES, parseFrames, 1);
+  const frames = tracingRequested(env) ? setting(env, ENV.FRAMES, parseFrames, 0) : 0;
   const manifest = env[ENV.MANIFEST] || undefined;
+  const control = env[ENV.CONTROL] || undefined;
   const off = { frames: 0, interval: DEFAULT_INTERVAL, output: undefined, report: 0, snapshotEvery: 0, sourceMaps: false };
-  if (frames === 0) return { ...off, manifest };
+  if (frames === 0) return { ...off, manifest, control };
+  // Read by errorPolicy() when tracing cannot start; checked here so that a typo is reported.
+  setting(env, ENV.ON_ERROR, parseOnError, 'warn');
   const interval = setting(env, ENV.INTERVAL, parseInterval, DEFAULT_INTERVAL);
   const report = setting(env, ENV.REPORT, (text) => parseCount(text, 'number of sites'), 0);
   const snapshotEvery = setting(env, ENV.SNAPSHOT_EVERY, parseDuration, 0);
@@ -194,5 +242,5 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   if (snapshotEvery > 0 && output === undefined) {
     throw new SettingError(`${ENV.SNAPSHOT_EVERY}: needs ${ENV.OUTPUT}, the path of the dumps`);
   }
-  return { frames, interval, output, report, snapshotEvery, sourceMaps, manifest };
+  return { frames, interval, output, report, snapshotEvery, sourceMaps, manifest, control };
 }

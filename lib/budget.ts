@@ -124,11 +124,11 @@ function budgetOptions(options: BudgetOptions): Required<BudgetOptions> {
   const calibrationMs =
     opts.calibrationMs === undefined ? 1000 : check.integerInRange(opts.calibrationMs, 'calibrationMs', 1, 600000);
   const minInterval =
-    opts.minInterval === undefined ? 1024 : check.integerInRange(opts.minInterval, 'minInterval', 1, Number.MAX_SAFE_INTEGER);
+    opts.minInterval === undefined ? 1024 : check.samplingInterval(opts.minInterval, 'minInterval');
   const maxInterval =
     opts.maxInterval === undefined
       ? 16 * 1024 * 1024
-      : check.integerInRange(opts.maxInterval, 'maxInterval', minInterval, Number.MAX_SAFE_INTEGER);
+      : check.integerInRange(check.samplingInterval(opts.maxInterval, 'maxInterval'), 'maxInterval', minInterval, check.MAX_INTERVAL);
   return { maxOverhead, calibrationMs, minInterval, maxInterval };
 }
 

@@ -42,7 +42,10 @@ export abstract class BaseFilter {
  *
  * Without `allFrames`, only the most recent frame is tested: an inclusive
  * filter keeps traces allocated directly in the matching file; an exclusive
- * one drops them. With `allFrames`, a trace matches when any frame matches.
+ * one drops them. As in statistics, the most recent frame is the most recent
+ * one with a script: what `split` allocates for `parse.js` is tested as
+ * `parse.js`'s (builtins are tested only when no caller has a script).
+ * With `allFrames`, a trace matches when any frame matches.
  * `lineno` restricts the match to that line (a function's start line). With
  * `domain`, an inclusive filter also requires that domain (thread id); an
  * exclusive one drops only matching traces of that domain.
@@ -121,8 +124,12 @@ export class Filter extends BaseFilter {
         }
       }
     } else {
-      const recent = traceback.at(-1);
-      matched = recent !== undefined && this.matchFrame(recent.filename, recent.lineno);
+      // The most recent frame with a script (builtins act for their caller), else the most recent.
+      let recent = traceback.length - 1;
+      while (recent > 0 && traceback.at(recent)?.builtin === true) recent--;
+      if (traceback.at(recent)?.builtin === true) recent = traceback.length - 1;
+      const frame = traceback.at(recent);
+      matched = frame !== undefined && this.matchFrame(frame.filename, frame.lineno);
     }
     return matched === this.inclusive;
   }
@@ -250,10 +257,13 @@ function filterPlan(snapshot: Snapshot, filter: Filter): Plan {
     }
     return matched;
   };
+  // The most recent frame is the one statistics key the trace by: the
+  // nearest with a script, past builtins (lib/attribution.ts).
+  const { scripted } = snapshot.attribution();
   const resolve = (s: number): boolean => {
     let matched: boolean;
     if (s >= nStacks) matched = filter.matchFrame(UNKNOWN_FILENAME, 0);
-    else matched = filter.allFrames ? matchAny(s) : matchRow(stackFrame[s]);
+    else matched = filter.allFrames ? matchAny(s) : matchRow(stackFrame[scripted[s] >= 0 ? scripted[s] : s]);
     return matched === filter.inclusive;
   };
   const rule = filter.domain === undefined ? ANY_DOMAIN : filter.inclusive ? AND_DOMAIN : OR_OTHER_DOMAIN;

@@ -55,5 +55,6 @@ export function rewriteFrames(snapshot: Snapshot, patch: (row: number) => FrameP
     frameLine: columns.line,
     frameColumn: columns.column,
   };
-  return new Snapshot(table, { tracebackLimit: snapshot.tracebackLimit, interval: snapshot.interval, timestamp: snapshot.timestamp });
+  const { tracebackLimit, interval, timestamp, session } = snapshot;
+  return new Snapshot(table, { tracebackLimit, interval, timestamp, session });
 }

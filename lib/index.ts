@@ -14,6 +14,7 @@ export {
   getTracemallocMemory,
   takeSnapshot,
   MAX_FRAMES,
+  MAX_INTERVAL,
   DEFAULT_SAMPLED_INTERVAL,
   type StartOptions,
   type SnapshotOptions,
@@ -22,10 +23,11 @@ export {
 export { Snapshot, TraceList, NO_STACK, type SnapshotInfo, type TraceData } from './snapshot';
 export { Trace } from './trace';
 export { Traceback } from './traceback';
-export { Frame, UNKNOWN_FILENAME, PSEUDO_FRAMES } from './frame';
+export { Frame, UNKNOWN_FILENAME, PSEUDO_FRAMES, functionLabel, type FrameOptions } from './frame';
 export { formatSize, formatCount } from './format';
 export { escapeControlChars } from './control-chars';
-export { Statistic, StatisticDiff, type KeyType } from './statistics';
+export { Statistic, StatisticDiff, type KeyType, type StatisticSpread, type DiffSpread } from './statistics';
+export type { SampledSum } from './intervals';
 export { BaseFilter, Filter, DomainFilter, TRACER_FILTERS, defaultReportFilters } from './filter';
 export { compileGlob, fnmatch, escapeGlob, type GlobMatcher, type GlobOptions } from './fnmatch';
 export { TracemallocError, type TracemallocErrorCode } from './errors';

@@ -118,7 +118,7 @@ export function limitMemory(fn: Measured, limit: Size, options?: LimitMemoryOpti
   const interval =
     o.interval === undefined
       ? Math.min(64 * 1024, Math.max(1, Math.floor(bytes / 1024)))
-      : check.integerInRange(o.interval, 'interval', 1, Number.MAX_SAFE_INTEGER, 'the interval must be an integer number of bytes ≥ 1');
+      : check.samplingInterval(o.interval);
   const frames = framesOption(o.frames, 8);
   requireIdleSampler('limitMemory()');
   return drive(f, limitMemoryPlan(limit, bytes, interval, frames));

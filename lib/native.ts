@@ -10,8 +10,11 @@ export type NativeTable = Omit<ProfileTable, 'sampleDomain'>;
 
 export interface NativeSettings {
   interval: number;
+  /** The traceback limit; V8 records a few frames more, for builtins (native/sampler.h). */
   frames: number;
   includeCollected: boolean;
+  /** This run of the sampler: a random integer in [1, 2^53), new on every start. */
+  session: number;
 }
 
 export interface NativeHeapCounters {

@@ -1,3 +1,4 @@
+import { attributeStacks, type StackAttribution } from './attribution';
 import { dumpContents, loadContents, type DumpOptions } from './dump/codec';
 import { filterTable, type BaseFilter } from './filter';
 import { Frame } from './frame';
@@ -18,6 +19,12 @@ export interface SnapshotInfo {
   interval: number;
   /** Milliseconds since the epoch when the snapshot was taken (0 unknown). */
   timestamp?: number;
+  /**
+   * The tracing session (one start() of V8's sampler) the samples come from;
+   * 0 unknown. Two snapshots of one session share the samples of objects
+   * alive in both, which cancel out of a difference and of its error bars.
+   */
+  session?: number;
 }
 
 /** A trace as plain data, for {@link Snapshot.fromTraces}. */
@@ -44,10 +51,13 @@ export class Snapshot {
   /** True when every allocation was recorded (interval 1): sizes and counts are exact, not estimates. */
   readonly exact: boolean;
   readonly timestamp: number;
+  /** The tracing session the samples come from (see {@link SnapshotInfo.session}); 0 unknown. */
+  readonly session: number;
 
   private readonly frameCache: (Frame | undefined)[];
   /** Per stack row; the last slot for traces with no stack row. */
   private readonly tracebackCache: (Traceback | undefined)[];
+  private attributionCache: StackAttribution | undefined;
 
   constructor(table: ProfileTable, info: SnapshotInfo) {
     this.table = table;
@@ -55,6 +65,7 @@ export class Snapshot {
     this.interval = info.interval;
     this.exact = info.interval === 1;
     this.timestamp = info.timestamp ?? 0;
+    this.session = info.session ?? 0;
     this.frameCache = new Array<Frame | undefined>(table.frameName.length);
     this.tracebackCache = new Array<Traceback | undefined>(table.stackFrame.length + 1);
   }
@@ -118,10 +129,22 @@ export class Snapshot {
     let frame = this.frameCache[row];
     if (frame === undefined) {
       const t = this.table;
-      frame = Frame.fromV8(t.strings[t.frameFile[row]], t.strings[t.frameName[row]], t.frameLine[row], t.frameColumn[row]);
+      const file = t.strings[t.frameFile[row]];
+      const name = t.strings[t.frameName[row]];
+      frame = Frame.fromV8(file, name, t.frameLine[row], t.frameColumn[row], t.frameScriptId[row]);
       this.frameCache[row] = frame;
     }
     return frame;
+  }
+
+  /**
+   * Where each stack row's traces are charged (its nearest frame with a
+   * script, past builtins), computed once.
+   * @internal
+   */
+  attribution(): StackAttribution {
+    this.attributionCache ??= attributeStacks(this.table);
+    return this.attributionCache;
   }
 
   /**
@@ -211,8 +234,8 @@ export class Snapshot {
    * @throws {TypeError} `filters` is not an iterable of filters (`ERR_INVALID_ARG_TYPE`)
    */
   filterTraces(filters: Iterable<BaseFilter>): Snapshot {
-    const info = { tracebackLimit: this.tracebackLimit, interval: this.interval, timestamp: this.timestamp };
-    return new Snapshot(filterTable(this, filters), info);
+    const { tracebackLimit, interval, timestamp, session } = this;
+    return new Snapshot(filterTable(this, filters), { tracebackLimit, interval, timestamp, session });
   }
 
   /**

@@ -3,8 +3,11 @@
 // arrays, keys are computed once per frame row / stack row, and objects are
 // made only per distinct key (a JS object per sample is what made
 // @datadog/pprof's heap.profile() 10-100x slower than a flat table).
+import { isScriptless } from './attribution';
 import { Frame, UNKNOWN_FILENAME } from './frame';
 import { formatCount, formatSize, roundForDisplay } from './format';
+import { differenceInterval95, exactSum, interval95, withinNoise, type SampledSum } from './intervals';
+import { sharedSamples, stackSpread, type StackSpread } from './sampling-error';
 import type { Snapshot } from './snapshot';
 import { childrenFirst, stackDepths } from './stack-depth';
 import { stackTotals } from './stack-totals';
@@ -14,8 +17,14 @@ import { Traceback } from './traceback';
  * How {@link Snapshot.statistics} groups traces, as in Python plus `function`:
  * - `filename`: the file of the most recent frame (line shown as 0);
  * - `lineno`: file and line of the most recent frame (the function's start line: V8 records no other);
- * - `function`: file, start line and function name, telling apart functions that start on one line;
+ * - `function`: file, start line and function name, telling apart functions that start on one line,
+ *   and what a builtin allocated for the function (`split (builtin) in parseLine`) from the rest;
  * - `traceback`: the whole traceback, as (file, line) pairs.
+ *
+ * "Most recent frame" is the most recent one with a script: builtins
+ * (`split`, `map`, `new Map`, ...) have none, and what they allocate is
+ * charged to the scripted frame that called them, as Python charges C code
+ * to the Python line that called it.
  */
 export type KeyType = 'filename' | 'lineno' | 'traceback' | 'function';
 
@@ -69,14 +78,72 @@ function checkKeyType(keyType: unknown, cumulative: unknown): asserts keyType is
 }
 
 /**
+ * The sampling error behind a statistic (see docs/error-bars.md): how many
+ * of V8's samples it sums, and the terms of its 95% intervals.
+ */
+export interface StatisticSpread {
+  /** V8 samples summed. */
+  readonly samples: number;
+  readonly size: SampledSum;
+  readonly count: SampledSum;
+}
+
+/**
+ * The sampling error behind a {@link StatisticDiff}: the new snapshot's, plus
+ * the samples found in only one of the two snapshots (samples in both, the
+ * same objects seen twice, cancel out of the difference). Without shared
+ * samples (two tracing sessions), `added` and `removed` are whole snapshots.
+ */
+export interface DiffSpread extends StatisticSpread {
+  readonly added: { readonly size: SampledSum; readonly count: SampledSum };
+  readonly removed: { readonly size: SampledSum; readonly count: SampledSum };
+}
+
+function checkSum(value: unknown, name: string): SampledSum {
+  const sum = value as SampledSum | undefined;
+  if (typeof sum !== 'object' || sum === null) {
+    throw argError(new TypeError(`Expected { value, variance, floor } for ${name}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  finite(sum.value, `${name}.value`);
+  finite(sum.variance, `${name}.variance`);
+  finite(sum.floor, `${name}.floor`);
+  return sum;
+}
+
+function checkSpread<T extends StatisticSpread>(spread: unknown, diff: boolean): T {
+  if (typeof spread !== 'object' || spread === null) {
+    throw argError(new TypeError('Expected an object for spread'), 'ERR_INVALID_ARG_TYPE');
+  }
+  const s = spread as DiffSpread;
+  finite(s.samples, 'spread.samples');
+  checkSum(s.size, 'spread.size');
+  checkSum(s.count, 'spread.count');
+  if (diff) {
+    for (const part of ['added', 'removed'] as const) {
+      checkSum(s[part]?.size, `spread.${part}.size`);
+      checkSum(s[part]?.count, `spread.${part}.count`);
+    }
+  }
+  return spread as T;
+}
+
+type Range = readonly [number, number];
+
+function frozenRange(range: [number, number]): Range {
+  return Object.freeze(range);
+}
+
+/**
  * Memory allocated at one key (file, line, function or traceback): the sum
  * of the traces grouped under it, as Python's `tracemalloc.Statistic`.
  * `size` and `count` are unbiased estimates, often fractional, when the
- * snapshot was sampled (`snapshot.exact === false`).
+ * snapshot was sampled (`snapshot.exact === false`); `samples`, `sizeRange`
+ * and `countRange` say how far off they may be.
  *
  * @example
  * const stat = new Statistic(new Traceback([new Frame('app.js', 12)]), 5120, 80);
  * String(stat); // "app.js:12: size=5120 B, count=80, average=64 B"
+ * stat.sizeRange; // [5120, 5120]: made without a spread, a statistic is exact
  * @throws {TypeError} `traceback` is not a Traceback, or `size`/`count` not a number (`ERR_INVALID_ARG_TYPE`)
  * @throws {RangeError} `size` or `count` is NaN or infinite (`ERR_OUT_OF_RANGE`)
  */
@@ -87,11 +154,31 @@ export class Statistic {
   readonly size: number;
   /** Objects (Python's "blocks"). */
   readonly count: number;
+  /** V8 samples behind the figures; equal to `count` when exact (every object is a sample). */
+  readonly samples: number;
+  private readonly spread: StatisticSpread;
+  private ranges: { size?: Range; count?: Range } = {};
 
-  constructor(traceback: Traceback, size: number, count: number) {
+  /** @param spread the sampling error, as `statistics()` computes it; omitted: exact figures */
+  constructor(traceback: Traceback, size: number, count: number, spread?: StatisticSpread) {
     this.traceback = checkTraceback(traceback);
     this.size = finite(size, 'size');
     this.count = finite(count, 'count');
+    this.spread =
+      spread === undefined
+        ? { samples: this.count, size: exactSum(this.size), count: exactSum(this.count) }
+        : checkSpread<StatisticSpread>(spread, false);
+    this.samples = this.spread.samples;
+  }
+
+  /** 95% confidence interval of `size`, `[low, high]`; the value itself when exact. */
+  get sizeRange(): Range {
+    return (this.ranges.size ??= frozenRange(interval95(this.spread.size)));
+  }
+
+  /** 95% confidence interval of `count`, `[low, high]`; the value itself when exact. */
+  get countRange(): Range {
+    return (this.ranges.count ??= frozenRange(interval95(this.spread.count)));
   }
 
   /**
@@ -107,10 +194,17 @@ export class Statistic {
   }
 }
 
+/** `range`, moved so that its estimate is `value` (sums in another order differ in the last bits). */
+function rangeAround(value: number, estimate: number, range: [number, number]): Range {
+  return frozenRange([range[0] + value - estimate, range[1] + value - estimate]);
+}
+
 /**
  * The difference at one key between an old and a new snapshot, as Python's
  * `tracemalloc.StatisticDiff`: `size`/`count` are the new values (0 for a key
- * found only in the old snapshot), the diffs are new − old.
+ * found only in the old snapshot), the diffs are new − old. With sampled
+ * snapshots, `sizeDiffRange` and `countDiffRange` say whether a change may be
+ * sampling noise (`withinNoise`).
  *
  * @example
  * const diff = new StatisticDiff(new Traceback([new Frame('app.js', 12)]), 5120, 5120, 80, 80);
@@ -128,13 +222,75 @@ export class StatisticDiff {
   readonly count: number;
   /** New objects − old objects. */
   readonly countDiff: number;
+  /** V8 samples behind `size` and `count` (the new snapshot's); equal to `count` when exact. */
+  readonly samples: number;
+  private readonly spread: DiffSpread;
+  private ranges: { size?: Range; count?: Range; sizeDiff?: Range; countDiff?: Range } = {};
 
-  constructor(traceback: Traceback, size: number, sizeDiff: number, count: number, countDiff: number) {
+  /** @param spread the sampling error, as `compareTo()` computes it; omitted: exact figures */
+  constructor(
+    traceback: Traceback,
+    size: number,
+    sizeDiff: number,
+    count: number,
+    countDiff: number,
+    spread?: DiffSpread,
+  ) {
     this.traceback = checkTraceback(traceback);
     this.size = finite(size, 'size');
     this.sizeDiff = finite(sizeDiff, 'sizeDiff');
     this.count = finite(count, 'count');
     this.countDiff = finite(countDiff, 'countDiff');
+    if (spread === undefined) {
+      const none = { size: exactSum(0), count: exactSum(0) };
+      this.spread = {
+        samples: this.count,
+        size: exactSum(this.size),
+        count: exactSum(this.count),
+        added: { size: exactSum(this.sizeDiff), count: exactSum(this.countDiff) },
+        removed: none,
+      };
+    } else {
+      this.spread = checkSpread<DiffSpread>(spread, true);
+    }
+    this.samples = this.spread.samples;
+  }
+
+  /** 95% confidence interval of `size` (the new snapshot's), `[low, high]`. */
+  get sizeRange(): Range {
+    return (this.ranges.size ??= frozenRange(interval95(this.spread.size)));
+  }
+
+  /** 95% confidence interval of `count` (the new snapshot's), `[low, high]`. */
+  get countRange(): Range {
+    return (this.ranges.count ??= frozenRange(interval95(this.spread.count)));
+  }
+
+  /** 95% confidence interval of `sizeDiff`, `[low, high]`; the value itself when both snapshots are exact. */
+  get sizeDiffRange(): Range {
+    const { added, removed } = this.spread;
+    const estimate = added.size.value - removed.size.value;
+    return (this.ranges.sizeDiff ??= rangeAround(
+      this.sizeDiff,
+      estimate,
+      differenceInterval95(added.size, removed.size),
+    ));
+  }
+
+  /** 95% confidence interval of `countDiff`, `[low, high]`. */
+  get countDiffRange(): Range {
+    const { added, removed } = this.spread;
+    const estimate = added.count.value - removed.count.value;
+    return (this.ranges.countDiff ??= rangeAround(
+      this.countDiff,
+      estimate,
+      differenceInterval95(added.count, removed.count),
+    ));
+  }
+
+  /** True when the size change may be sampling noise: its 95% interval holds 0 (never when exact). */
+  get withinNoise(): boolean {
+    return withinNoise(this.sizeDiffRange);
   }
 
   /** Python's `str(diff)` (`%+` signs on the diffs), values rounded to integers first. */
@@ -168,16 +324,31 @@ export function compareStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** Python's order of frames: (filename, lineno), then the function name, which only `function` keys can differ by alone. */
+
+/**
+ * Python's order of frames: (filename, lineno), then the function name,
+ * which only `function` keys can differ by alone; then the builtin a
+ * `function` key's frame called (`parseLine` before `split (builtin) in
+ * parseLine`), so that the order is total.
+ */
 function compareFrames(x: Frame, y: Frame): number {
-  return compareStrings(x.filename, y.filename) || x.lineno - y.lineno || compareStrings(x.functionName, y.functionName);
+  return (
+    compareStrings(x.filename, y.filename) ||
+    x.lineno - y.lineno ||
+    compareStrings(x.functionName, y.functionName) ||
+    compareStrings(x.calledBuiltin, y.calledBuiltin)
+  );
 }
 
 /**
  * One id per distinct single-frame key. Frames merged into one key (two
- * functions starting on one line, for `lineno`) keep the function name and
- * column only when they all agree ('' and 0 otherwise); so {@link frame} is
- * read only once every snapshot has been interned.
+ * functions starting on one line, for `lineno`) keep the function name,
+ * column, builtin flag and called builtin only when they all agree ('', 0,
+ * false and '' otherwise); so {@link frame} is read only once every snapshot
+ * has been interned. For `function` keys the called builtin is part of the
+ * identity: `split (builtin) in parseLine` is a key apart from `parseLine`.
+ * In tracebacks (`namedBuiltins`), builtin frames are told apart by name: they
+ * all sit at `<unknown>:0`, where Python's tracebacks have no frame at all.
  */
 class FrameKeys {
   private readonly ids = new Map<string, number>();
@@ -185,22 +356,32 @@ class FrameKeys {
   private readonly lineno: number[] = [];
   private readonly name: string[] = [];
   private readonly column: number[] = [];
+  private readonly builtin: boolean[] = [];
+  private readonly calledBuiltin: string[] = [];
   private readonly frames: (Frame | undefined)[] = [];
 
-  constructor(private readonly keyType: 'filename' | 'lineno' | 'function') {}
+  constructor(
+    private readonly keyType: 'filename' | 'lineno' | 'function',
+    private readonly namedBuiltins = false,
+  ) {}
 
   get size(): number {
     return this.filename.length;
   }
 
-  intern(frame: Frame): number {
+  /** @param calledBuiltin the builtin that allocated for `frame` ('' for its own allocations) */
+  intern(frame: Frame, calledBuiltin = ''): number {
     const byFile = this.keyType === 'filename';
     const lineno = byFile ? 0 : frame.lineno;
+    const called = byFile ? '' : calledBuiltin;
+    const byName = this.keyType === 'function' || (this.namedBuiltins && frame.builtin);
     // JSON: an exact, unambiguous identity whatever the filename holds.
     const text =
-      this.keyType === 'function'
-        ? JSON.stringify([frame.filename, lineno, frame.functionName])
-        : JSON.stringify([frame.filename, lineno]);
+      this.keyType === 'function' && called !== ''
+        ? JSON.stringify([frame.filename, lineno, frame.functionName, called])
+        : byName
+          ? JSON.stringify([frame.filename, lineno, frame.functionName])
+          : JSON.stringify([frame.filename, lineno]);
     let id = this.ids.get(text);
     if (id === undefined) {
       id = this.filename.length;
@@ -209,9 +390,13 @@ class FrameKeys {
       this.lineno.push(lineno);
       this.name.push(byFile ? '' : frame.functionName);
       this.column.push(byFile ? 0 : frame.column);
+      this.builtin.push(byFile ? false : frame.builtin);
+      this.calledBuiltin.push(called);
     } else {
       if (this.name[id] !== frame.functionName) this.name[id] = '';
       if (this.column[id] !== frame.column) this.column[id] = 0;
+      if (this.builtin[id] !== frame.builtin) this.builtin[id] = false;
+      if (this.calledBuiltin[id] !== called) this.calledBuiltin[id] = '';
     }
     return id;
   }
@@ -219,7 +404,8 @@ class FrameKeys {
   frame(id: number): Frame {
     let frame = this.frames[id];
     if (frame === undefined) {
-      frame = new Frame(this.filename[id], this.lineno[id], this.name[id], this.column[id]);
+      const options = { builtin: this.builtin[id], calledBuiltin: this.calledBuiltin[id] };
+      frame = new Frame(this.filename[id], this.lineno[id], this.name[id], this.column[id], options);
       this.frames[id] = frame;
     }
     return frame;
@@ -236,7 +422,6 @@ class FrameKeys {
     return rank;
   }
 }
-
 /** One id per distinct traceback key: a trie of (parent key, frame key); a parent's id is below its children's. */
 class TracebackKeys {
   private readonly ids = new Map<number | string, number>();
@@ -309,7 +494,7 @@ class KeySpace {
   private readonly tracebackOf: (Traceback | undefined)[] = [];
 
   constructor(readonly keyType: KeyType) {
-    this.frames = new FrameKeys(keyType === 'traceback' ? 'lineno' : keyType);
+    this.frames = keyType === 'traceback' ? new FrameKeys('lineno', true) : new FrameKeys(keyType);
   }
 
   get size(): number {
@@ -341,11 +526,15 @@ class KeySpace {
   }
 }
 
-/** Bytes and objects per key id of a {@link KeySpace}; `used` where some trace has that key. */
+/**
+ * Bytes and objects per key id of a {@link KeySpace}; `used` where some
+ * trace has that key; `sums`, one per column given to {@link groupBy}.
+ */
 interface KeyTotals {
   size: Float64Array;
   count: Float64Array;
   used: Uint8Array;
+  sums: Float64Array[];
 }
 
 /** keyOfStack value of a row no trace is summed from. */
@@ -359,14 +548,27 @@ const NO_KEY = 0xffffffff;
  * once per row from the outermost down); then one more pass summing rows
  * into keys. Objects are made per distinct key only, later.
  *
+ * A `'filename'`, `'lineno'` or `'function'` key is the stack row's nearest
+ * frame with a script (lib/attribution.ts, each row visited once): builtins
+ * are charged to their caller.
+ *
  * Cumulative mode counts every frame of each traceback, as CPython's
- * `_group_by` does: a function that recurs in one traceback counts once per
- * frame, so cumulative sizes can exceed the snapshot's total. It sums each
- * stack row's subtree (its traces and those of deeper stacks through it),
- * children before parents, and credits the row's key with it: the same sums
- * as walking every trace to its root, without the walk.
+ * `_group_by` does, except builtins below a scripted caller: a function that
+ * recurs in one traceback counts once per frame, so cumulative sizes can
+ * exceed the snapshot's total. It sums each stack row's subtree (its traces
+ * and those of deeper stacks through it), children before parents, and
+ * credits the row's key with it: the same sums as walking every trace to its
+ * root, without the walk.
+ *
+ * `columns` (length nStacks + 1, the last slot for samples with no stack
+ * row) are summed per key alongside sizes and counts.
  */
-function groupBy(snapshot: Snapshot, space: KeySpace, cumulative: boolean): KeyTotals {
+function groupBy(
+  snapshot: Snapshot,
+  space: KeySpace,
+  cumulative: boolean,
+  columns: readonly Float64Array[] = [],
+): KeyTotals {
   const t = snapshot.table;
   const { stackFrame, stackParent } = t;
   const nStacks = stackFrame.length;
@@ -378,6 +580,7 @@ function groupBy(snapshot: Snapshot, space: KeySpace, cumulative: boolean): KeyT
   const totals = stackTotals(t.sampleStack, t.sampleSize, t.sampleCount, nStacks);
   let rowSize = totals.size.subarray(0, nStacks);
   let rowCount = totals.count.subarray(0, nStacks);
+  let rowColumns = columns.map((column) => column.subarray(0, nStacks));
   const rowUsed = totals.used;
 
   // 2. A key per frame row, computed once.
@@ -413,21 +616,48 @@ function groupBy(snapshot: Snapshot, space: KeySpace, cumulative: boolean): KeyT
       keyOfStack[s] = keyOfRow[s];
     }
   } else if (!cumulative) {
-    for (let s = 0; s < nStacks; s++) if (rowUsed[s]) keyOfStack[s] = frameKey(stackFrame[s]);
+    // The nearest scripted frame, with the builtin it called (`split
+    // (builtin) in parseLine`), memoized per (frame row, builtin frame row).
+    const { scripted, callee } = snapshot.attribution();
+    const viaBuiltin = new Map<number, number>();
+    const stackKey = (s: number): number => {
+      const row = scripted[s] >= 0 ? scripted[s] : s;
+      const calleeRow = callee[s];
+      if (calleeRow < 0 || space.keyType === 'filename') return frameKey(stackFrame[row]);
+      const calleeFrame = stackFrame[calleeRow];
+      const memo = stackFrame[row] * t.frameName.length + calleeFrame;
+      let key = viaBuiltin.get(memo);
+      if (key === undefined) {
+        const called = snapshot.frame(calleeFrame);
+        key = space.frames.intern(snapshot.frame(stackFrame[row]), called.builtin ? called.functionName : '');
+        viaBuiltin.set(memo, key);
+      }
+      return key;
+    };
+    for (let s = 0; s < nStacks; s++) if (rowUsed[s]) keyOfStack[s] = stackKey(s);
   } else {
+    const { scripted } = snapshot.attribution();
     const subSize = Float64Array.from(rowSize);
     const subCount = Float64Array.from(rowCount);
+    const subColumns = rowColumns.map((column) => Float64Array.from(column));
     const subUsed = rowUsed.slice(0, nStacks);
     for (const r of childrenFirst(stackDepths(stackParent))) {
       const p = stackParent[r];
       if (p < 0 || !subUsed[r]) continue;
       subSize[p] += subSize[r];
       subCount[p] += subCount[r];
+      for (const column of subColumns) column[p] += column[r];
       subUsed[p] = 1;
     }
-    for (let r = 0; r < nStacks; r++) if (subUsed[r]) keyOfStack[r] = frameKey(stackFrame[r]);
+    for (let r = 0; r < nStacks; r++) {
+      if (!subUsed[r]) continue;
+      // A builtin below a scripted caller is no key: its caller is.
+      if (scripted[r] >= 0 && isScriptless(t, stackFrame[r])) continue;
+      keyOfStack[r] = frameKey(stackFrame[r]);
+    }
     rowSize = subSize;
     rowCount = subCount;
+    rowColumns = subColumns;
   }
   let looseKey = -1;
   if (rowUsed[nStacks]) {
@@ -441,12 +671,72 @@ function groupBy(snapshot: Snapshot, space: KeySpace, cumulative: boolean): KeyT
   const size = byKey.size.slice(0, capacity);
   const count = byKey.count.slice(0, capacity);
   const used = byKey.used.slice(0, capacity);
+  const sums = rowColumns.map((column) => {
+    const sum = new Float64Array(capacity);
+    for (let r = 0; r < nStacks; r++) if (keyOfStack[r] !== NO_KEY) sum[keyOfStack[r]] += column[r];
+    return sum;
+  });
   if (looseKey >= 0) {
     size[looseKey] += totals.size[nStacks];
     count[looseKey] += totals.count[nStacks];
     used[looseKey] = 1;
+    for (let c = 0; c < columns.length; c++) sums[c][looseKey] += columns[c][nStacks];
   }
-  return { size, count, used };
+  return { size, count, used, sums };
+}
+
+/** The per-stack columns of a sampled snapshot's spread, in the order {@link partsOf} reads them. */
+function spreadColumns(spread: StackSpread): Float64Array[] {
+  return [spread.size, spread.count, spread.samples, spread.sizeVariance, spread.countVariance, spread.sampledSize];
+}
+const SPREAD_COLUMNS = 6;
+
+interface Parts {
+  samples: number;
+  size: SampledSum;
+  count: SampledSum;
+}
+
+/**
+ * The spread of key `key` of `totals` from its sums of {@link spreadColumns}
+ * at `offset`, exact figures when there are none; nothing when the key is
+ * not in `totals`.
+ */
+function partsOf(totals: KeyTotals | undefined, key: number, offset: number): Parts {
+  if (totals === undefined || key >= totals.used.length || totals.used[key] !== 1) {
+    return { samples: 0, size: exactSum(0), count: exactSum(0) };
+  }
+  if (totals.sums.length < offset + SPREAD_COLUMNS) {
+    return { samples: totals.count[key], size: exactSum(totals.size[key]), count: exactSum(totals.count[key]) };
+  }
+  const [size, count, samples, sizeVariance, countVariance, sampledSize] = totals.sums
+    .slice(offset, offset + SPREAD_COLUMNS)
+    .map((column) => column[key]);
+  return {
+    samples,
+    size: { value: size, variance: sizeVariance, floor: sampledSize },
+    count: { value: count, variance: countVariance, floor: samples },
+  };
+}
+
+/** The weight of one sample of a part (bytes and objects): variance / value, 0 without samples. */
+function sampleWeight(parts: Parts): { size: number; count: number } {
+  const of = (sum: SampledSum): number => (sum.value > 0 && sum.variance > 0 ? sum.variance / sum.value : 0);
+  return { size: of(parts.size), count: of(parts.count) };
+}
+
+/**
+ * A part of a difference with no sample, from a sampled snapshot, may still
+ * have missed objects: it gets the weight of one sample of the key (from its
+ * other parts) as its unseen weight (lib/intervals.ts).
+ */
+function withUnseen(parts: Parts, sampled: boolean, weight: { size: number; count: number }): Parts {
+  if (!sampled || parts.samples > 0) return parts;
+  return {
+    samples: 0,
+    size: { ...parts.size, unseenWeight: weight.size },
+    count: { ...parts.count, unseenWeight: weight.count },
+  };
 }
 
 /**
@@ -456,18 +746,23 @@ function groupBy(snapshot: Snapshot, space: KeySpace, cumulative: boolean): KeyT
 export function statisticsOf(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Statistic[] {
   checkKeyType(keyType, cumulative);
   const space = new KeySpace(keyType);
-  const { size, count, used } = groupBy(snapshot, space, cumulative);
+  // Exact snapshots have no spread to sum: every sample is one object of weight 1.
+  const columns = snapshot.exact ? [] : spreadColumns(stackSpread(snapshot));
+  const totals = groupBy(snapshot, space, cumulative, columns);
+  const { size, count, used } = totals;
   const rank = space.ranks();
   const keys: number[] = [];
   for (let k = 0; k < used.length; k++) if (used[k]) keys.push(k);
   // Python's order: descending by (size, count, key).
   keys.sort((a, b) => size[b] - size[a] || count[b] - count[a] || rank[b] - rank[a]);
-  return keys.map((k) => new Statistic(space.traceback(k), size[k], count[k]));
+  return keys.map((k) => new Statistic(space.traceback(k), size[k], count[k], partsOf(totals, k, 0)));
 }
 
 /**
  * Implements {@link Snapshot.compareTo}: see there. Both snapshots are
- * grouped into one {@link KeySpace}: equal keys are equal ids.
+ * grouped into one {@link KeySpace}: equal keys are equal ids. The error
+ * bars of a difference come from the samples found in only one of the two
+ * snapshots (lib/sampling-error.ts).
  * @internal
  */
 export function compareSnapshots(
@@ -477,9 +772,25 @@ export function compareSnapshots(
   cumulative: boolean,
 ): StatisticDiff[] {
   checkKeyType(keyType, cumulative);
+  const shared = sharedSamples(current, old);
+  const onlyIn = (snapshot: Snapshot, inBoth: Uint8Array): StackSpread =>
+    stackSpread(snapshot, inBoth.map((x) => 1 - x));
+  // Current: the whole snapshot's spread at 0, the samples it alone has at 6.
+  const currentColumns = current.exact
+    ? []
+    : [...spreadColumns(stackSpread(current)), ...(shared ? spreadColumns(onlyIn(current, shared[0])) : [])];
+  const oldColumns = old.exact ? [] : spreadColumns(shared ? onlyIn(old, shared[1]) : stackSpread(old));
+  const addedOffset = shared ? SPREAD_COLUMNS : 0;
+  // The parts of a change: what only the new snapshot has, what only the old had.
+  const changes = (added: Parts, removed: Parts, whole: Parts): Pick<DiffSpread, 'added' | 'removed'> => {
+    const weights = [added, removed, whole].map(sampleWeight);
+    const weight = weights.find((w) => w.size > 0) ?? weights[0];
+    return { added: withUnseen(added, !current.exact, weight), removed: withUnseen(removed, !old.exact, weight) };
+  };
+
   const space = new KeySpace(keyType);
-  const before = groupBy(old, space, cumulative);
-  const after = groupBy(current, space, cumulative);
+  const before = groupBy(old, space, cumulative, oldColumns);
+  const after = groupBy(current, space, cumulative, currentColumns);
   const n = space.size;
   const size = new Float64Array(n);
   const sizeDiff = new Float64Array(n);
@@ -507,5 +818,10 @@ export function compareSnapshots(
       count[b] - count[a] ||
       rank[b] - rank[a],
   );
-  return keys.map((k) => new StatisticDiff(space.traceback(k), size[k], sizeDiff[k], count[k], countDiff[k]));
+  return keys.map((k) => {
+    const whole = partsOf(after, k, 0);
+    const added = partsOf(after, k, addedOffset);
+    const spread = { ...whole, ...changes(added, partsOf(before, k, 0), whole) };
+    return new StatisticDiff(space.traceback(k), size[k], sizeDiff[k], count[k], countDiff[k], spread);
+  });
 }

@@ -36,6 +36,8 @@ export interface FrameData {
   lineno: number;
   functionName?: string;
   column?: number;
+  /** A frame without a script (a builtin such as `split`); its filename is then not stored. */
+  builtin?: boolean;
 }
 
 /**
@@ -70,7 +72,8 @@ export class TableBuilder {
   /** Row of a frame, added once per (file, line, column, function). */
   frame(frame: FrameData): number {
     const name = this.intern(frame.functionName ?? '');
-    const file = this.intern(frame.filename);
+    // No script: an empty file name, as V8 gives builtins (lib/attribution.ts).
+    const file = this.intern(frame.builtin === true ? '' : frame.filename);
     const line = frame.lineno;
     const column = frame.column ?? 0;
     const key = `${file}:${line}:${column}:${name}`;

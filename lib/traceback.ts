@@ -1,5 +1,5 @@
 import { escapeControlChars } from './control-chars';
-import { Frame } from './frame';
+import { functionLabel, type Frame } from './frame';
 import { sourceLine } from './source-lines';
 
 /**
@@ -95,28 +95,47 @@ export class Traceback implements Iterable<Frame> {
    * Lines like Python's `Traceback.format()`, plus the function name:
    * `  File "app.js", line 12, in getData` then the source line, indented,
    * when the file can be read. The line shown is the function's start line:
-   * V8 records no other. Control characters in names and source lines are
-   * escaped (`\x1b`): the lines are for a terminal.
+   * V8 records no other. Builtins that allocated for the frame that called
+   * them (the most recent frames, without a script) are folded into their
+   * caller's line, as Python never shows C frames:
+   * `  File "parse.js", line 3, in split (builtin) in parseLine`.
+   * Control characters in names and source lines are escaped (`\x1b`): the
+   * lines are for a terminal.
    *
-   * @param limit when positive, the `limit` most recent frames; when
-   *   negative or 0, all but the `-limit` most recent frames (CPython's code
+   * @param limit when positive, the `limit` most recent lines; when
+   *   negative or 0, all but the `-limit` most recent lines (CPython's code
    *   slices `self[:limit]`, though its docs say "the abs(limit) oldest")
    * @param mostRecentFirst list the most recent frame first
    */
   format(limit?: number, mostRecentFirst = false): string[] {
-    let frames: readonly Frame[] = this.all();
+    let entries = this.entries();
     if (limit !== undefined) {
-      frames = limit > 0 ? frames.slice(-limit) : frames.slice(0, limit);
+      entries = limit > 0 ? entries.slice(-limit) : entries.slice(0, limit);
     }
-    if (mostRecentFirst) frames = [...frames].reverse();
+    if (mostRecentFirst) entries = [...entries].reverse();
     const lines: string[] = [];
-    for (const frame of frames) {
+    for (const { frame, label } of entries) {
       const file = escapeControlChars(frame.filename);
-      lines.push(`  File "${file}", line ${frame.lineno}, in ${escapeControlChars(frame.functionName || '(anonymous)')}`);
+      lines.push(`  File "${file}", line ${frame.lineno}, in ${escapeControlChars(label || '(anonymous)')}`);
       const line = sourceLine(frame.filename, frame.lineno);
       if (line !== '') lines.push(`    ${escapeControlChars(line)}`);
     }
     return lines;
+  }
+
+  /** The frames as format() shows them, oldest first: the trailing builtins folded into their caller. */
+  private entries(): { frame: Frame; label: string }[] {
+    const frames = this.all();
+    let scripted = frames.length - 1;
+    while (scripted >= 0 && frames[scripted].builtin) scripted--;
+    const entries = frames.map((frame) => ({ frame, label: frame.functionLabel }));
+    if (scripted < 0 || scripted === frames.length - 1) return entries;
+    const caller = frames[scripted];
+    const callee = frames[scripted + 1].functionName;
+    return [
+      ...entries.slice(0, scripted),
+      { frame: caller, label: functionLabel(caller.functionName || '(anonymous)', false, callee) },
+    ];
   }
 
   /** The oldest frame as `filename:lineno`, as Python's `str(traceback)`. */

@@ -9,6 +9,8 @@ import * as check from './validate';
 
 /** Python's limit on frames per traceback; V8 itself takes any int. */
 export const MAX_FRAMES = 65535;
+/** The largest sampling interval, 2^28 bytes (256 MiB): see validate.ts for why. */
+export { MAX_INTERVAL } from './validate';
 /** V8's default sampling interval, a good always-on setting: 512 KiB. */
 export const DEFAULT_SAMPLED_INTERVAL = 512 * 1024;
 
@@ -18,7 +20,9 @@ export interface StartOptions {
    * Mean bytes between samples (a Poisson process, as V8 samples). `1`, the
    * default, records every allocation: exact sizes and counts, at a cost of
    * 15–190× on allocation-heavy code. Production: `512 * 1024` (V8's default),
-   * about 1.02–1.09×; sizes and counts are then unbiased estimates.
+   * about 1.02–1.09×; sizes and counts are then unbiased estimates. At most
+   * {@link MAX_INTERVAL} (256 MiB): V8 caps each step between samples at
+   * 2 GiB, so a larger mean would over-estimate every size.
    */
   interval?: number;
 }
@@ -82,7 +86,7 @@ function domain(): number {
  * @example
  * tracemalloc.start();                                 // exact: every allocation
  * tracemalloc.start(25, { interval: 512 * 1024 });     // production: sampled
- * @throws {RangeError} `the number of frames must be in range [1; 65535]`; a bad interval
+ * @throws {RangeError} `the number of frames must be in range [1; 65535]`; an interval that is not an integer from 1 to {@link MAX_INTERVAL}
  * @throws {TypeError} an argument of the wrong type, an unknown option
  * @throws {TracemallocError} `ERR_TRACEMALLOC_SAMPLER_BUSY` when another tool runs V8's sampler
  */
@@ -92,7 +96,7 @@ export function start(frames: number = 1, options?: StartOptions): void {
   const interval =
     opts.interval === undefined
       ? 1
-      : check.integerInRange(opts.interval, 'interval', 1, Number.MAX_SAFE_INTEGER, 'the interval must be an integer number of bytes ≥ 1');
+      : check.samplingInterval(opts.interval);
   const current = binding().settings();
   if (current !== null) {
     if (current.frames !== frames || current.interval !== interval) {
@@ -139,7 +143,9 @@ export function startNative(frames: number, interval: number, includeCollected: 
 
 /**
  * Stops tracing and forgets every trace. Does nothing when not tracing.
- * Only stops V8's sampler if this library started it.
+ * Only stops V8's sampler if it is ours: one another tool started after
+ * stopping ours is left running (see docs/sampler-sharing.md for when V8
+ * leaves that impossible to tell).
  */
 export function stop(): void {
   binding().stop();
@@ -194,8 +200,10 @@ function notTracing(what: string): TracemallocError {
  * @example
  * const snapshot = tracemalloc.takeSnapshot();
  * for (const stat of snapshot.statistics('lineno').slice(0, 10)) console.log(String(stat));
- * @throws {TracemallocError} `ERR_TRACEMALLOC_NOT_TRACING`; `ERR_TRACEMALLOC_SAMPLER_LOST` when
- *   another tool stopped V8's sampler (tracing has then stopped)
+ * @throws {TracemallocError} `ERR_TRACEMALLOC_NOT_TRACING`; `ERR_TRACEMALLOC_TRACES_LOST`, once,
+ *   when another tool stopped V8's sampler, destroying the traces (tracing has restarted: later
+ *   snapshots hold what was allocated since); `ERR_TRACEMALLOC_SAMPLER_LOST` when another tool
+ *   replaced our sampler with its own (tracing has stopped). See docs/sampler-sharing.md.
  * @throws {TypeError} a bad option
  */
 export function takeSnapshot(options?: SnapshotOptions): Snapshot {
@@ -213,7 +221,12 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
   }
   const sampleDomain = new Uint32Array(raw.sampleStack.length).fill(domain());
   const table = { ...raw, sampleDomain };
-  return new Snapshot(table, { tracebackLimit: settings.frames, interval: settings.interval, timestamp: Date.now() });
+  return new Snapshot(table, {
+    tracebackLimit: settings.frames,
+    interval: settings.interval,
+    timestamp: Date.now(),
+    session: settings.session,
+  });
 }
 
 /**

@@ -16,8 +16,11 @@ namespace tracemalloc {
 
 namespace {
 
-// 2^53: past it a JS number no longer holds every integer.
-constexpr double kMaxSafeInteger = 9007199254740991.0;
+// V8 caps each step between samples at 2^31 - 1 bytes, so a mean interval
+// near or above that over-estimates every size by 1 / (1 - e^(-2^31 /
+// interval)): 1.00034x at 2^28, 1.58x at 2^31, 512x at 2^40. lib/validate.ts
+// (MAX_INTERVAL) holds the same limit.
+constexpr double kMaxInterval = 268435456.0;  // 2^28, 256 MiB
 // Python's tracemalloc allows at most 65535 frames; so do we.
 constexpr double kMaxFrames = 65535;
 
@@ -39,8 +42,10 @@ std::string Describe(const Napi::Value& value) {
 
 // The binding is reachable from user code (require of the .node file), so it
 // never trusts its caller: V8 aborts the whole process on interval 0.
+// `why` (may be null) explains the range in the error.
 double IntegerArg(const Napi::CallbackInfo& info, size_t index,
-                  const char* name, double min, double max) {
+                  const char* name, double min, double max,
+                  const char* why = nullptr) {
   Napi::Value value = info[index];
   if (!value.IsNumber()) {
     throw CodedTypeError(info.Env(), std::string("Expected an integer for ") +
@@ -54,7 +59,8 @@ double IntegerArg(const Napi::CallbackInfo& info, size_t index,
         info.Env(), std::string(name) + " must be an integer in range [" +
                         std::to_string(static_cast<uint64_t>(min)) + "; " +
                         std::to_string(static_cast<uint64_t>(max)) +
-                        "], received " + value.ToString().Utf8Value());
+                        "], received " + value.ToString().Utf8Value() +
+                        (why != nullptr ? std::string(": ") + why : ""));
   }
   return number;
 }
@@ -99,30 +105,32 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
     : env_(env), isolate_(v8::Isolate::GetCurrent()) {
   sampler_ = std::make_unique<Sampler>(isolate_);
   heap_watch_ = std::make_unique<HeapWatch>(isolate_);
-  // Stop the sampler before the environment (a worker, say) goes away: a
-  // sampler left running into isolate teardown crashes other profilers.
-  if (napi_add_env_cleanup_hook(env, OnEnvCleanup, this) == napi_ok) {
-    cleanup_hook_registered_ = true;
-  }
+  using A = TracemallocAddon;
   DefineAddon(
       exports,
       {
-          InstanceMethod("start", &TracemallocAddon::Start),
-          InstanceMethod("stop", &TracemallocAddon::Stop),
-          InstanceMethod("isTracing", &TracemallocAddon::IsTracing),
-          InstanceMethod("settings", &TracemallocAddon::Settings),
-          InstanceMethod("snapshot", &TracemallocAddon::Snapshot),
-          InstanceMethod("tracedTotals", &TracemallocAddon::TracedTotals),
-          InstanceMethod("profileSize", &TracemallocAddon::ProfileSize),
-          InstanceMethod("collectGarbage", &TracemallocAddon::CollectGarbage),
-          InstanceMethod("heapCounters", &TracemallocAddon::HeapCounters),
-          InstanceMethod("resetHeapWindow",
-                         &TracemallocAddon::ResetHeapWindow),
-          InstanceMethod("resetPeak", &TracemallocAddon::ResetPeak),
-          InstanceMethod("countObjects", &TracemallocAddon::CountObjects),
+          InstanceMethod("start", &A::Shield<&A::Start>),
+          InstanceMethod("stop", &A::Shield<&A::Stop>),
+          InstanceMethod("isTracing", &A::Shield<&A::IsTracing>),
+          InstanceMethod("settings", &A::Shield<&A::Settings>),
+          InstanceMethod("snapshot", &A::Shield<&A::Snapshot>),
+          InstanceMethod("tracedTotals", &A::Shield<&A::TracedTotals>),
+          InstanceMethod("profileSize", &A::Shield<&A::ProfileSize>),
+          InstanceMethod("collectGarbage", &A::Shield<&A::CollectGarbage>),
+          InstanceMethod("heapCounters", &A::Shield<&A::HeapCounters>),
+          InstanceMethod("resetHeapWindow", &A::Shield<&A::ResetHeapWindow>),
+          InstanceMethod("resetPeak", &A::Shield<&A::ResetPeak>),
+          InstanceMethod("countObjects", &A::Shield<&A::CountObjects>),
           InstanceValue("abi", Napi::Number::New(env, NODE_MODULE_VERSION),
                         napi_enumerable),
       });
+  // Stop the sampler before the environment (a worker, say) goes away: a
+  // sampler left running into isolate teardown crashes other profilers.
+  // Registered last: if anything above throws, no hook points at a
+  // half-built addon.
+  if (napi_add_env_cleanup_hook(env, OnEnvCleanup, this) == napi_ok) {
+    cleanup_hook_registered_ = true;
+  }
 }
 
 TracemallocAddon::~TracemallocAddon() {
@@ -139,8 +147,8 @@ void TracemallocAddon::OnEnvCleanup(void* data) {
   self->Teardown();
 }
 
-void TracemallocAddon::Teardown() {
-  sampler_.reset();     // stops the sampler if we own it
+void TracemallocAddon::Teardown() noexcept {
+  sampler_.reset();     // stops the sampler if it is ours; never throws
   heap_watch_.reset();  // removes the GC callbacks
 }
 
@@ -151,13 +159,14 @@ Napi::Value TracemallocAddon::Start(const Napi::CallbackInfo& info) {
                      "the environment is shutting down");
   }
   SamplerSettings settings;
-  settings.interval =
-      static_cast<uint64_t>(IntegerArg(info, 0, "interval", 1,
-                                       kMaxSafeInteger));
-  settings.depth = static_cast<int>(IntegerArg(info, 1, "frames", 1,
-                                               kMaxFrames));
+  settings.interval = static_cast<uint64_t>(IntegerArg(
+      info, 0, "interval", 1, kMaxInterval,
+      "V8 caps each sampling step at 2 GiB, so a larger interval would "
+      "over-estimate every size"));
+  settings.frames = static_cast<int>(IntegerArg(info, 1, "frames", 1,
+                                                kMaxFrames));
   settings.include_collected = BoolArg(info, 2, "includeCollected");
-  if (sampler_->running()) {
+  if (sampler_->Running()) {
     throw CodedError(env, "ERR_TRACEMALLOC_ALREADY_TRACING",
                      "already tracing: call stop() before starting again");
   }
@@ -178,36 +187,49 @@ Napi::Value TracemallocAddon::Stop(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TracemallocAddon::IsTracing(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), sampler_ && sampler_->running());
+  return Napi::Boolean::New(info.Env(), sampler_ && sampler_->Running());
 }
 
 Napi::Value TracemallocAddon::Settings(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!sampler_ || !sampler_->running()) return env.Null();
+  if (!sampler_ || !sampler_->Running()) return env.Null();
   const SamplerSettings& s = sampler_->settings();
   Napi::Object out = Napi::Object::New(env);
   out.Set("interval", Napi::Number::New(env, static_cast<double>(s.interval)));
-  out.Set("frames", Napi::Number::New(env, s.depth));
+  out.Set("frames", Napi::Number::New(env, s.frames));
   out.Set("includeCollected", Napi::Boolean::New(env, s.include_collected));
+  out.Set("session", Napi::Number::New(env, sampler_->session()));
   return out;
 }
 
 std::unique_ptr<v8::AllocationProfile> TracemallocAddon::ProfileOrThrow(
-    Napi::Env env) {
+    Napi::Env env, bool report_loss) {
   std::unique_ptr<v8::AllocationProfile> profile;
   Sampler::ProfileState state =
-      sampler_ ? sampler_->Profile(&profile) : Sampler::ProfileState::kNotRunning;
+      sampler_ ? sampler_->Profile(&profile, report_loss)
+               : Sampler::ProfileState::kNotRunning;
   if (state == Sampler::ProfileState::kNotRunning) {
     throw CodedError(env, "ERR_TRACEMALLOC_NOT_TRACING",
                      "the tracemalloc module must be tracing memory "
                      "allocations to take a snapshot");
   }
+  if (state == Sampler::ProfileState::kRestarted) {
+    throw CodedError(
+        env, "ERR_TRACEMALLOC_TRACES_LOST",
+        "another tool stopped V8's sampling heap profiler (the inspector's "
+        "HeapProfiler.stopSampling, or an inspector session that called "
+        "HeapProfiler.startSampling while we traced and then disconnected), "
+        "which destroyed every trace recorded until then; tracing has "
+        "restarted with the same settings, and later snapshots hold what was "
+        "allocated since");
+  }
   if (state == Sampler::ProfileState::kLost) {
     throw CodedError(
         env, "ERR_TRACEMALLOC_SAMPLER_LOST",
-        "V8's sampling heap profiler was stopped or restarted by another tool "
-        "(the inspector's HeapProfiler.stopSampling, say); our traces are "
-        "gone and tracing has stopped");
+        "another tool stopped our sampler and started its own (the "
+        "inspector's HeapProfiler.startSampling, say): its samples are not "
+        "ours, and tracing has stopped; start() again once that tool is "
+        "done");
   }
   return profile;
 }
@@ -215,10 +237,11 @@ std::unique_ptr<v8::AllocationProfile> TracemallocAddon::ProfileOrThrow(
 std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
     const Napi::CallbackInfo& info) {
   std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
-  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(info.Env());
+  std::unique_ptr<v8::AllocationProfile> profile =
+      ProfileOrThrow(info.Env(), true);
   auto table = std::make_unique<ProfileTable>(
       isolate_, std::move(own), sampler_->settings().interval,
-      sampler_->script_memory());
+      sampler_->settings().frames, sampler_->script_memory());
   table->Build(profile.get());
   return table;  // V8's copy is freed here, before any JS column exists
 }
@@ -240,7 +263,8 @@ Napi::Value TracemallocAddon::TracedTotals(const Napi::CallbackInfo& info) {
 
 Napi::Value TracemallocAddon::ProfileSize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env);
+  // The tracer's own memory, not traces: a loss is left for the next read.
+  std::unique_ptr<v8::AllocationProfile> profile = ProfileOrThrow(env, false);
   double nodes = 0;
   std::vector<v8::AllocationProfile::Node*> pending{profile->GetRootNode()};
   while (!pending.empty()) {
@@ -333,8 +357,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace tracemalloc
 
+// Shielded too: a worker terminated while it loads the addon must not abort.
 static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  return tracemalloc::Init(env, exports);
+  napi_value result = tracemalloc::Shielded(env, [&] {
+    return static_cast<napi_value>(tracemalloc::Init(env, exports));
+  });
+  return Napi::Object(env, result);
 }
 
 NODE_API_MODULE(tracemalloc, InitModule)

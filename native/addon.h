@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "errors.h"
 #include "heap_watch.h"
 #include "profile_table.h"
 #include "sampler.h"
@@ -21,6 +22,16 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   ~TracemallocAddon();
 
  private:
+  using Method = Napi::Value (TracemallocAddon::*)(const Napi::CallbackInfo&);
+  // Every method is registered through Shield: see Shielded (errors.h).
+  template <Method method>
+  Napi::Value Shield(const Napi::CallbackInfo& info) noexcept {
+    napi_value result = Shielded(info.Env(), [&] {
+      return static_cast<napi_value>((this->*method)(info));
+    });
+    return Napi::Value(info.Env(), result);
+  }
+
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value IsTracing(const Napi::CallbackInfo& info);
@@ -36,9 +47,13 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
 
   // Stops the sampler and removes GC callbacks; runs once, from the
   // environment cleanup hook or the destructor, whichever comes first.
-  void Teardown();
+  // Called from Node's C code and from a destructor: it must not throw.
+  void Teardown() noexcept;
   static void OnEnvCleanup(void* data);
-  std::unique_ptr<v8::AllocationProfile> ProfileOrThrow(Napi::Env env);
+  // `report_loss`: throw ERR_TRACEMALLOC_TRACES_LOST once after another tool
+  // stopped our sampler (reads of traces only).
+  std::unique_ptr<v8::AllocationProfile> ProfileOrThrow(Napi::Env env,
+                                                        bool report_loss);
   // One walk of V8's profile into columns (arg 0: the tracer's own prefixes).
   std::unique_ptr<ProfileTable> BuildTable(const Napi::CallbackInfo& info);
 

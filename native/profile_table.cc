@@ -35,10 +35,11 @@ void KeepUsed(std::vector<T>* column, const std::vector<int64_t>& remap) {
 
 ProfileTable::ProfileTable(v8::Isolate* isolate,
                            std::vector<std::string> own_prefixes,
-                           uint64_t interval, ScriptMemory* memory)
+                           uint64_t interval, int frames, ScriptMemory* memory)
     : isolate_(isolate),
       own_prefixes_(std::move(own_prefixes)),
       interval_(interval),
+      frames_(frames),
       memory_(memory) {}
 
 uint32_t ProfileTable::Intern(const std::string& s) { return strings_.Intern(s); }
@@ -87,11 +88,10 @@ uint32_t ProfileTable::FrameIndex(const v8::AllocationProfile::Node* node,
     }
   }
   // Builtins (no script) and Node's own modules act for whoever called them.
+  const bool scriptless = node->script_id == v8::UnboundScript::kNoScriptId;
+  frame_scriptless_.push_back(scriptless ? 1 : 0);
   frame_transparent_.push_back(
-      node->script_id == v8::UnboundScript::kNoScriptId ||
-              file_name.compare(0, 5, "node:") == 0
-          ? 1
-          : 0);
+      scriptless || file_name.compare(0, 5, "node:") == 0 ? 1 : 0);
   uint32_t index = static_cast<uint32_t>(frame_name_.size());
   frame_index_.emplace(key, index);
   frame_name_.push_back(name);
@@ -112,6 +112,10 @@ uint32_t ProfileTable::FrameIndex(const v8::AllocationProfile::Node* node,
 
 void ProfileTable::WalkTree(v8::AllocationProfile::Node* root) {
   // Iterative: stacks can be up to 65535 frames deep, too deep to recurse.
+  // Per node: consecutive frames without a script ending at it (a run of
+  // builtins, innermost first) and whether a scripted frame lies on its path.
+  std::vector<int32_t> leaf_run;
+  std::vector<uint8_t> scripted;
   std::vector<std::pair<v8::AllocationProfile::Node*, int32_t>> pending;
   for (auto* child : root->children) pending.emplace_back(child, -1);
   while (!pending.empty()) {
@@ -119,39 +123,100 @@ void ProfileTable::WalkTree(v8::AllocationProfile::Node* root) {
     pending.pop_back();
     bool own = false;
     uint32_t frame = FrameIndex(node, &own);
-    int32_t stack = static_cast<int32_t>(stack_frame_.size());
-    stack_frame_.push_back(frame);
-    stack_parent_.push_back(parent);
+    const auto index = static_cast<int32_t>(node_frame_.size());
+    const bool scriptless = frame_scriptless_[frame] != 0;
+    const int32_t depth = parent >= 0 ? node_depth_[parent] + 1 : 1;
+    const int32_t run =
+        scriptless ? (parent >= 0 ? leaf_run[parent] : 0) + 1 : 0;
+    const bool any_script =
+        !scriptless || (parent >= 0 && scripted[parent] != 0);
+    // Samples here keep the builtins in front of the nearest scripted frame
+    // plus `frames_` frames from it; with no scripted frame recorded, the
+    // `frames_` innermost, as V8 alone would have kept.
+    const int32_t keep =
+        std::min(depth, any_script ? run + frames_ : frames_);
+    node_parent_.push_back(parent);
+    node_frame_.push_back(frame);
+    node_depth_.push_back(depth);
+    node_drop_.push_back(depth - keep);
+    leaf_run.push_back(run);
+    scripted.push_back(any_script ? 1 : 0);
     // A sample is the tracer's own when the innermost frame that is neither
     // a builtin nor a node: module is ours: our code calling Object.keys or
     // an iterator allocates in the builtin's frame. Parents come first in
     // this walk, so their verdict is ready.
-    bool stack_own = frame_transparent_[frame]
-                         ? (parent >= 0 && stack_own_[parent] != 0)
-                         : own;
-    stack_own_.push_back(stack_own ? 1 : 0);
-    stack_by_node_.emplace(node->node_id, static_cast<uint32_t>(stack));
+    bool node_own = frame_transparent_[frame]
+                        ? (parent >= 0 && node_own_[parent] != 0)
+                        : own;
+    node_own_.push_back(node_own ? 1 : 0);
+    node_by_id_.emplace(node->node_id, static_cast<uint32_t>(index));
     max_node_id_ = std::max(max_node_id_, node->node_id);
-    for (auto* child : node->children) pending.emplace_back(child, stack);
+    for (auto* child : node->children) pending.emplace_back(child, index);
   }
+  node_stack_.assign(node_frame_.size(), -2);
 }
 
-int64_t ProfileTable::StackOfNode(uint32_t node_id) const {
-  if (!stack_of_node_.empty()) {
-    return node_id < stack_of_node_.size() ? stack_of_node_[node_id] : -1;
+int64_t ProfileTable::NodeOfId(uint32_t node_id) const {
+  if (!node_of_id_.empty()) {
+    return node_id < node_of_id_.size() ? node_of_id_[node_id] : -1;
   }
-  auto it = stack_by_node_.find(node_id);
-  return it == stack_by_node_.end() ? -1 : static_cast<int64_t>(it->second);
+  auto it = node_by_id_.find(node_id);
+  return it == node_by_id_.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
+int32_t ProfileTable::InternStack(uint32_t frame, int32_t parent) {
+  const uint64_t key = (static_cast<uint64_t>(frame) << 32) |
+                       static_cast<uint32_t>(parent + 1);
+  auto it = stack_index_.find(key);
+  if (it != stack_index_.end()) return static_cast<int32_t>(it->second);
+  const auto row = static_cast<uint32_t>(stack_frame_.size());
+  stack_frame_.push_back(frame);
+  stack_parent_.push_back(parent);
+  stack_index_.emplace(key, row);
+  return static_cast<int32_t>(row);
+}
+
+int32_t ProfileTable::TrimmedStack(uint32_t node, int32_t drop) {
+  // Dropping `drop` outer frames of a path drops the same number of its
+  // parent's path, so the trimmed stack is (this frame, the parent's path
+  // trimmed by `drop`). Climb to a known row (or to the `drop` outermost
+  // frames, which are dropped), then intern back down: parents get smaller
+  // rows than their children.
+  auto memo = [&](uint32_t n) -> int32_t* {
+    if (drop == node_drop_[n]) return &node_stack_[n];
+    auto it = trimmed_
+                  .try_emplace((static_cast<uint64_t>(n) << 32) |
+                                   static_cast<uint32_t>(drop),
+                               -2)
+                  .first;
+    return &it->second;
+  };
+  std::vector<uint32_t> chain;
+  int32_t row = -1;
+  for (int32_t n = static_cast<int32_t>(node); n >= 0 && node_depth_[n] > drop;
+       n = node_parent_[n]) {
+    const int32_t known = *memo(static_cast<uint32_t>(n));
+    if (known != -2) {
+      row = known;
+      break;
+    }
+    chain.push_back(static_cast<uint32_t>(n));
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    row = InternStack(node_frame_[*it], row);
+    *memo(*it) = row;
+  }
+  return row;
 }
 
 void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
   // Node ids are small integers (V8 numbers nodes as it creates them): look
   // stacks up in a flat array rather than hashing once per sample, unless
   // the ids are too sparse for that.
-  if (max_node_id_ < 16 * (stack_by_node_.size() + 1)) {
-    stack_of_node_.assign(static_cast<size_t>(max_node_id_) + 1, -1);
-    for (const auto& [node, stack] : stack_by_node_) {
-      stack_of_node_[node] = static_cast<int64_t>(stack);
+  if (max_node_id_ < 16 * (node_by_id_.size() + 1)) {
+    node_of_id_.assign(static_cast<size_t>(max_node_id_) + 1, -1);
+    for (const auto& [id, node] : node_by_id_) {
+      node_of_id_[id] = static_cast<int64_t>(node);
     }
   }
   const std::vector<v8::AllocationProfile::Sample>& samples =
@@ -196,9 +261,13 @@ void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
   const double interval = static_cast<double>(interval_);
   for (uint32_t index : order) {
     const v8::AllocationProfile::Sample& s = samples[index];
-    int64_t stack = StackOfNode(s.node_id);
-    if (stack < 0) continue;             // root itself: no JS frame
-    if (stack_own_[stack]) continue;     // the tracer's own work
+    const int64_t node = NodeOfId(s.node_id);
+    if (node < 0) continue;              // root itself: no JS frame
+    if (node_own_[node]) continue;       // the tracer's own work
+    int32_t stack = node_stack_[node];
+    if (stack == -2) {
+      stack = TrimmedStack(static_cast<uint32_t>(node), node_drop_[node]);
+    }
     double size = static_cast<double>(s.size);
     // V8's own Sample::count is scaled but rounded to an integer, which
     // biases estimates when objects are near the interval in size. Each V8

@@ -7,6 +7,12 @@
 //   stacks   (frame, parent stack): a whole call stack is one integer
 //   samples  (stack, size, count, sample id)
 //
+// A sample's stack keeps `frames` frames (the traceback limit) counted from
+// the nearest frame that has a script, plus the frames without a script
+// (builtins) in front of it: V8 records kBuiltinFrames more than the limit
+// (see sampler.h) and the outer ones are trimmed here, so that `split` called
+// by `parseLine` still names `parseLine` at frames = 1.
+//
 // JS receives typed arrays, never one object per node (building a JS object
 // tree per profile node is what makes other profilers' snapshots slow).
 #ifndef TRACEMALLOC_PROFILE_TABLE_H_
@@ -33,8 +39,9 @@ class ProfileTable {
   // the tracer's own work and are left out.
   // `memory` (may be null) names frames of scripts V8 has freed since an
   // earlier walk, and learns from this one.
+  // `frames`: the traceback limit (V8 recorded up to kBuiltinFrames more).
   ProfileTable(v8::Isolate* isolate, std::vector<std::string> own_prefixes,
-               uint64_t interval, ScriptMemory* memory);
+               uint64_t interval, int frames, ScriptMemory* memory);
 
   void Build(v8::AllocationProfile* profile);
   Napi::Object ToJs(Napi::Env env) const;
@@ -66,13 +73,17 @@ class ProfileTable {
   uint32_t FrameIndex(const v8::AllocationProfile::Node* node, bool* own);
   void WalkTree(v8::AllocationProfile::Node* root);
   void AddSamples(v8::AllocationProfile* profile);
-  // Stack row of a V8 node id; -1 for the root (no JS frame).
-  int64_t StackOfNode(uint32_t node_id) const;
+  // Index (walk order) of a V8 node id; -1 for the root (no JS frame).
+  int64_t NodeOfId(uint32_t node_id) const;
+  // Stack row of the node's path without its `drop` outermost frames.
+  int32_t TrimmedStack(uint32_t node, int32_t drop);
+  int32_t InternStack(uint32_t frame, int32_t parent);
   void Compact();
 
   v8::Isolate* isolate_;
   std::vector<std::string> own_prefixes_;
   uint64_t interval_;
+  int frames_;
   ScriptMemory* memory_;
 
   StringInterner strings_;
@@ -84,14 +95,27 @@ class ProfileTable {
       frame_start_;
   std::vector<uint8_t> frame_own_;          // in the tracer's own files
   std::vector<uint8_t> frame_transparent_;  // builtin or node: module
+  std::vector<uint8_t> frame_scriptless_;   // builtin, or a pseudo frame
 
-  std::unordered_map<uint32_t, uint32_t> stack_by_node_;
+  // V8's tree, one entry per node in walk order (parents first).
+  std::unordered_map<uint32_t, uint32_t> node_by_id_;
   // The same, as a flat array indexed by node id when ids are dense enough.
-  std::vector<int64_t> stack_of_node_;
+  std::vector<int64_t> node_of_id_;
   uint32_t max_node_id_ = 0;
+  std::vector<int32_t> node_parent_;  // -1: a child of the root
+  std::vector<uint32_t> node_frame_;
+  std::vector<int32_t> node_depth_;   // frames on the path, this one included
+  std::vector<int32_t> node_drop_;    // outer frames its samples do not keep
+  std::vector<uint8_t> node_own_;     // samples here are the tracer's own
+  std::vector<int32_t> node_stack_;   // its samples' stack row; -2 not yet made
+  // TrimmedStack's memo for drop > 0, keyed by (node, drop).
+  std::unordered_map<uint64_t, int32_t> trimmed_;
+
+  // Stack rows, interned by (frame, parent): trimmed paths of different
+  // nodes can be one stack.
+  std::unordered_map<uint64_t, uint32_t> stack_index_;
   std::vector<uint32_t> stack_frame_;
   std::vector<int32_t> stack_parent_;  // -1: outermost recorded frame
-  std::vector<uint8_t> stack_own_;     // samples here are the tracer's own
 
   std::vector<uint32_t> sample_stack_;
   std::vector<double> sample_size_, sample_count_, sample_id_;

@@ -1,63 +1,138 @@
 #include "sampler.h"
 
 #include <algorithm>
+#include <cmath>
+#include <random>
+#include <utility>
+#include <vector>
 
 namespace tracemalloc {
 
-Sampler::StartResult Sampler::Start(const SamplerSettings& settings) {
-  v8::HeapProfiler* profiler = isolate_->GetHeapProfiler();
+namespace {
+
+v8::HeapProfiler::SamplingFlags FlagsOf(const SamplerSettings& settings) {
   int flags = v8::HeapProfiler::kSamplingNoFlags;
   if (settings.include_collected) {
     flags |= v8::HeapProfiler::kSamplingIncludeObjectsCollectedByMajorGC |
              v8::HeapProfiler::kSamplingIncludeObjectsCollectedByMinorGC;
   }
+  return static_cast<v8::HeapProfiler::SamplingFlags>(flags);
+}
+
+// The count V8 gives one sample of `size` bytes, before rounding: V8 scales
+// each sample by the interval its sampler runs at (ScaleSample in
+// sampling-heap-profiler.cc), so the counts tell that interval.
+double ScaledCount(size_t size, uint64_t interval) {
+  return 1.0 / (1.0 - std::exp(-static_cast<double>(size) /
+                               static_cast<double>(interval)));
+}
+
+}  // namespace
+
+Sampler::StartResult Sampler::Start(const SamplerSettings& settings) {
   // Returns false when a sampler is already running on this isolate, whoever
   // started it: we must not read (or later stop) someone else's profile.
-  if (!profiler->StartSamplingHeapProfiler(
-          settings.interval, settings.depth,
-          static_cast<v8::HeapProfiler::SamplingFlags>(flags))) {
+  if (!isolate_->GetHeapProfiler()->StartSamplingHeapProfiler(
+          settings.interval, settings.Depth(), FlagsOf(settings))) {
     return StartResult::kBusy;
   }
   running_ = true;
+  traces_lost_ = false;
   settings_ = settings;
   last_max_sample_id_ = 0;
+  std::random_device entropy;
+  const uint64_t bits = (static_cast<uint64_t>(entropy()) << 32) ^ entropy();
+  session_ = static_cast<double>((bits >> 11) | 1);  // 53 bits, never 0
   script_memory_.Clear();
   return StartResult::kStarted;
+}
+
+void Sampler::Recover() {
+  // V8 refuses while any sampler runs, ours or another tool's, and the check
+  // costs nothing: only a stopped sampler starts again here.
+  if (isolate_->GetHeapProfiler()->StartSamplingHeapProfiler(
+          settings_.interval, settings_.Depth(), FlagsOf(settings_))) {
+    traces_lost_ = true;
+    last_max_sample_id_ = 0;
+  }
+}
+
+bool Sampler::Running() {
+  if (running_) Recover();
+  return running_;
+}
+
+bool Sampler::Owns(v8::AllocationProfile* profile) const {
+  uint64_t max_id = 0;
+  for (const auto& sample : profile->GetSamples()) {
+    max_id = std::max(max_id, sample.sample_id);
+    if (sample.size == 0) continue;
+    // V8 rounds its count to an integer; the slack also covers another
+    // libm's last bits.
+    const double expected = ScaledCount(sample.size, settings_.interval);
+    if (std::fabs(static_cast<double>(sample.count) - expected) >
+        0.75 + 1e-6 * expected) {
+      return false;
+    }
+  }
+  // With the collected-object flags V8 never drops a sample, so ids going
+  // backwards mean a stop and a restart. (In live-only mode ids drop
+  // legitimately when the newest objects die.)
+  if (settings_.include_collected && max_id < last_max_sample_id_) {
+    return false;
+  }
+  // Our stacks hold at most Depth() frames, plus V8's "(deopt)" marker.
+  std::vector<std::pair<const v8::AllocationProfile::Node*, int>> pending{
+      {profile->GetRootNode(), 0}};
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (depth > settings_.Depth() + 1) return false;
+    for (const auto* child : node->children) {
+      pending.emplace_back(child, depth + 1);
+    }
+  }
+  return true;
 }
 
 void Sampler::Stop() {
   if (!running_) return;
   running_ = false;
-  isolate_->GetHeapProfiler()->StopSamplingHeapProfiler();
+  traces_lost_ = false;
+  v8::HeapProfiler* profiler = isolate_->GetHeapProfiler();
+  // The profile holds handles; Stop also runs from the environment cleanup
+  // hook, outside any JS call.
+  v8::HandleScope scope(isolate_);
+  std::unique_ptr<v8::AllocationProfile> profile(
+      profiler->GetAllocationProfile());
+  // nullptr: another tool stopped ours, and nothing runs now.
+  if (profile && Owns(profile.get())) profiler->StopSamplingHeapProfiler();
 }
 
 Sampler::ProfileState Sampler::Profile(
-    std::unique_ptr<v8::AllocationProfile>* out) {
+    std::unique_ptr<v8::AllocationProfile>* out, bool report_loss) {
   out->reset();
   if (!running_) return ProfileState::kNotRunning;
+  Recover();
   std::unique_ptr<v8::AllocationProfile> profile(
       isolate_->GetHeapProfiler()->GetAllocationProfile());
-  if (!profile) {
-    // Another tool (the inspector's HeapProfiler.stopSampling, say) stopped
-    // the shared sampler and destroyed our samples.
+  if (!profile || !Owns(profile.get())) {
+    // Another tool's sampler: its samples are not ours, nor is it ours to
+    // stop.
     running_ = false;
+    traces_lost_ = false;
     return ProfileState::kLost;
   }
   uint64_t max_id = 0;
   for (const auto& sample : profile->GetSamples()) {
     max_id = std::max(max_id, sample.sample_id);
   }
-  // With the collected-object flags V8 never drops a sample, so ids going
-  // backwards mean someone stopped and restarted the sampler: these samples
-  // are theirs, and it is no longer ours to stop. (In live-only mode ids drop
-  // legitimately when the newest objects die, so there we can only detect a
-  // stop, not a stop followed by a restart.)
-  if (settings_.include_collected && max_id < last_max_sample_id_) {
-    running_ = false;
-    return ProfileState::kLost;
-  }
   last_max_sample_id_ = max_id;
   *out = std::move(profile);
+  if (report_loss && traces_lost_) {
+    traces_lost_ = false;
+    return ProfileState::kRestarted;
+  }
   return ProfileState::kOk;
 }
 

@@ -111,7 +111,8 @@ function baseSnapshots(d) {
 }
 
 function payloadOf(d, table, info) {
-  return d.encodePayload(table, { tracebackLimit: info.tracebackLimit, interval: info.interval, timestamp: info.timestamp });
+  const { tracebackLimit, interval, timestamp, session = 0 } = info;
+  return d.encodePayload(table, { tracebackLimit, interval, timestamp, session });
 }
 
 /** A table of random shape: mostly valid indexes, sometimes not; hostile strings; odd numbers. */
@@ -208,7 +209,9 @@ function makeCase(d, bases, seed, n) {
     case 9: {
       // a table of random shape and hostile names, written without the writer's checks
       const table = randomTable(int, random, d.tm.NO_STACK);
-      const info = { tracebackLimit: int(65536), interval: random() < 0.5 ? 1 : 1 + int(1 << 20), timestamp: int(2e12) };
+      const interval = random() < 0.5 ? 1 : 1 + int(1 << 20);
+      // Format 2 stores the tracing session (0 unknown).
+      const info = { tracebackLimit: int(65536), interval, timestamp: int(2e12), session: random() < 0.5 ? 0 : 1 + int(2 ** 31) };
       return { kind, bytes: d.wrapPayload(payloadOf(d, table, info), random() < 0.3 ? null : 1) };
     }
     default: {

@@ -79,6 +79,33 @@ describe('tracemalloc top', () => {
     );
   });
 
+  test('a sampled dump shows error bars and the samples behind each row', () => {
+    const lines = top(['sampled.ntm']).stdout.split('\n');
+    // One sample of weight 50 (server), 20 (cache), 4 (db): wide intervals.
+    expect(lines[3]).toMatch(/^\s+size\s+±\s+count\s+±\s+samples\s+average\s+location\s+function$/);
+    expect(lines[4]).toMatch(/^5000 B\s+[\d.]+ KiB\s+50\s+\d+\s+1\s+100 B\s+\/srv\/app\/server\.js:10\s+handle$/);
+    expect(lines.at(-2)).toBe('± is half the 95% interval from the sampling model.');
+    const report = JSON.parse(top(['--json', 'sampled.ntm']).stdout) as TopReport;
+    const [low, high] = report.stats[0].sizeRange;
+    expect(low).toBeLessThan(5000);
+    expect(high).toBeGreaterThan(5000);
+    expect(low).toBeGreaterThanOrEqual(100); // the sampled object itself
+    expect(report.stats[0].samples).toBe(1);
+  });
+
+  test('builtins: the function column says which builtin allocated for the line', () => {
+    const split = { filename: '', lineno: 0, functionName: 'split', builtin: true };
+    const file = path.join(tmp.dir, 'builtins.ntm');
+    dumpSnapshot(Snapshot.fromTraces([{ domain: 0, size: 640, count: 10, frames: [split, server, main] }], 1), file);
+    const out = top(['builtins.ntm']).stdout;
+    expect(out).toContain('640 B     10     64 B  /srv/app/server.js:10  split (builtin) in handle');
+    expect(out).not.toContain('<unknown>');
+    const report = JSON.parse(top(['--json', 'builtins.ntm']).stdout) as TopReport;
+    expect(report.stats[0]).toMatchObject({ function: 'split (builtin) in handle', calledBuiltin: 'split' });
+    const tracebacks = top(['--key', 'traceback', 'builtins.ntm']).stdout;
+    expect(tracebacks).toContain('<unknown>                split (builtin)');
+  });
+
   test('paths under the current directory are shown relative to it', () => {
     expect(top(['local.ntm']).stdout).toContain(`${path.join('src', 'app.js')}:7  run`);
   });
@@ -91,10 +118,14 @@ describe('tracemalloc top', () => {
       size: 1000,
       count: 10,
       average: 100,
+      samples: 10,
+      sizeRange: [1000, 1000],
+      countRange: [10, 10],
       filename: '/srv/app/server.js',
       lineno: 10,
       function: 'handle',
-      frames: [{ filename: '/srv/app/server.js', lineno: 10, function: 'handle' }],
+      calledBuiltin: '',
+      frames: [{ filename: '/srv/app/server.js', lineno: 10, function: 'handle', builtin: false, calledBuiltin: '' }],
     });
   });
 
@@ -175,6 +206,27 @@ describe('tracemalloc diff', () => {
       ['fill', 2000, 2000, 20, 20],
       ['query', 400, -100, 4, -1],
     ]);
+  });
+
+  test('sampled dumps: error bars on the differences, ~ on those within noise', () => {
+    // One sample each side for server (weight 50): +200 B is noise. cache
+    // grows by 20 samples of weight 1 (objects past the interval): certain.
+    const o = path.join(tmp.dir, 'sampled-old.ntm');
+    const n = path.join(tmp.dir, 'sampled-new.ntm');
+    const certain = Array.from({ length: 20 }, () => ({ domain: 0, size: 100, count: 1, frames: [cache, main] }));
+    dumpSnapshot(Snapshot.fromTraces([{ domain: 0, size: 5000, count: 50, frames: [server, main] }], 3, { interval: 4096 }), o);
+    dumpSnapshot(
+      Snapshot.fromTraces([{ domain: 0, size: 5200, count: 52, frames: [server, main] }, ...certain], 3, { interval: 4096 }),
+      n,
+    );
+    const lines = diff(['sampled-old.ntm', 'sampled-new.ntm']).stdout.split('\n');
+    expect(lines[4]).toMatch(/^\s+size\s+diff\s+±\s+count\s+diff\s+±\s+location\s+function$/);
+    expect(lines[5]).toMatch(/^2000 B\s+\+2000 B\s+0 B\s+20\s+\+20\s+0\s+\/srv\/app\/cache\.js:3\s+fill$/);
+    expect(lines[6]).toMatch(/^5200 B\s+~\+200 B\s+[\d.]+ KiB\s+52\s+~\+2\s+\d+\s+\/srv\/app\/server\.js:10\s+handle$/);
+    expect(lines.at(-2)).toMatch(/^± is half the 95% interval .*; ~ marks a change whose interval holds 0/);
+    const report = JSON.parse(diff(['--json', 'sampled-old.ntm', 'sampled-new.ntm']).stdout) as DiffReport;
+    expect(report.stats.map((s) => s.withinNoise)).toEqual([false, true]);
+    expect(report.stats[0].sizeDiffRange).toEqual([2000, 2000]);
   });
 
   test('colour: growth red, shrinking green', () => {

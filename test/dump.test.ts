@@ -162,7 +162,12 @@ describe('round trip', () => {
 
   test('the element-by-element column path (big-endian hosts) writes and reads the same bytes', () => {
     for (const snapshot of [sampleSnapshot(), unorderedSnapshot()]) {
-      const info = { tracebackLimit: snapshot.tracebackLimit, interval: snapshot.interval, timestamp: snapshot.timestamp };
+      const info = {
+        tracebackLimit: snapshot.tracebackLimit,
+        interval: snapshot.interval,
+        timestamp: snapshot.timestamp,
+        session: snapshot.session,
+      };
       const fast = encodePayload(snapshot.table, info);
       expect(encodePayload(snapshot.table, info, { portable: true }).equals(fast)).toBe(true);
       const decoded = decodePayload(fast, 'x', { portable: true });
@@ -188,7 +193,7 @@ describe('round trip', () => {
     expect(index.encodeSnapshot).toBe(encodeSnapshot);
     expect(index.decodeSnapshot).toBe(decodeSnapshot);
     expect(index.DumpFormatError).toBe(DumpFormatError);
-    expect(index.DUMP_FORMAT_VERSION).toBe(1);
+    expect(index.DUMP_FORMAT_VERSION).toBe(2);
     expect(CHECK_NO_STACK).toBe(NO_STACK);
   });
 });
@@ -210,7 +215,48 @@ describe('a real V8 snapshot', () => {
     const loaded = loadSnapshot(file);
     expectSameSnapshot(loaded, snapshot);
     expect(loaded.timestamp).toBeGreaterThan(0);
+    // The session survives: diffs of dumps of one run know their shared samples.
+    expect(snapshot.session).toBeGreaterThan(0);
+    expect(loaded.session).toBe(snapshot.session);
     expect([...loaded.traces].map(String)).toEqual([...snapshot.traces].map(String));
+  });
+});
+
+describe('format 1 (before the session)', () => {
+  // test/fixtures/dump-v1.ntm was written by node-tracemalloc at commit
+  // 4f5dfb5 (format 1, a 40-byte info block) from:
+  //   Snapshot.fromTraces([
+  //     { domain: 0, size: 40960, count: 1.5, frames: [split, parseLine, main] },
+  //     { domain: 0, size: 8192, count: 128, frames: [parseLine, main] },
+  //     { domain: 0, size: 1024, count: 16, frames: [split] },
+  //   ], 2, { interval: 4096 })
+  // with split = { filename: '', lineno: 0, functionName: 'split' } (no
+  // script, as V8 gives builtins), parseLine at /app/parse.js:3, main at /app/main.js:1.
+  const file = path.join(__dirname, 'fixtures', 'dump-v1.ntm');
+
+  test('still loads, with an unknown session', () => {
+    expect(fs.readFileSync(file).readUInt16LE(L.H_VERSION)).toBe(1);
+    const snapshot = loadSnapshot(file);
+    expect(snapshot.session).toBe(0);
+    expect(snapshot.interval).toBe(4096);
+    expect(snapshot.tracebackLimit).toBe(2);
+    expect(snapshot.totalSize).toBe(40960 + 8192 + 1024);
+    expect(decodeSnapshot(fs.readFileSync(file)).totalCount).toBe(1.5 + 128 + 16);
+  });
+
+  test("its builtin frames are charged to their scripted callers", () => {
+    const stats = loadSnapshot(file).statistics('lineno');
+    expect(stats.map((s) => [String(s.traceback), s.size])).toEqual([
+      ['/app/parse.js:3', 40960 + 8192],
+      ['<unknown>:0', 1024],
+    ]);
+    expect(stats[1].traceback.at(0)?.builtin).toBe(true);
+  });
+
+  test('written again, it is format 2', () => {
+    const again = encodeSnapshot(loadSnapshot(file));
+    expect(again.readUInt16LE(L.H_VERSION)).toBe(2);
+    expectSameSnapshot(decodeSnapshot(again), loadSnapshot(file));
   });
 });
 
@@ -327,8 +373,8 @@ function loadError(bytes: Uint8Array, name = '/x/y.ntm'): DumpFormatError {
 }
 
 function payloadOf(snapshot: Snapshot): Buffer {
-  const { tracebackLimit, interval, timestamp } = snapshot;
-  return encodePayload(snapshot.table, { tracebackLimit, interval, timestamp });
+  const { tracebackLimit, interval, timestamp, session } = snapshot;
+  return encodePayload(snapshot.table, { tracebackLimit, interval, timestamp, session });
 }
 
 describe('errors', () => {
@@ -344,12 +390,12 @@ describe('errors', () => {
   });
 
   test('future-version: a newer format version or feature flag', () => {
-    const v2 = Buffer.from(good);
-    v2.writeUInt16LE(2, L.H_VERSION);
-    const e = loadError(v2);
+    const v3 = Buffer.from(good);
+    v3.writeUInt16LE(3, L.H_VERSION);
+    const e = loadError(v3);
     expect(e.reason).toBe('future-version');
     expect(e.message).toBe(
-      'node-tracemalloc dump /x/y.ntm: future-version: format version 2 is newer than this node-tracemalloc reads (1): upgrade it to load this file',
+      'node-tracemalloc dump /x/y.ntm: future-version: format version 3 is newer than this node-tracemalloc reads (2): upgrade it to load this file',
     );
     const flagged = editHeader(good, (h) => h.writeUInt16LE(L.FLAG_ZLIB | 0x10, L.H_FLAGS));
     expect(loadError(flagged).message).toMatch(/future-version: uses features this node-tracemalloc does not know \(flags 0x11\)/);
@@ -412,7 +458,7 @@ describe('errors', () => {
     });
 
     test('declared lengths, before anything is allocated', () => {
-      const length = unwrapPayload(good, 'x').length;
+      const length = unwrapPayload(good, 'x').payload.length;
       corrupt(
         editHeader(good, (h) => h.writeUInt32LE(length - 1, L.H_PAYLOAD_LENGTH)),
         `the payload inflates past its declared ${length - 1} bytes`,
@@ -427,7 +473,7 @@ describe('errors', () => {
       corrupt(highWord(0xffffffff), /more than \d+ stored bytes can hold/);
       corrupt(
         editHeader(good, (h) => h.writeUInt32LE(10, L.H_PAYLOAD_LENGTH)),
-        'declares a 10-byte payload, less than its 40-byte info block',
+        'declares a 10-byte payload, less than its 48-byte info block',
       );
       const stored = wrapPayload(payloadOf(sampleSnapshot()), null);
       corrupt(

@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 import { repoRoot, runNode } from './helpers/child';
 
-const STAT = /^\S+:\d+: size=\d+(\.\d)? (B|KiB|MiB), count=\d+, average=\d+ B$/;
-const DIFF = /^\S+:\d+: size=\d+(\.\d)? (B|KiB|MiB) \([+-]\d+(\.\d)? (B|KiB|MiB)\), count=\d+ \([+-]\d+\), average=\d+ B$/;
+const STAT = /^\S+:\d+: size=\d+(\.\d)? (B|KiB|MiB), count=\d+, average=\d+(\.\d)? (B|KiB)$/;
+const DIFF = /^\S+:\d+: size=\d+(\.\d)? (B|KiB|MiB) \([+-]\d+(\.\d)? (B|KiB|MiB)\), count=\d+ \([+-]\d+\), average=\d+(\.\d)? (B|KiB)$/;
 
 function run(example: string): string[] {
   const result = runNode([path.join(repoRoot, 'examples', example)]);
@@ -16,19 +16,24 @@ function run(example: string): string[] {
 test('top10.js prints the 10 biggest allocation sites, Python style', () => {
   const lines = run('top10.js');
   expect(lines[0]).toBe('[ Top 10 ] (exact; lines are function start lines)');
-  const stats = lines.slice(1, 11);
-  expect(stats).toHaveLength(10);
+  const stats = lines.slice(1, lines.indexOf(''));
+  expect(stats.length).toBeGreaterThanOrEqual(5);
+  expect(stats.length).toBeLessThanOrEqual(10);
   for (const line of stats) expect(line).toMatch(STAT);
   // parseCsv (line 13 of app/inventory.js) makes the records: its
-  // `lines.map` callback (line 16) is among the biggest sites.
-  expect(stats.some((line) => line.includes(`${path.join('examples', 'app', 'inventory.js')}:16:`))).toBe(true);
+  // `lines.map` callback (line 16) is the biggest site, with what `split`
+  // allocated for it: builtins are charged to their callers, and no line
+  // says `<unknown>:0`.
+  expect(stats[0]).toContain(`${path.join('examples', 'app', 'inventory.js')}:16:`);
+  expect(stats.some((line) => line.startsWith('<unknown>'))).toBe(false);
   expect(lines.at(-1)).toBe('20000 records kept');
 });
 
 test('compare-snapshots.js prints the top 10 differences', () => {
   const lines = run('compare-snapshots.js');
   expect(lines[0]).toBe('[ Top 10 differences ]');
-  const diffs = lines.slice(1, 11);
+  const diffs = lines.slice(1, lines.indexOf(''));
+  expect(diffs.length).toBeGreaterThanOrEqual(5);
   for (const line of diffs) expect(line).toMatch(DIFF);
   expect(diffs.some((line) => /inventory\.js:16: .*\(\+\d/.test(line))).toBe(true);
 });

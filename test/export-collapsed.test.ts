@@ -63,6 +63,7 @@ describe('toCollapsed', () => {
   it('labels frames as functionName (file:line)', () => {
     expect(frameLabel(new Frame('/app/a.js', 12, 'getData'))).toBe('getData (/app/a.js:12)');
     expect(frameLabel(new Frame('<unknown>', 0, 'Uint8Array'))).toBe('Uint8Array (<unknown>)');
+    expect(frameLabel(new Frame('<unknown>', 0, 'Uint8Array', 0, { builtin: true }))).toBe('Uint8Array (builtin)');
     expect(frameLabel(new Frame('(GC)', 0, '(GC)'))).toBe('(GC)');
     expect(frameLabel(new Frame('/app/a.js', 3, ''))).toBe('(anonymous) (/app/a.js:3)');
   });

@@ -16,6 +16,7 @@ import {
 import { Snapshot } from '../lib/snapshot';
 import { awkwardSnapshot, captureIO, tempDir, workloadDump } from './fixtures/export/helpers';
 import { fixtures } from './helpers/child';
+import { NODE_MAJOR, V8_MAJOR } from './helpers/versions';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -122,8 +123,19 @@ describe('heapprofile export against node --heap-prof', () => {
     const key = (n: HeapProfileNode): string => `${n.callFrame.functionName}@${n.callFrame.url}`;
     const realByKey = new Map(nodesOf(real.head).map((n) => [key(n), n.callFrame]));
     const shared = nodesOf(ours.head).filter((n) => n.callFrame.url.startsWith('node:') && realByKey.has(key(n)));
-    expect(shared.map((n) => n.callFrame.functionName)).toEqual(expect.arrayContaining(['Module._compile', 'Module.load']));
+    // Node's CommonJS loader on the path to the workload: its methods on Node
+    // 20; from Node 22 they are anonymous, and wrapModuleLoad is named.
+    const loader = NODE_MAJOR >= 22 ? ['wrapModuleLoad'] : ['Module._compile', 'Module.load'];
+    expect(shared.map((n) => n.callFrame.functionName)).toEqual(expect.arrayContaining(loader));
+    // A name and a file identify a named function; anonymous ones are matched
+    // by their position, which must then be one V8's own file has.
+    const where = (n: HeapProfileNode): string => `${n.callFrame.url}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`;
+    const realPlaces = new Set(nodesOf(real.head).map(where));
     for (const n of shared) {
+      if (n.callFrame.functionName === '') {
+        expect(realPlaces.has(where(n)) ? where(n) : `${where(n)} is not in V8's file`).toBe(where(n));
+        continue;
+      }
       const v8 = realByKey.get(key(n));
       expect([key(n), n.callFrame.lineNumber, n.callFrame.columnNumber]).toEqual([key(n), v8?.lineNumber, v8?.columnNumber]);
     }
@@ -151,8 +163,13 @@ describe('toHeapProfile', () => {
     const frames = Array.from({ length: 20000 }, (_, i) => ({ filename: '/deep.js', lineno: i + 1, functionName: `f${i}` }));
     const snapshot = Snapshot.fromTraces([{ domain: 0, size: 64, frames }], 20000);
     const profile = toHeapProfile(snapshot);
-    expect(() => JSON.stringify(profile)).toThrow(RangeError);
     const text = encodeHeapProfile(snapshot);
+    if (V8_MAJOR >= 14) {
+      // V8 14 (Node 26) made JSON.stringify iterative: there it must agree.
+      expect(text).toBe(JSON.stringify(profile));
+    } else {
+      expect(() => JSON.stringify(profile)).toThrow(RangeError);
+    }
     // Root 1, then the 20,000 frames outermost first: the allocating one is 20001.
     expect(text.startsWith('{"head":{"callFrame":{"functionName":"(root)"')).toBe(true);
     expect(text.endsWith(`"samples":[{"size":64,"nodeId":20001,"ordinal":1}]}`)).toBe(true);

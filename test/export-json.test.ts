@@ -40,8 +40,34 @@ describe('toSnapshotJson', () => {
     expect(json.traces[0]).toEqual(
       expect.objectContaining({ size: 1000.4 + 500.3, count: 10.2 + 5.2 }),
     );
-    expect(json.traces[0].frames[0]).toEqual({ filename: '/app/db.js', lineno: 40, column: 3, functionName: 'load' });
+    expect(json.traces[0].frames[0]).toEqual({ filename: '/app/db.js', lineno: 40, column: 3, functionName: 'load', builtin: false });
     expect(json.traces[5].frames[0].filename).toBe('/app/esm.mjs');
+  });
+
+  it('gives each trace the 95% intervals of its estimates', () => {
+    for (const trace of json.traces) {
+      const [low, high] = trace.sizeRange;
+      expect(low).toBeLessThanOrEqual(trace.size);
+      expect(high).toBeGreaterThanOrEqual(trace.size);
+      expect(trace.countRange[0]).toBeLessThanOrEqual(trace.count);
+    }
+    // Exact snapshots: the values themselves.
+    const exact = toSnapshotJson(Snapshot.fromTraces([{ domain: 0, size: 64, frames: [{ filename: 'a.js', lineno: 1 }] }]));
+    expect(exact.traces[0]).toMatchObject({ size: 64, sizeRange: [64, 64], countRange: [1, 1], samples: 1 });
+  });
+
+  it('keeps builtin frames as leaves, flagged, and fromTraces reads the flag back', () => {
+    const split = { filename: '<unknown>', lineno: 0, functionName: 'split', builtin: true };
+    const caller = { filename: '/app/parse.js', lineno: 3, functionName: 'parseLine' };
+    const made = toSnapshotJson(Snapshot.fromTraces([{ domain: 0, size: 64, frames: [split, caller] }], 1));
+    expect(made.traces[0].frames.map((f) => [f.functionName, f.builtin])).toEqual([
+      ['split', true],
+      ['parseLine', false],
+    ]);
+    const back = Snapshot.fromTraces(made.traces, 1);
+    expect(back.statistics('lineno').map((s) => [String(s), s.traceback.at(0)?.functionLabel])).toEqual([
+      ['/app/parse.js:3: size=64 B, count=1, average=64 B', 'split (builtin) in parseLine'],
+    ]);
   });
 
   it('feeds Snapshot.fromTraces back to the same statistics', () => {

@@ -291,3 +291,25 @@ describe('TRACER_FILTERS', () => {
     expect(Object.isFrozen(TRACER_FILTERS)).toBe(true);
   });
 });
+
+describe('filters and builtins', () => {
+  // parseLine called split, which allocated: the trace is parse.js's, as in statistics.
+  const split = { filename: '<unknown>', lineno: 0, functionName: 'split', builtin: true };
+  const parseLine = { filename: '/app/parse.js', lineno: 3, functionName: 'parseLine' };
+  const snapshot = Snapshot.fromTraces([
+    { domain: 0, size: 100, frames: [split, parseLine] },
+    { domain: 0, size: 7, frames: [split] }, // no scripted caller recorded
+  ]);
+  const sizes = (filters: Filter[]) => [...snapshot.filterTraces(filters).traces].map((t) => t.size);
+
+  test('test the most recent frame with a script, past the builtins in front of it', () => {
+    expect(sizes([new Filter(false, '<unknown>')])).toEqual([100]);
+    expect(sizes([new Filter(true, '/app/*')])).toEqual([100]);
+    expect(sizes([new Filter(true, '<unknown>')])).toEqual([7]);
+  });
+
+  test('Filter.match on Trace objects agrees with the columnar filter', () => {
+    const filter = new Filter(false, '<unknown>');
+    expect([...snapshot.traces].map((t) => filter.match(t))).toEqual([true, false]);
+  });
+});

@@ -59,6 +59,22 @@ describe('toFlameGraphHtml', () => {
     expect(data).toEqual(expect.objectContaining({ exact: false, interval: 512, title: 'node-tracemalloc flame graph' }));
   });
 
+  it('embeds the error bars of every node of a sampled snapshot (none when exact)', () => {
+    const snapshot = awkwardSnapshot();
+    const data = JSON.parse(scripts(toFlameGraphHtml(snapshot)).data) as FlameGraphData;
+    expect(data.totalSamples[0]).toBe(snapshot.table.sampleStack.length);
+    const totals = data.selfSize.slice();
+    for (let n = totals.length - 1; n > 0; n--) totals[data.parent[n]] += totals[n];
+    for (let n = 0; n < totals.length; n++) {
+      // Bounds rounded to bytes, around totals rounded to keep the sum: within 1 B.
+      expect(data.totalSizeLow[n]).toBeLessThanOrEqual(totals[n] + 1);
+      expect(data.totalSizeHigh[n]).toBeGreaterThanOrEqual(totals[n] - 1);
+    }
+    expect(data.totalSizeHigh[0]).toBeGreaterThan(data.totalSizeLow[0]);
+    const exact = JSON.parse(scripts(html).data) as FlameGraphData;
+    expect(exact.totalSizeLow).toEqual([]);
+  });
+
   it('has a script that parses', () => {
     expect(() => new Function(scripts(html).code)).not.toThrow();
   });
@@ -190,7 +206,13 @@ if (!haveChromium) console.warn(`SKIPPED flame graph browser checks: ${CHROMIUM}
     expect(await page.locator('header').innerText()).toMatch(
       /Estimated \(sampling interval 4\.0 KiB\):\s+≈ [\d.]+ (KiB|MiB) in ≈ [\d,]+ objects/,
     );
-    await page.locator('.frame', { hasText: /^makePoints/ }).first().waitFor();
+    const makePoints = page.locator('.frame', { hasText: /^makePoints/ }).first();
+    await makePoints.waitFor();
+    // Hover: the total's 95% interval and the samples behind it.
+    await makePoints.hover();
+    expect(await page.locator('#tooltip').innerText()).toMatch(
+      /± [\d.]+ (B|KiB|MiB) \(95%: [\d.]+ (B|KiB|MiB) to [\d.]+ (B|KiB|MiB), [\d,]+ samples\)/,
+    );
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { measure, measureAsync } from '../lib/measure/measure';
 import { allocatedBytes, allocationCounter } from '../lib/measure/counter';
 import { addAllocationColumns, allocationColumns, withAllocations } from '../lib/measure/bench-adapters';
 import { formatTopSites, topSites } from '../lib/measure/report';
+import { V8_MAJOR } from './helpers/versions';
 
 afterEach(() => {
   tm.stop();
@@ -50,12 +51,17 @@ describe('figures match hand-computed sizes', () => {
   test('an array of N small objects', () => {
     const r = measure(arrayOfObjects, OPTIMIZED);
     // JSArray (map, properties, elements, length) + its store (map, length,
-    // N slots) + N objects (map, properties, elements, x).
-    expect(r.bytesPerOp).toBe(4 * WORD + (2 + N) * WORD + N * 4 * WORD);
+    // N slots) + N objects (map, properties, elements, x). From V8 13 (Node
+    // 24), TurboFan's code for this loop also makes one more 4-word object per
+    // call, a separate allocation the layouts above do not account for.
+    const extra = V8_MAJOR >= 13 ? 4 * WORD : 0;
+    expect(r.bytesPerOp).toBe(4 * WORD + (2 + N) * WORD + N * 4 * WORD + extra);
     // N + 2 objects; optimized code folds the array, its store and the first
-    // object into one allocation, which V8's sampler sees as one.
-    expect(r.allocsPerOp).toBeGreaterThanOrEqual(N);
-    expect(r.allocsPerOp).toBeLessThanOrEqual(N + 2);
+    // object into one allocation, which V8's sampler sees as one. From V8 13
+    // TurboFan also folds the objects four at a time.
+    const objects = V8_MAJOR >= 13 ? N / 4 : N;
+    expect(r.allocsPerOp).toBeGreaterThanOrEqual(objects);
+    expect(r.allocsPerOp).toBeLessThanOrEqual(objects + 2);
     expect(r.exact).toBe(true);
   });
 
@@ -79,10 +85,13 @@ describe('figures match hand-computed sizes', () => {
   test('a Map with N entries: the object and every table it outgrew', () => {
     const r = measure(() => mapOf(100), OPTIMIZED);
     // OrderedHashMap of capacity C: 16 + 8·(3 + C/2 + 3C) bytes, C doubling
-    // from 4 to 128. The Map constructor's first table measures 2 words more
-    // (168 B) than that formula gives (152 B); every later one matches it.
-    const grown = [8, 16, 32, 64, 128].map((c) => 16 + WORD * (3 + c / 2 + 3 * c));
-    expect(r.bytesPerOp).toBe(4 * WORD + 168 + grown.reduce((a, b) => a + b, 0));
+    // from 4 to 128. On V8 11 (Node 20) the Map constructor's first table
+    // measures 2 words more (168 B) than that formula gives (152 B); from V8 12
+    // (Node 22) it matches the formula, as every later one always did.
+    const table = (c: number): number => 16 + WORD * (3 + c / 2 + 3 * c);
+    const first = V8_MAJOR >= 12 ? table(4) : table(4) + 2 * WORD;
+    const grown = [8, 16, 32, 64, 128].map(table);
+    expect(r.bytesPerOp).toBe(4 * WORD + first + grown.reduce((a, b) => a + b, 0));
     expect(r.allocsPerOp).toBe(1 + 1 + grown.length);
   });
 
@@ -296,8 +305,16 @@ describe('bench adapters', () => {
     expect(rows.map((r) => r.name)).toEqual(['one object', 'nothing']);
     expect(rows[0].allocsPerOp).toBe(1);
     expect(rows[1]).toMatchObject({ bytesPerOp: 0, allocsPerOp: 0, retainedBytes: 0, exact: true });
-    const pairs = await withAllocations(new Map<string, () => unknown>([['async', async () => [1]]]));
-    expect(pairs[0].allocsPerOp).toBeGreaterThanOrEqual(2);
+    const pairs = await withAllocations(
+      new Map<string, () => unknown>([
+        ['sync', (): number[] => [1]],
+        ['async', async (): Promise<number[]> => [1]],
+      ]),
+    );
+    // The async function's promise is counted on top of the array. From V8 14
+    // (Node 26) TurboFan folds the two into one allocation.
+    expect(pairs[1].bytesPerOp).toBeGreaterThan(pairs[0].bytesPerOp);
+    expect(pairs[1].allocsPerOp).toBeGreaterThanOrEqual(V8_MAJOR >= 14 ? 1 : 2);
   });
 
   test("columns merge into a harness's table by task name", async () => {

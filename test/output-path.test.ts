@@ -21,19 +21,26 @@ beforeEach(() => {
 });
 afterEach(() => tmp.remove());
 
-/** `node -r register alloc.js` with these settings. */
+/** `node -r register alloc.js` with these settings; NODE_TRACEMALLOC_ON_ERROR=fail unless `extra` says otherwise. */
 function traced(output: string, extra: NodeJS.ProcessEnv = {}): ReturnType<typeof node> {
   return node(['-r', 'node-tracemalloc/register', CJS], {
-    env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: output, ...extra },
+    env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: output, NODE_TRACEMALLOC_ON_ERROR: 'fail', ...extra },
   });
 }
 
 describe('a dump path is checked when tracing starts', () => {
-  test('a directory as the file: the program does not run, one line says why', () => {
+  test('a directory as the file: one line says why; the program does not run (fail) or runs untraced (warn)', () => {
     const result = traced(tmp.dir);
     expect(result.stdout).not.toContain(MARKER);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(`node-tracemalloc: NODE_TRACEMALLOC_OUTPUT: ${tmp.dir} is a directory\n`);
+    // The default policy: the program runs, untraced, after the same line.
+    const untraced = traced(tmp.dir, { NODE_TRACEMALLOC_ON_ERROR: undefined });
+    expect(untraced.stdout).toContain(MARKER);
+    expect(untraced.status).toBe(0);
+    expect(untraced.stderr).toBe(
+      `node-tracemalloc: NODE_TRACEMALLOC_OUTPUT: ${tmp.dir} is a directory; running without tracing (NODE_TRACEMALLOC_ON_ERROR=fail stops instead)\n`,
+    );
   });
 
   posixTest('a FIFO or device as the file: refused (a dump renames over its path, and would replace it)', () => {
@@ -53,7 +60,11 @@ describe('a dump path is checked when tracing starts', () => {
     const readOnly = path.join(tmp.dir, 'ro');
     fs.mkdirSync(readOnly, { mode: 0o755 });
     const script = `require(${JSON.stringify(path.join(repoRoot, 'dist', 'register.js'))}); console.log('${MARKER}')`;
-    const env = cleanEnv({ NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: path.join(readOnly, 'heap.ntm') });
+    const env = cleanEnv({
+      NODE_TRACEMALLOC: '1',
+      NODE_TRACEMALLOC_OUTPUT: path.join(readOnly, 'heap.ntm'),
+      NODE_TRACEMALLOC_ON_ERROR: 'fail',
+    });
     let asUser: { uid?: number; gid?: number } = {};
     if (process.getuid?.() === 0) {
       // root writes anywhere: run the program as nobody, who may read but not write ro/.

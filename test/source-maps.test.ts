@@ -120,7 +120,7 @@ describe('tsc output run by tracemalloc run', () => {
   test('zero-code activation maps too', () => {
     const out = path.join(tmp.dir, 'register.ntm');
     const result = node(['-r', 'node-tracemalloc/register', path.join(tmp.dir, 'out-inline', 'main.js')], {
-      env: { NODE_TRACEMALLOC_INTERVAL: '1', NODE_TRACEMALLOC_OUTPUT: out },
+      env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_INTERVAL: '1', NODE_TRACEMALLOC_OUTPUT: out },
     });
     expect(result.status).toBe(0);
     const frames = Snapshot.load(out).statistics('function').map((s) => s.traceback.at(-1));

@@ -315,6 +315,76 @@ describe('Snapshot.statistics, beyond CPython', () => {
   });
 });
 
+describe('builtins are charged to their nearest scripted caller', () => {
+  const split = { filename: '<unknown>', lineno: 0, functionName: 'split', builtin: true };
+  const map = { filename: '<unknown>', lineno: 0, functionName: 'map', builtin: true };
+  const parseLine = { filename: '/app/parse.js', lineno: 3, functionName: 'parseLine' };
+  const main = { filename: '/app/main.js', lineno: 1, functionName: 'main' };
+  const snapshot = Snapshot.fromTraces(
+    [
+      { domain: 0, size: 300, count: 3, frames: [split, parseLine, main] },
+      { domain: 0, size: 40, count: 1, frames: [parseLine, main] },
+      { domain: 0, size: 20, count: 2, frames: [map, main] },
+      { domain: 0, size: 5, count: 1, frames: [split] }, // no scripted caller recorded
+      // A builtin between two scripted frames (map calling back into parseLine).
+      { domain: 0, size: 1, count: 1, frames: [parseLine, map, main] },
+    ],
+    3,
+  );
+  const rows = (stats: Statistic[]) => stats.map((s) => [String(s.traceback), s.traceback.at(-1)?.functionLabel, s.size]);
+
+  test("'lineno' and 'filename': the scripted frame is the key; <unknown>:0 only without one", () => {
+    expect(rows(snapshot.statistics('lineno'))).toEqual([
+      ['/app/parse.js:3', 'parseLine', 341],
+      ['/app/main.js:1', 'map (builtin) in main', 20],
+      ['<unknown>:0', 'split (builtin)', 5],
+    ]);
+    expect(rows(snapshot.statistics('filename'))).toEqual([
+      ['/app/parse.js:0', '', 341],
+      ['/app/main.js:0', '', 20],
+      ['<unknown>:0', '', 5],
+    ]);
+  });
+
+  test("'function' tells what a builtin allocated for a function from the rest", () => {
+    expect(rows(snapshot.statistics('function'))).toEqual([
+      ['/app/parse.js:3', 'split (builtin) in parseLine', 300],
+      ['/app/parse.js:3', 'parseLine', 41],
+      ['/app/main.js:1', 'map (builtin) in main', 20],
+      ['<unknown>:0', 'split (builtin)', 5],
+    ]);
+  });
+
+  test('cumulative: builtins with a scripted caller are no key; their callers are', () => {
+    expect(rows(snapshot.statistics('lineno', true))).toEqual([
+      ['/app/main.js:1', 'main', 361],
+      ['/app/parse.js:3', 'parseLine', 341],
+      ['<unknown>:0', 'split (builtin)', 5],
+    ]);
+  });
+
+  test("'traceback' keeps builtin leaves, told apart by name", () => {
+    const tracebacks = snapshot.statistics('traceback').map((s) => s.traceback.toArray().map((f) => f.functionLabel).join(' > '));
+    expect(tracebacks).toEqual([
+      'main > parseLine > split (builtin)',
+      'main > parseLine',
+      'main > map (builtin)',
+      'split (builtin)',
+      'main > map (builtin) > parseLine',
+    ]);
+  });
+
+  test('compareTo keys the same way', () => {
+    const before = Snapshot.fromTraces([{ domain: 0, size: 100, count: 1, frames: [split, parseLine, main] }], 3);
+    const diffs = snapshot.compareTo(before, 'lineno');
+    expect(diffs.map((d) => [String(d.traceback), d.sizeDiff])).toEqual([
+      ['/app/parse.js:3', 241],
+      ['/app/main.js:1', 20],
+      ['<unknown>:0', 5],
+    ]);
+  });
+});
+
 describe('Statistic and StatisticDiff', () => {
   const one = new Traceback([new Frame('a.py', 1)]);
 

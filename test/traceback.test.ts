@@ -22,6 +22,14 @@ describe('Frame.fromV8', () => {
     expect(Frame.fromV8('', '', 0, 0).functionName).toBe('(anonymous)');
   });
 
+  test('a frame with no script is a builtin; a script without a name (eval, a freed script) is not', () => {
+    expect(Frame.fromV8('', 'split', 0, 0).builtin).toBe(true);
+    expect(Frame.fromV8('', 'split', 0, 0).functionLabel).toBe('split (builtin)');
+    expect(Frame.fromV8('', 'evaluated', 3, 1, 42).builtin).toBe(false);
+    expect(Frame.fromV8('', '(V8 API)', 0, 0).builtin).toBe(false);
+    expect(Frame.fromV8('/app/a.js', 'f', 3, 1, 42).builtin).toBe(false);
+  });
+
   test('file URLs of ES modules become paths; other names stay', () => {
     const file = path.join(__dirname, 'app.mjs');
     expect(Frame.fromV8(pathToFileURL(file).href, 'f', 3, 7)).toMatchObject({ filename: file, lineno: 3, column: 7 });
@@ -95,5 +103,31 @@ describe('Snapshot.fromTraces', () => {
     expect(() => Snapshot.fromTraces([{ domain: 0, size: 1, frames: [{ filename: 3 }] }] as never)).toThrow(TypeError);
     expect(() => Snapshot.fromTraces([{ size: 1 }] as never)).toThrow(TypeError);
     expect(() => Snapshot.fromTraces('x' as never)).toThrow(TypeError);
+  });
+});
+
+describe('Traceback.format with builtins', () => {
+  const caller = new Frame('/app/parse.js', 3, 'parseLine');
+  const main = new Frame('/app/main.js', 1, 'main');
+  const split = new Frame('<unknown>', 0, 'split', 0, { builtin: true });
+  const next = new Frame('<unknown>', 0, 'next', 0, { builtin: true });
+
+  test('folds the builtins that allocated into the line of their scripted caller', () => {
+    const lines = new Traceback([main, caller, split]).format();
+    expect(lines.filter((l) => l.startsWith('  File'))).toEqual([
+      '  File "/app/main.js", line 1, in main',
+      '  File "/app/parse.js", line 3, in split (builtin) in parseLine',
+    ]);
+    // The builtin the scripted frame called is named, not the innermost of a run.
+    expect(new Traceback([caller, split, next]).format()).toEqual(['  File "/app/parse.js", line 3, in split (builtin) in parseLine']);
+    // limit counts lines as shown.
+    expect(new Traceback([main, caller, split]).format(1)).toEqual(['  File "/app/parse.js", line 3, in split (builtin) in parseLine']);
+  });
+
+  test('keeps builtins with no scripted caller, and those between scripted frames, as lines of their own', () => {
+    expect(new Traceback([split]).format()).toEqual(['  File "<unknown>", line 0, in split (builtin)']);
+    const map = new Frame('<unknown>', 0, 'map', 0, { builtin: true });
+    const lines = new Traceback([main, map, caller]).format().filter((l) => l.startsWith('  File'));
+    expect(lines[1]).toBe('  File "<unknown>", line 0, in map (builtin)');
   });
 });

@@ -6,6 +6,7 @@ import { escapeControlChars } from '../control-chars';
 import { count, MAX_REPORT_FRAMES, outputTooLarge } from '../export/output-limit';
 import { defaultReportFilters, Filter, type BaseFilter } from '../filter';
 import { formatCount, formatSize, roundForDisplay } from '../format';
+import { withinNoise } from '../intervals';
 import type { Snapshot } from '../snapshot';
 import type { KeyType, Statistic, StatisticDiff } from '../statistics';
 
@@ -48,7 +49,12 @@ export interface SnapshotSummary {
 export interface SiteFrame {
   filename: string;
   lineno: number;
+  /** The function column: the name, `split (builtin)` for a builtin's frame, `split (builtin) in parseLine`. */
   function: string;
+  /** A frame without a script (a builtin). */
+  builtin: boolean;
+  /** The builtin that allocated for this frame, when all of the row's traces went through one; ''. */
+  calledBuiltin: string;
 }
 
 /** One row: a key (most recent frame first in `frames`) and its totals; estimates unless exact. */
@@ -57,9 +63,16 @@ export interface TopRow {
   count: number;
   /** Bytes per object; null when the count is 0. */
   average: number | null;
+  /** V8 samples behind `size` and `count` (equal to `count` when exact). */
+  samples: number;
+  /** 95% confidence intervals of `size` and `count`, `[low, high]` (the value itself when exact). */
+  sizeRange: [number, number];
+  countRange: [number, number];
   filename: string;
   lineno: number;
+  /** The function column (see {@link SiteFrame.function}). */
   function: string;
+  calledBuiltin: string;
   /** The key's frames, most recent first: one, or the whole traceback for key `traceback`. */
   frames: SiteFrame[];
 }
@@ -67,6 +80,11 @@ export interface TopRow {
 export interface DiffRow extends TopRow {
   sizeDiff: number;
   countDiff: number;
+  /** 95% confidence intervals of the differences (from the samples in only one snapshot). */
+  sizeDiffRange: [number, number];
+  countDiffRange: [number, number];
+  /** The size change's interval holds 0: it may be sampling noise. */
+  withinNoise: boolean;
 }
 
 interface ReportBase {
@@ -130,10 +148,20 @@ function row(stat: Statistic | StatisticDiff): TopRow {
     size: stat.size,
     count: stat.count,
     average: stat.count === 0 ? null : stat.size / stat.count,
+    samples: stat.samples,
+    sizeRange: [...stat.sizeRange],
+    countRange: [...stat.countRange],
     filename: recent?.filename ?? '<unknown>',
     lineno: recent?.lineno ?? 0,
-    function: recent?.functionName ?? '',
-    frames: frames.map((f) => ({ filename: f.filename, lineno: f.lineno, function: f.functionName })),
+    function: recent?.functionLabel ?? '',
+    calledBuiltin: recent?.calledBuiltin ?? '',
+    frames: frames.map((f) => ({
+      filename: f.filename,
+      lineno: f.lineno,
+      function: f.functionLabel,
+      builtin: f.builtin,
+      calledBuiltin: f.calledBuiltin,
+    })),
   };
 }
 
@@ -189,7 +217,14 @@ export function diffReport(
     ...base(options, diffs.length),
     old: summarize(before, sources.old),
     new: summarize(after, sources.new),
-    stats: shown(diffs, options.top).map((d) => ({ ...row(d), sizeDiff: d.sizeDiff, countDiff: d.countDiff })),
+    stats: shown(diffs, options.top).map((d) => ({
+      ...row(d),
+      sizeDiff: d.sizeDiff,
+      countDiff: d.countDiff,
+      sizeDiffRange: [...d.sizeDiffRange],
+      countDiffRange: [...d.countDiffRange],
+      withinNoise: d.withinNoise,
+    })),
   };
 }
 
@@ -268,6 +303,19 @@ function sizeCell(n: number, sign = false): string {
   return formatSize(roundForDisplay(n), sign);
 }
 
+/** Half the width of a 95% interval: what `±` shows (the exact bounds are in --json). */
+function halfWidth(range: readonly [number, number]): number {
+  return (range[1] - range[0]) / 2;
+}
+
+/** A difference, marked `~` when its interval holds 0 (it may be sampling noise). */
+function diffCell(text: string, range: readonly [number, number]): string {
+  return withinNoise(range) ? `~${text}` : text;
+}
+
+const NOISE_NOTE =
+  '± is half the 95% interval from the sampling model; ~ marks a change whose interval holds 0 (it may be noise).';
+
 /** Renders {@link topReport} as an aligned table for a terminal. */
 export function formatTop(report: TopReport, style: RenderStyle): string {
   const paint = painter(style.color);
@@ -277,22 +325,46 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
     ` — ${escapeControlChars(style.source)}`;
   const out = [paint('1', title), describe(report.snapshot), ''];
   if (shown === 0) return `${[...out, 'No allocations recorded.'].join('\n')}\n`;
-  const columns: Column[] = [
-    { title: 'size', right: true },
-    { title: 'count', right: true },
-    { title: 'average', right: true },
-    { title: 'location', right: false },
-  ];
+  // Sampled: each estimate with its error bar and the samples behind it.
+  const sampled = !report.snapshot.exact;
+  const columns: Column[] = sampled
+    ? [
+        { title: 'size', right: true },
+        { title: '±', right: true },
+        { title: 'count', right: true },
+        { title: '±', right: true },
+        { title: 'samples', right: true },
+        { title: 'average', right: true },
+        { title: 'location', right: false },
+      ]
+    : [
+        { title: 'size', right: true },
+        { title: 'count', right: true },
+        { title: 'average', right: true },
+        { title: 'location', right: false },
+      ];
   if (report.key !== 'filename') columns.push({ title: 'function', right: false });
+  const blank = columns.length - (report.key !== 'filename' ? 2 : 1);
   const rows: string[][] = [];
   for (const r of report.stats) {
     frameCells(r, report.key, style.cwd).forEach((cells, i) => {
       const average = r.average === null ? '-' : formatSize(r.average);
-      const numbers = i === 0 ? [sizeCell(r.size), formatCount(r.count), average] : ['', '', ''];
-      rows.push([...numbers, ...cells]);
+      const numbers = sampled
+        ? [
+            sizeCell(r.size),
+            sizeCell(halfWidth(r.sizeRange)),
+            formatCount(r.count),
+            formatCount(halfWidth(r.countRange)),
+            String(r.samples),
+            average,
+          ]
+        : [sizeCell(r.size), formatCount(r.count), average];
+      rows.push([...(i === 0 ? numbers : new Array<string>(blank).fill('')), ...cells]);
     });
   }
-  const lines = out.concat(table(columns, rows, paint, (col) => (col === 0 ? '1' : col === 3 ? '36' : '')));
+  // concat, not push(...): a deep traceback key makes rows by the hundred thousand.
+  const lines = out.concat(table(columns, rows, paint, (col) => (col === 0 ? '1' : col === blank ? '36' : '')));
+  if (sampled) lines.push('', NOISE_NOTE.split(';')[0] + '.');
   return `${lines.join('\n')}\n`;
 }
 
@@ -305,29 +377,55 @@ export function formatDiff(report: DiffReport, style: RenderStyle): string {
     ` — ${escapeControlChars(report.old.source)} → ${escapeControlChars(report.new.source)}`;
   const out = [paint('1', title), `old: ${describe(report.old)}`, `new: ${describe(report.new)}`, ''];
   if (shown === 0) return `${[...out, 'No allocations recorded in either snapshot.'].join('\n')}\n`;
-  const columns: Column[] = [
-    { title: 'size', right: true },
-    { title: 'diff', right: true },
-    { title: 'count', right: true },
-    { title: 'diff', right: true },
-    { title: 'location', right: false },
-  ];
+  // Sampled: each difference with its error bar, marked when it may be noise.
+  const sampled = !(report.old.exact && report.new.exact);
+  const columns: Column[] = sampled
+    ? [
+        { title: 'size', right: true },
+        { title: 'diff', right: true },
+        { title: '±', right: true },
+        { title: 'count', right: true },
+        { title: 'diff', right: true },
+        { title: '±', right: true },
+        { title: 'location', right: false },
+      ]
+    : [
+        { title: 'size', right: true },
+        { title: 'diff', right: true },
+        { title: 'count', right: true },
+        { title: 'diff', right: true },
+        { title: 'location', right: false },
+      ];
   if (report.key !== 'filename') columns.push({ title: 'function', right: false });
+  const blank = columns.length - (report.key !== 'filename' ? 2 : 1);
+  const diffColumns = sampled ? [1, 4] : [1, 3];
   const rows: string[][] = [];
   for (const r of report.stats) {
     frameCells(r, report.key, style.cwd).forEach((cells, i) => {
-      const numbers =
-        i === 0
-          ? [sizeCell(r.size), sizeCell(r.sizeDiff, true), formatCount(r.count), formatCount(r.countDiff, true)]
-          : ['', '', '', ''];
-      rows.push([...numbers, ...cells]);
+      const sizeDiff = sizeCell(r.sizeDiff, true);
+      const countDiff = formatCount(r.countDiff, true);
+      const numbers = sampled
+        ? [
+            sizeCell(r.size),
+            diffCell(sizeDiff, r.sizeDiffRange),
+            sizeCell(halfWidth(r.sizeDiffRange)),
+            formatCount(r.count),
+            diffCell(countDiff, r.countDiffRange),
+            formatCount(halfWidth(r.countDiffRange)),
+          ]
+        : [sizeCell(r.size), sizeDiff, formatCount(r.count), countDiff];
+      rows.push([...(i === 0 ? numbers : new Array<string>(blank).fill('')), ...cells]);
     });
   }
   const colorOf = (col: number, cell: string): string => {
-    if (col === 1 || col === 3) return cell.startsWith('+') && !/^\+0(\s|$)/.test(cell) ? '31' : cell.startsWith('-') ? '32' : '';
-    return col === 0 ? '1' : col === 4 ? '36' : '';
+    // Growth red, shrinking green; a change within noise is not coloured.
+    if (diffColumns.includes(col)) {
+      return cell.startsWith('+') && !/^\+0(\s|$)/.test(cell) ? '31' : cell.startsWith('-') ? '32' : '';
+    }
+    return col === 0 ? '1' : col === blank ? '36' : '';
   };
   const lines = out.concat(table(columns, rows, paint, colorOf));
+  if (sampled) lines.push('', NOISE_NOTE);
   return `${lines.join('\n')}\n`;
 }
 

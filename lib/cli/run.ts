@@ -1,17 +1,16 @@
 // `tracemalloc run script.js`: runs the script, unmodified, in a child `node`
 // that preloads lib/register.ts, which traces it and writes dumps; then
 // reports the top sites of the last dump. This process never loads the addon.
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isatty } from 'node:tty';
 import { DEFAULT_INTERVAL, ENV, expandOutput, parseDuration, parseFrames, parseInterval, SettingError } from '../activation';
 import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
 import { escapeControlChars } from '../control-chars';
 import { TracemallocError } from '../errors';
 import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
+import { runChild } from './run-child';
+import { RELAYED_SIGNALS } from '../run-protocol';
 
 /** Traceback limit of `run` unless --frames: deep enough for --key traceback and --cumulative. */
 export const DEFAULT_RUN_FRAMES = 16;
@@ -134,47 +133,6 @@ function defaultOutput(script: string | undefined): string {
   return stem === '' ? 'tracemalloc.%p.ntm' : `tracemalloc-${stem}.%p.ntm`;
 }
 
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-/** Runs the child; resolves with how it ended. Signals to us go to it (see below). */
-function runChild(args: string[], env: NodeJS.ProcessEnv, io: CliIO): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: io.cwd, env, stdio: 'inherit' });
-    let interrupts = 0;
-    const handlers = FORWARDED.map((signal) => {
-      const handler = (): void => {
-        if (signal === 'SIGINT') {
-          interrupts++;
-          // A program stuck in synchronous code never gets to handle the first
-          // one (Node runs signal handlers on the event loop): a second Ctrl-C kills it.
-          if (interrupts > 1) {
-            io.stderr.write('tracemalloc run: interrupted again: killing the program, no dump\n');
-            child.kill('SIGKILL');
-            return;
-          }
-          // Ctrl-C in a terminal reaches the whole foreground group, the child
-          // included: sending it again would make the program see two.
-          if (isatty(0)) return;
-        }
-        child.kill(signal);
-      };
-      process.on(signal, handler);
-      return [signal, handler] as const;
-    });
-    const cleanup = (): void => {
-      for (const [signal, handler] of handlers) process.removeListener(signal, handler);
-    };
-    child.on('error', (error) => {
-      cleanup();
-      reject(error);
-    });
-    child.on('exit', (code, signal) => {
-      cleanup();
-      resolve({ code, signal });
-    });
-  });
-}
-
 /** The report of the last dump, with where the dumps are. */
 function report(
   dumps: string[],
@@ -182,9 +140,11 @@ function report(
   json: boolean,
   io: CliIO,
   ended: { exitCode: number | null; signal: NodeJS.Signals | null },
+  explained: boolean,
 ): void {
   if (dumps.length === 0) {
     // A program that failed before tracing started (a bad setting, no addon) has said why.
+    if (explained) return;
     if (ended.signal !== null) {
       io.stderr.write(`tracemalloc run: the program was killed by ${String(ended.signal)} before it wrote a dump\n`);
     } else if (ended.exitCode === 0) {
@@ -214,17 +174,6 @@ function report(
   io.stderr.write(text);
 }
 
-function readManifest(file: string): string[] {
-  try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => line !== '');
-  } catch {
-    return [];
-  }
-}
-
 /** `tracemalloc run`: see {@link HELP}. */
 export const runCommand: Command = {
   name: 'run',
@@ -246,25 +195,18 @@ export const runCommand: Command = {
     if (nodeLine.length === 0) throw new UsageError('missing the script to run');
     const settings = tracingEnv(values, io.cwd, defaultOutput(line.script));
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracemalloc-run-'));
-    const manifest = path.join(dir, 'dumps');
-    fs.writeFileSync(manifest, '');
     // Inherited NODE_TRACEMALLOC* settings would mix with ours: ours only.
     const inherited = Object.entries(io.env).filter(([name]) => !name.startsWith('NODE_TRACEMALLOC'));
     const env: NodeJS.ProcessEnv = Object.fromEntries(inherited);
-    Object.assign(env, settings, { [ENV.MANIFEST]: manifest });
+    // The user asked for tracing: a program that cannot be traced stops with the reason.
+    Object.assign(env, settings, { [ENV.ON_ERROR]: 'fail' });
     const register = path.join(__dirname, '..', 'register.js');
-    let ended: { code: number | null; signal: NodeJS.Signals | null };
-    try {
-      ended = await runChild(['-r', register, ...nodeLine], env, io);
-      report(readManifest(manifest), options, values.json === true, io, { exitCode: ended.code, signal: ended.signal });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const ended = await runChild(['-r', register, ...nodeLine], env, io);
+    report(ended.dumps, options, values.json === true, io, { exitCode: ended.code, signal: ended.signal }, ended.explained);
     if (ended.signal === null) return ended.code ?? EXIT.FAILED;
     // Die of the same signal, so that a shell sees an interrupted program (bash
     // stops a script on a child killed by SIGINT, not on one that exited 130).
-    if ((FORWARDED as readonly string[]).includes(ended.signal) && process.listenerCount(ended.signal) === 0) {
+    if ((RELAYED_SIGNALS as readonly string[]).includes(ended.signal) && process.listenerCount(ended.signal) === 0) {
       process.kill(process.pid, ended.signal);
     }
     return 128 + (os.constants.signals[ended.signal] ?? 0);

@@ -17,7 +17,8 @@ import { decodePayload, encodePayload, infoProblem, type DumpContents } from './
 export type { DumpContents } from './payload';
 
 /** The snapshot fields a dump stores (any {@link Snapshot} has them). */
-export type DumpableSnapshot = Pick<Snapshot, 'table' | 'tracebackLimit' | 'interval' | 'timestamp'>;
+export type DumpableSnapshot = Pick<Snapshot, 'table' | 'tracebackLimit' | 'interval' | 'timestamp'> &
+  Partial<Pick<Snapshot, 'session'>>;
 
 /** Options of `encodeSnapshot` and `dumpSnapshot`. */
 export interface DumpOptions {
@@ -51,7 +52,12 @@ export function encodeContents(snapshot: DumpableSnapshot, options?: DumpOptions
   if (typeof table !== 'object' || table === null) {
     throw argError(`Expected a Snapshot for snapshot but received ${received(snapshot)}`, 'ERR_INVALID_ARG_TYPE');
   }
-  const info = { tracebackLimit: snapshot.tracebackLimit, interval: snapshot.interval, timestamp: snapshot.timestamp };
+  const info = {
+    tracebackLimit: snapshot.tracebackLimit,
+    interval: snapshot.interval,
+    timestamp: snapshot.timestamp,
+    session: snapshot.session ?? 0,
+  };
   const problem = shapeProblem(snapshot.table) ?? infoProblem(info) ?? contentProblem(snapshot.table);
   if (problem !== undefined) throw argError(`snapshot cannot be dumped: ${problem}`);
   return wrapPayload(encodePayload(snapshot.table, info), level);
@@ -64,7 +70,8 @@ export function decodeContents(bytes: Uint8Array, sourceName = '<buffer>'): Dump
     throw argError(`Expected a Buffer or Uint8Array for bytes but received ${received(bytes)}`, 'ERR_INVALID_ARG_TYPE');
   }
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return decodePayload(unwrapPayload(buf, sourceName), sourceName);
+  const { payload, version } = unwrapPayload(buf, sourceName);
+  return decodePayload(payload, sourceName, {}, version);
 }
 
 /** `dumpSnapshot` (see ../dump.ts): encodes, then writes atomically. */
@@ -116,7 +123,7 @@ export function loadContents(file: string | URL): DumpContents {
       const detail = `expected ${header.bodyLength} bytes of compressed payload, found ${body.length}`;
       throw new DumpFormatError(target, 'truncated', detail);
     }
-    return decodePayload(openBody(header, body, target), target);
+    return decodePayload(openBody(header, body, target), target, {}, header.version);
   } finally {
     fs.closeSync(fd);
   }

@@ -9,6 +9,8 @@ import * as L from './layout';
 
 /** The header's fields, once checked. */
 export interface DumpHeader {
+  /** Format version, 1 to FORMAT_VERSION: how to read the payload. */
+  version: number;
   flags: number;
   payloadLength: number;
   bodyLength: number;
@@ -111,10 +113,11 @@ export function parseHeader(head: Buffer, fileLength: number, file: string): Dum
   if (!compressed && payloadLength !== bodyLength) {
     fail('corrupt', `declares a ${payloadLength}-byte payload but stores ${bodyLength} bytes uncompressed`);
   }
-  if (payloadLength < L.INFO_SIZE) {
-    fail('corrupt', `declares a ${payloadLength}-byte payload, less than its ${L.INFO_SIZE}-byte info block`);
+  const infoSize = L.infoSize(version);
+  if (payloadLength < infoSize) {
+    fail('corrupt', `declares a ${payloadLength}-byte payload, less than its ${infoSize}-byte info block`);
   }
-  return { flags, payloadLength, bodyLength, payloadCrc: head.readUInt32LE(L.H_PAYLOAD_CRC) };
+  return { version, flags, payloadLength, bodyLength, payloadCrc: head.readUInt32LE(L.H_PAYLOAD_CRC) };
 }
 
 interface InflateResult {
@@ -162,11 +165,11 @@ export function openBody(header: DumpHeader, body: Buffer, file: string): Buffer
 }
 
 /**
- * The checked, uncompressed payload of a whole dump file.
+ * The checked, uncompressed payload of a whole dump file, and its format version.
  *
  * @throws {DumpFormatError} any reason
  */
-export function unwrapPayload(file: Buffer, name: string): Buffer {
+export function unwrapPayload(file: Buffer, name: string): { payload: Buffer; version: number } {
   const header = parseHeader(file.subarray(0, L.HEADER_SIZE), file.length, name);
-  return openBody(header, file.subarray(L.HEADER_SIZE), name);
+  return { payload: openBody(header, file.subarray(L.HEADER_SIZE), name), version: header.version };
 }

@@ -13,10 +13,12 @@
 //   28      4     CRC-32 of the uncompressed payload
 //   32      4     CRC-32 of bytes 0..31 (so a damaged length reads as 'corrupt', not 'truncated')
 //
-// Payload = 40-byte info block, then the interned tables as column blobs:
+// Payload = 48-byte info block (40 bytes in version 1, without the session),
+// then the interned tables as column blobs:
 //
 //   0   u32 tracebackLimit   4   f64 interval   12  f64 timestamp
 //   20  u32 strings   24  u32 string data bytes   28  u32 frames   32  u32 stacks   36  u32 samples
+//   40  f64 session (version 2: the tracing session, 0 unknown; see SnapshotInfo.session)
 //   string lengths  u32 × strings (bit 31 set: the string is UTF-16LE, see payload.ts)
 //   string data     the strings' bytes, back to back
 //   frame data      frameName u32, frameFile u32, frameLine i32, frameColumn i32,
@@ -26,8 +28,11 @@
 import type { ProfileTable } from '../table';
 
 export const MAGIC = Buffer.from('NTMALLOC', 'latin1');
-/** Bumped on any change a v1 reader would misread; readers refuse newer versions. */
-export const FORMAT_VERSION = 1;
+/**
+ * Bumped on any change an older reader would misread; readers refuse newer
+ * versions and read every older one. 2: the info block holds the session.
+ */
+export const FORMAT_VERSION = 2;
 export const FLAG_ZLIB = 0x0001;
 export const KNOWN_FLAGS = FLAG_ZLIB;
 
@@ -39,7 +44,8 @@ export const H_BODY_LENGTH = 20;
 export const H_PAYLOAD_CRC = 28;
 export const H_HEADER_CRC = 32;
 
-export const INFO_SIZE = 40;
+/** The info block of the current version. */
+export const INFO_SIZE = 48;
 export const I_TRACEBACK_LIMIT = 0;
 export const I_INTERVAL = 4;
 export const I_TIMESTAMP = 12;
@@ -48,6 +54,12 @@ export const I_STRING_BYTES = 24;
 export const I_FRAMES = 28;
 export const I_STACKS = 32;
 export const I_SAMPLES = 36;
+export const I_SESSION = 40;
+
+/** Bytes of the info block of a format version (1: no session). */
+export function infoSize(version: number): number {
+  return version === 1 ? 40 : INFO_SIZE;
+}
 
 /** Bit 31 of a string length: the string is stored as UTF-16LE. */
 export const UTF16_BIT = 0x80000000;

@@ -36,12 +36,13 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The first problem with the info block, or undefined. */
 export function infoProblem(info: Required<SnapshotInfo>): string | undefined {
-  const { tracebackLimit, interval, timestamp } = info;
+  const { tracebackLimit, interval, timestamp, session } = info;
   if (!Number.isInteger(tracebackLimit) || tracebackLimit < 0 || tracebackLimit > 0xffffffff) {
     return `tracebackLimit ${tracebackLimit} is not an integer in [0; 4294967295]`;
   }
   if (!Number.isSafeInteger(interval) || interval < 1) return `interval ${interval} is not an integer ≥ 1`;
   if (!Number.isFinite(timestamp)) return `timestamp ${timestamp} is not a finite number`;
+  if (!Number.isSafeInteger(session) || session < 0) return `session ${session} is not a safe integer ≥ 0`;
   return undefined;
 }
 
@@ -86,6 +87,7 @@ export function encodePayload(table: ProfileTable, info: Required<SnapshotInfo>,
   out.writeUInt32LE(rows.frames, L.I_FRAMES);
   out.writeUInt32LE(rows.stacks, L.I_STACKS);
   out.writeUInt32LE(rows.samples, L.I_SAMPLES);
+  out.writeDoubleLE(info.session, L.I_SESSION);
   let offset = putColumn(out, L.INFO_SIZE, lengths, 'u32', portable);
   for (let i = 0; i < strings.length; i++) {
     offset += out.write(strings[i], offset, utf16[i] ? 'utf16le' : 'utf8');
@@ -129,22 +131,31 @@ function takeColumn(payload: Buffer, offset: number, kind: L.ColumnKind, length:
 }
 
 /**
- * Parses and checks a payload. Every count is checked against the payload's
- * actual length before anything is allocated, so a lying count costs nothing.
+ * Parses and checks a payload of format `version` (the current one unless
+ * told). Every count is checked against the payload's actual length before
+ * anything is allocated, so a lying count costs nothing.
  *
  * @throws {DumpFormatError} `truncated` or `corrupt`
  */
-export function decodePayload(payload: Buffer, file: string, codec: ColumnCodec = {}): DumpContents {
+export function decodePayload(
+  payload: Buffer,
+  file: string,
+  codec: ColumnCodec = {},
+  version = L.FORMAT_VERSION,
+): DumpContents {
   const portable = codec.portable === true || !LITTLE_ENDIAN_HOST;
   const corrupt = (detail: string): DumpFormatError => new DumpFormatError(file, 'corrupt', detail);
-  if (payload.length < L.INFO_SIZE) {
-    const detail = `expected ${L.INFO_SIZE} bytes of snapshot info, found ${payload.length}`;
+  const infoSize = L.infoSize(version);
+  if (payload.length < infoSize) {
+    const detail = `expected ${infoSize} bytes of snapshot info, found ${payload.length}`;
     throw new DumpFormatError(file, 'truncated', detail);
   }
   const info = {
     tracebackLimit: payload.readUInt32LE(L.I_TRACEBACK_LIMIT),
     interval: payload.readDoubleLE(L.I_INTERVAL),
     timestamp: payload.readDoubleLE(L.I_TIMESTAMP),
+    // Version 1 had no session: unknown.
+    session: version === 1 ? 0 : payload.readDoubleLE(L.I_SESSION),
   };
   const problem = infoProblem(info);
   if (problem !== undefined) throw corrupt(problem);
@@ -162,7 +173,7 @@ export function decodePayload(payload: Buffer, file: string, codec: ColumnCodec 
     ['stack data', rows.stacks * L.rowBytes('stacks')],
     ['sample data', rows.samples * L.rowBytes('samples')],
   ];
-  let end = L.INFO_SIZE;
+  let end = infoSize;
   for (const [name, bytes] of sections) {
     const found = payload.length - end;
     if (found < bytes) {
@@ -172,8 +183,8 @@ export function decodePayload(payload: Buffer, file: string, codec: ColumnCodec 
   }
   if (end !== payload.length) throw corrupt(`${payload.length - end} bytes of trailing data after the sample data`);
 
-  const lengths = takeColumn(payload, L.INFO_SIZE, 'u32', stringCount, portable);
-  const stringsStart = L.INFO_SIZE + 4 * stringCount;
+  const lengths = takeColumn(payload, infoSize, 'u32', stringCount, portable);
+  const stringsStart = infoSize + 4 * stringCount;
   const stringsEnd = stringsStart + stringBytes;
   let offset = stringsStart;
   const strings = new Array<string>(stringCount);

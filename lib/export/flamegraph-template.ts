@@ -219,10 +219,15 @@ export const FLAMEGRAPH_TEMPLATE = `<!DOCTYPE html>
     var lines = [
       'Size: ' + approx + formatSize(total[node]) + ' (' + percent(total[node], total[0]) + ' of all' +
         (zoom !== 0 ? ', ' + percent(total[node], total[zoom]) + ' of zoom' : '') + ')',
+      // Sampled: the 95% interval of the total and the samples behind it (docs/error-bars.md).
+      D.exact ? null : '\\u00b1 ' + formatSize((D.totalSizeHigh[node] - D.totalSizeLow[node]) / 2) + ' (95%: ' +
+        formatSize(D.totalSizeLow[node]) + ' to ' + formatSize(D.totalSizeHigh[node]) + ', ' +
+        formatCount(D.totalSamples[node]) + ' samples)',
       'Self: ' + approx + formatSize(D.selfSize[node]),
       'Objects: ' + approx + formatCount(totalCount[node]) + ' (self ' + formatCount(D.selfCount[node]) + ')'
     ];
     for (var l = 0; l < lines.length; l++) {
+      if (lines[l] === null) continue;
       var div = document.createElement('div');
       div.textContent = lines[l];
       tooltip.appendChild(div);

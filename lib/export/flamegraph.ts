@@ -7,8 +7,10 @@ import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
 import { FLAMEGRAPH_TEMPLATE } from './flamegraph-template';
 import { LabelKeys, NO_STACK_LABEL } from './label';
+import { interval95 } from '../intervals';
+import { varianceTerms } from '../sampling-error';
 import { textOrTooLarge } from './output-limit';
-import { buildCallTree, NO_STACK_FRAME, snapshotArgument, TotalKeepingRounder } from './tree';
+import { buildCallTree, NO_STACK_FRAME, snapshotArgument, TotalKeepingRounder, type CallTree } from './tree';
 
 /** Options of {@link toFlameGraphHtml}. */
 export interface FlameGraphOptions {
@@ -37,6 +39,14 @@ export interface FlameGraphData {
   parent: number[];
   selfSize: number[];
   selfCount: number[];
+  /**
+   * Sampled snapshots only (empty when exact): per node, the samples behind
+   * its total (the node and its callees) and the 95% interval of that total
+   * size, rounded to bytes (docs/error-bars.md).
+   */
+  totalSamples: number[];
+  totalSizeLow: number[];
+  totalSizeHigh: number[];
 }
 
 /** The tree of `snapshot` in the page's columns. @internal */
@@ -68,6 +78,9 @@ export function flameGraphData(snapshot: Snapshot, title: string): FlameGraphDat
     parent: [-1],
     selfSize: [],
     selfCount: [],
+    totalSamples: [],
+    totalSizeLow: [],
+    totalSizeHigh: [],
   };
   for (let n = 1; n < tree.length; n++) {
     // The node's first frame row stands for every row of its label.
@@ -83,7 +96,41 @@ export function flameGraphData(snapshot: Snapshot, title: string): FlameGraphDat
     data.selfSize.push(sizes.next(tree.selfSize[n]));
     data.selfCount.push(counts.next(tree.selfCount[n]));
   }
+  if (!snapshot.exact) errorBars(snapshot, tree, data);
   return data;
+}
+
+/**
+ * The error bars of every node's total: the variance terms of its samples
+ * summed into the node, then up the tree (parents come before children).
+ * One interval per node, a few µs each.
+ */
+function errorBars(snapshot: Snapshot, tree: CallTree, data: FlameGraphData): void {
+  const t = snapshot.table;
+  const size = Float64Array.from(tree.selfSize);
+  const variance = new Float64Array(tree.length);
+  const sampled = new Float64Array(tree.length);
+  const samples = new Float64Array(tree.length);
+  for (let i = 0; i < tree.nodeOfSample.length; i++) {
+    const node = tree.nodeOfSample[i];
+    const terms = varianceTerms(t.sampleSize[i], t.sampleCount[i]);
+    variance[node] += terms.size;
+    sampled[node] += terms.objectSize;
+    samples[node] += 1;
+  }
+  for (let n = tree.length - 1; n > 0; n--) {
+    const p = tree.parent[n];
+    size[p] += size[n];
+    variance[p] += variance[n];
+    sampled[p] += sampled[n];
+    samples[p] += samples[n];
+  }
+  for (let n = 0; n < tree.length; n++) {
+    const [low, high] = interval95({ value: size[n], variance: variance[n], floor: sampled[n] });
+    data.totalSamples.push(samples[n]);
+    data.totalSizeLow.push(Math.round(low));
+    data.totalSizeHigh.push(Math.round(high));
+  }
 }
 
 /** JSON safe inside a <script> element: no `</script>`, `<!--` or line separators can appear. @internal */

@@ -1,5 +1,6 @@
 // A plain JSON view of a snapshot, for scripts (jq, Python, dashboards): the
 // shape is versioned and documented here, and only grows by new fields.
+import { interval95 } from '../intervals';
 import type { Snapshot } from '../snapshot';
 import type { ProfileTable } from '../table';
 import { count, MAX_TEXT_LENGTH, outputTooLarge, pathWidths, PER_TRACE_ADVICE } from './output-limit';
@@ -23,6 +24,8 @@ export interface FrameJson {
   column: number;
   /** `(anonymous)` for anonymous functions. */
   functionName: string;
+  /** A frame without a script: a builtin such as `split` (filename `<unknown>`), left as the leaf it is. */
+  builtin: boolean;
 }
 
 /** The traces of one call stack in one domain, summed. */
@@ -35,6 +38,9 @@ export interface TraceJson {
   count: number;
   /** How many of V8's samples were summed here. */
   samples: number;
+  /** 95% confidence intervals of `size` and `count`, `[low, high]` (docs/error-bars.md); the values when exact. */
+  sizeRange: [number, number];
+  countRange: [number, number];
   /**
    * **Most recent first** (the allocating function, then its callers), as in
    * a JS stack trace; empty when none was recorded.
@@ -87,8 +93,8 @@ export function toSnapshotJson(snapshot: Snapshot): SnapshotJson {
   const frameJson = (row: number): FrameJson => {
     let json = frames.get(row);
     if (json === undefined) {
-      const { filename, lineno, column, functionName } = snapshot.frame(row);
-      json = { filename, lineno, column, functionName };
+      const { filename, lineno, column, functionName, builtin } = snapshot.frame(row);
+      json = { filename, lineno, column, functionName, builtin };
       frames.set(row, json);
     }
     return json;
@@ -98,11 +104,15 @@ export function toSnapshotJson(snapshot: Snapshot): SnapshotJson {
   for (let g = 0; g < groups.stack.length; g++) {
     const list: FrameJson[] = [];
     for (let s = groups.stack[g]; s >= 0; s = t.stackParent[s]) list.push(frameJson(t.stackFrame[s]));
+    const size = { value: groups.size[g], variance: groups.sizeVariance[g], floor: groups.sampledSize[g] };
+    const count = { value: groups.count[g], variance: groups.countVariance[g], floor: groups.samples[g] };
     traces.push({
       domain: groups.domain[g],
       size: groups.size[g],
       count: groups.count[g],
       samples: groups.samples[g],
+      sizeRange: interval95(size),
+      countRange: interval95(count),
       frames: list,
     });
   }

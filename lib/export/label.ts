@@ -8,12 +8,14 @@ export const NO_STACK_LABEL = '(no stack)';
 
 /**
  * `functionName (file:line)`; V8's pseudo frames (`(V8 API)`, `(GC)`, ...)
- * by name alone, and no `:line` when the line is unknown (0).
+ * by name alone, builtins as `split (builtin)`, and no `:line` when the line
+ * is unknown (0).
  *
  * @example frameLabel(new Frame('/app/a.js', 12, 'getData')) // "getData (/app/a.js:12)"
  */
 export function frameLabel(frame: Frame): string {
   if (frame.filename === frame.functionName && PSEUDO_FRAMES.has(frame.filename)) return frame.functionName;
+  if (frame.builtin) return frame.functionLabel;
   const where = frame.lineno > 0 ? `${frame.filename}:${frame.lineno}` : frame.filename;
   return `${frame.functionName || '(anonymous)'} (${where})`;
 }

@@ -3,6 +3,7 @@
 // the samples plus one step per used stack row: no object per sample, and no
 // recursion anywhere (traceback limits go up to 65,535 frames, deeper than
 // JS's call stack).
+import { varianceTerms } from '../sampling-error';
 import { Snapshot } from '../snapshot';
 
 /** `CallTree.frame` of the root node. */
@@ -125,12 +126,25 @@ export interface StackGroups {
   readonly count: number[];
   /** Sample rows summed into the group. */
   readonly samples: number[];
+  /** The group's terms of the error bars (lib/sampling-error.ts): variances and the sampled objects' bytes. */
+  readonly sizeVariance: number[];
+  readonly countVariance: number[];
+  readonly sampledSize: number[];
 }
 
 /** Sums the sample rows of each (stack row, domain), in order of first appearance. @internal */
 export function groupByStack(snapshot: Snapshot): StackGroups {
   const t = snapshot.table;
-  const groups: StackGroups = { stack: [], domain: [], size: [], count: [], samples: [] };
+  const groups: StackGroups = {
+    stack: [],
+    domain: [],
+    size: [],
+    count: [],
+    samples: [],
+    sizeVariance: [],
+    countVariance: [],
+    sampledSize: [],
+  };
   const index = new Map<number, Map<number, number>>();
   for (let i = 0; i < t.sampleStack.length; i++) {
     const stack = t.sampleStack[i] < t.stackFrame.length ? t.sampleStack[i] : -1;
@@ -148,10 +162,17 @@ export function groupByStack(snapshot: Snapshot): StackGroups {
       groups.size.push(0);
       groups.count.push(0);
       groups.samples.push(0);
+      groups.sizeVariance.push(0);
+      groups.countVariance.push(0);
+      groups.sampledSize.push(0);
     }
+    const terms = varianceTerms(t.sampleSize[i], t.sampleCount[i]);
     groups.size[g] += t.sampleSize[i];
     groups.count[g] += t.sampleCount[i];
     groups.samples[g] += 1;
+    groups.sizeVariance[g] += terms.size;
+    groups.countVariance[g] += terms.count;
+    groups.sampledSize[g] += terms.objectSize;
   }
   return groups;
 }

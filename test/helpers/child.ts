@@ -1,6 +1,6 @@
 // Runs a fixture script in a fresh Node process (own isolate, own V8 flags)
 // and returns what it printed as JSON on its last stdout line.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -29,6 +29,24 @@ export function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; inpu
     timeout: 120_000,
   });
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** {@link runNode} without blocking, so that several children can run at once. */
+export function runNodeAsync(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: repoRoot,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
 }
 
 /** Runs test/fixtures/<name> with `flags` and parses the JSON it prints last. */

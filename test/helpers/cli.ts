@@ -42,21 +42,27 @@ export function cli(args: string[], options: RunOptions = {}): ChildResult {
 }
 
 /**
- * Starts `node <args>`, waits for `ready` on its stdout, sends `signal`, and
- * resolves when it ends.
+ * Starts `node <args>`, waits for `ready` on its stdout (then for `before`,
+ * given what it printed so far), sends `signal`, and resolves when it ends;
+ * SIGKILLs it after `watchdogMs` (default 60 s), so that a process which does
+ * not die of `signal` ends with SIGKILL.
  */
-export function nodeWithSignal(args: string[], signal: NodeJS.Signals, options: RunOptions & { ready: string }): Promise<ChildResult> {
+export function nodeWithSignal(
+  args: string[],
+  signal: NodeJS.Signals,
+  options: RunOptions & { ready: string; watchdogMs?: number; before?: (stdout: string) => Promise<void> },
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: options.cwd ?? repoRoot, env: cleanEnv(options.env) });
     let stdout = '';
     let stderr = '';
     let sent = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.watchdogMs ?? 60_000);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       if (!sent && stdout.includes(options.ready)) {
         sent = true;
-        child.kill(signal);
+        void (options.before?.(stdout) ?? Promise.resolve()).then(() => child.kill(signal));
       }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

