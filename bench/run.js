@@ -109,6 +109,7 @@ const agreement = counter.measure();
 stamp('overhead.js');
 const ov = overhead.measure();
 const dumpLoad = script('dump-load.js');
+const deepStacks = script('deep-stacks.js');
 const coverage = script('coverage.js');
 const builtinDepth = script('builtin-depth.js');
 
@@ -120,6 +121,7 @@ const parts = [
   section('Snapshot cost', snapshot.toMarkdown(snaps)),
   section('Exact totals from GC accounting', counter.toMarkdown(agreement, ov)),
   section('Dump and load', dumpLoad),
+  section('Deep stacks (65,535 frames)', deepStacks),
   section('Error bars: coverage of the 95% intervals', coverage),
   section('Builtins: frames recorded beyond the traceback limit', builtinDepth),
 ];

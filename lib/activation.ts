@@ -2,9 +2,9 @@
 // variables, and the parsers `tracemalloc run` shares with them so that a
 // value means the same on the command line and in the environment. Pure: no
 // addon, no side effects.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SAMPLED_INLINING_DEFAULT } from './inlining';
+import { outputPathProblem } from './output-path';
 import { parseSize } from './size';
 import { SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
 import { MAX_INTERVAL, samplingInterval } from './validate';
@@ -165,11 +165,11 @@ const PLACEHOLDER_HELP = '%p pid, %t seconds since the epoch, %h host name, %n d
 
 /**
  * Expands `%p`, `%t`, `%h` and `%%` in an output path (the placeholders of
- * core(5)'s core_pattern), makes it absolute, and checks its directory exists,
- * so that a dump that could never be written fails at start, not at exit.
+ * core(5)'s core_pattern), makes it absolute, and checks a dump can be written
+ * there (lib/output-path.ts), so that one that never could fails at start, not at exit.
  * `%n` is kept for {@link seriesPath}; with `series` and no `%n`, `-%n` goes
  * before the extension.
- * @throws {SettingError} an unknown placeholder, a missing directory
+ * @throws {SettingError} an unknown placeholder, a missing or read-only directory, a directory or device as the file
  */
 export function expandOutput(template: string, context: OutputContext, series: boolean): string {
   if (template.trim() === '') throw new SettingError('empty path');
@@ -198,14 +198,8 @@ export function expandOutput(template: string, context: OutputContext, series: b
     expanded = `${expanded.slice(0, expanded.length - ext.length)}-%n${ext}`;
   }
   const absolute = path.resolve(context.cwd, expanded);
-  const dir = path.dirname(seriesPath(absolute, 1));
-  let isDir = false;
-  try {
-    isDir = fs.statSync(dir).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!isDir) throw new SettingError(`directory ${dir} does not exist`);
+  const problem = outputPathProblem(seriesPath(absolute, 1));
+  if (problem !== undefined) throw new SettingError(problem);
   return absolute;
 }
 

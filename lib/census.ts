@@ -4,6 +4,7 @@
 // The counting is native (native/heap_census.h): V8 takes a heap snapshot,
 // C++ walks it and keeps one row per (node type, name), and only those rows
 // reach JS, as typed columns. This module builds one small object per row.
+import { escapeControlChars } from './control-chars';
 import { rethrowNative } from './errors';
 import { formatCount, formatSize } from './format';
 import { native } from './native';
@@ -211,9 +212,11 @@ export function diffCensus(older: Census, newer: Census): CensusDiffEntry[] {
  * @example censusLabel({ name: 'code', type: 'code', count: 1, size: 8 }) // "(code)"
  */
 export function censusLabel(entry: Pick<CensusEntry, 'name' | 'type'>): string {
-  if (entry.type === 'object') return entry.name;
+  // Names are the program's (a computed class name can hold anything): escaped for a terminal.
+  const name = escapeControlChars(entry.name);
+  if (entry.type === 'object') return name;
   if (entry.name === entry.type) return `(${entry.type})`;
-  return `${entry.name} (${entry.type})`;
+  return `${name} (${entry.type})`;
 }
 
 /**

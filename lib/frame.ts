@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { escapeControlChars } from './control-chars';
 
 /** Names V8 gives to samples taken with no JS function on the stack. */
 export const PSEUDO_FRAMES: ReadonlySet<string> = new Set([
@@ -112,9 +113,9 @@ export class Frame {
     return new Frame(filename, Math.max(line, 0), name === '' ? '(anonymous)' : name, Math.max(column, 0));
   }
 
-  /** `filename:lineno`, as Python prints a frame. */
+  /** `filename:lineno`, as Python prints a frame; control characters in the name escaped (`\x1b`). */
   toString(): string {
-    return `${this.filename}:${this.lineno}`;
+    return `${escapeControlChars(this.filename)}:${this.lineno}`;
   }
 
   /** True when both frames name the same file, line and function. */

@@ -26,6 +26,7 @@ export { Trace } from './trace';
 export { Traceback } from './traceback';
 export { Frame, UNKNOWN_FILENAME, PSEUDO_FRAMES, functionLabel, type FrameOptions } from './frame';
 export { formatSize, formatCount } from './format';
+export { escapeControlChars } from './control-chars';
 export { Statistic, StatisticDiff, type KeyType, type StatisticSpread, type DiffSpread } from './statistics';
 export type { SampledSum } from './intervals';
 export { BaseFilter, Filter, DomainFilter, TRACER_FILTERS, defaultReportFilters } from './filter';

@@ -31,8 +31,11 @@ export interface StackSpread {
  * @internal
  */
 export function varianceTerms(bytes: number, weight: number): { size: number; count: number; objectSize: number } {
-  const objectSize = weight > 0 ? bytes / weight : 0;
-  const excess = Math.max(weight - 1, 0);
+  // V8's weights are ≥ 1; a smaller one (only a damaged dump has it) counts
+  // as exact, so that bytes / weight cannot overflow into the sums.
+  if (!(weight > 1)) return { size: 0, count: 0, objectSize: bytes };
+  const objectSize = bytes / weight;
+  const excess = weight - 1;
   return { size: bytes * objectSize * excess, count: weight * excess, objectSize };
 }
 

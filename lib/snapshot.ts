@@ -76,7 +76,8 @@ export class Snapshot {
   readonly session: number;
 
   private readonly frameCache: (Frame | undefined)[];
-  private readonly tracebackCache = new Map<number, Traceback>();
+  /** Per stack row; the last slot for traces with no stack row. */
+  private readonly tracebackCache: (Traceback | undefined)[];
   private attributionCache: StackAttribution | undefined;
 
   constructor(table: ProfileTable, info: SnapshotInfo) {
@@ -89,6 +90,7 @@ export class Snapshot {
     this.inlining = info.inlining;
     this.session = info.session ?? 0;
     this.frameCache = new Array<Frame | undefined>(table.frameName.length);
+    this.tracebackCache = new Array<Traceback | undefined>(table.stackFrame.length + 1);
   }
 
   /**
@@ -174,19 +176,39 @@ export class Snapshot {
     return this.attributionCache;
   }
 
-  /** The traceback of a stack row (oldest frame first), made once and shared. */
+  /**
+   * The traceback of a stack row (oldest frame first), made once and shared.
+   * Each shares its caller's traceback ({@link Traceback.extend}): O(1)
+   * memory per stack row whatever the depth, each row visited once.
+   */
   traceback(stack: number): Traceback {
-    let traceback = this.tracebackCache.get(stack);
-    if (traceback === undefined) {
-      const frames: Frame[] = [];
-      const { stackFrame, stackParent } = this.table;
-      for (let s = stack; s >= 0 && s < stackFrame.length; s = stackParent[s]) {
-        frames.push(this.frame(stackFrame[s]));
-      }
-      traceback = new Traceback(frames.reverse());
-      this.tracebackCache.set(stack, traceback);
+    const { stackFrame, stackParent } = this.table;
+    const n = stackFrame.length;
+    const slot = stack >= 0 && stack < n ? stack : n;
+    let traceback = this.tracebackCache[slot];
+    if (traceback !== undefined) return traceback;
+    if (slot === n) {
+      traceback = new Traceback([]);
+      this.tracebackCache[n] = traceback;
+      return traceback;
     }
-    return traceback;
+    // Rows without a traceback yet, from this one up to a known ancestor (or
+    // the outermost frame), then made from the outermost down. No recursion:
+    // stacks go deeper than JS's call stack. A parent cycle (only in a table
+    // built by hand: dumps are checked) would never end, hence the bound.
+    const chain: number[] = [];
+    let row = stack;
+    while (row >= 0 && row < n && this.tracebackCache[row] === undefined) {
+      if (chain.length === n) throw new TypeError(`stack ${stack}: stackParent forms a cycle`);
+      chain.push(row);
+      row = stackParent[row];
+    }
+    let caller = row >= 0 && row < n ? this.tracebackCache[row] : undefined;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      caller = Traceback.extend(caller, this.frame(stackFrame[chain[i]]));
+      this.tracebackCache[chain[i]] = caller;
+    }
+    return caller as Traceback;
   }
 
   /**
@@ -197,8 +219,9 @@ export class Snapshot {
    * for `filename`, `lineno` and `function`.
    *
    * Cost: one pass over the sample columns plus one key per frame row and
-   * stack row (a walk of each used stack when cumulative); objects are made
-   * per distinct key only, never per sample.
+   * stack row, whatever the depth of the stacks (65,535-frame stacks
+   * included); objects are made per distinct key only, never per sample, and
+   * the tracebacks of `traceback` keys share their common callers.
    *
    * @example
    * for (const stat of snapshot.statistics('lineno').slice(0, 10)) console.log(String(stat));

@@ -9,6 +9,7 @@ import { formatCount, formatSize, roundForDisplay } from './format';
 import { differenceInterval95, exactSum, interval95, withinNoise, type SampledSum } from './intervals';
 import { sharedSamples, stackSpread, type StackSpread } from './sampling-error';
 import type { Snapshot } from './snapshot';
+import { childrenFirst, stackDepths } from './stack-depth';
 import { stackTotals } from './stack-totals';
 import { Traceback } from './traceback';
 
@@ -323,37 +324,19 @@ export function compareStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
+
 /**
- * Python's traceback order: frames oldest first, each as a (filename,
- * lineno) tuple; then the function name, which only `function` keys can
- * differ by alone.
+ * Python's order of frames: (filename, lineno), then the function name,
+ * which only `function` keys can differ by alone; then the builtin a
+ * `function` key's frame called (`parseLine` before `split (builtin) in
+ * parseLine`), so that the order is total.
  */
-export function compareTracebacks(a: Traceback, b: Traceback): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.at(i) as Frame;
-    const y = b.at(i) as Frame;
-    const order =
-      compareStrings(x.filename, y.filename) || x.lineno - y.lineno || compareStrings(x.functionName, y.functionName);
-    if (order !== 0) return order;
-  }
-  return a.length - b.length;
-}
-
-/** Sorts like Python: descending by (size, count, traceback). */
-export function sortStatistics(stats: Statistic[]): Statistic[] {
-  return stats.sort((a, b) => b.size - a.size || b.count - a.count || compareTracebacks(b.traceback, a.traceback));
-}
-
-/** Sorts like Python: descending by (|sizeDiff|, size, |countDiff|, count, traceback). */
-export function sortStatisticDiffs(diffs: StatisticDiff[]): StatisticDiff[] {
-  return diffs.sort(
-    (a, b) =>
-      Math.abs(b.sizeDiff) - Math.abs(a.sizeDiff) ||
-      b.size - a.size ||
-      Math.abs(b.countDiff) - Math.abs(a.countDiff) ||
-      b.count - a.count ||
-      compareTracebacks(b.traceback, a.traceback),
+function compareFrames(x: Frame, y: Frame): number {
+  return (
+    compareStrings(x.filename, y.filename) ||
+    x.lineno - y.lineno ||
+    compareStrings(x.functionName, y.functionName) ||
+    compareStrings(x.calledBuiltin, y.calledBuiltin)
   );
 }
 
@@ -361,15 +344,14 @@ export function sortStatisticDiffs(diffs: StatisticDiff[]): StatisticDiff[] {
  * One id per distinct single-frame key. Frames merged into one key (two
  * functions starting on one line, for `lineno`) keep the function name,
  * column, builtin flag and called builtin only when they all agree ('', 0,
- * false and '' otherwise). For `function` keys the called builtin is part of
- * the identity: `split (builtin) in parseLine` is a key apart from `parseLine`.
+ * false and '' otherwise); so {@link frame} is read only once every snapshot
+ * has been interned. For `function` keys the called builtin is part of the
+ * identity: `split (builtin) in parseLine` is a key apart from `parseLine`.
  * In tracebacks (`namedBuiltins`), builtin frames are told apart by name: they
  * all sit at `<unknown>:0`, where Python's tracebacks have no frame at all.
  */
 class FrameKeys {
   private readonly ids = new Map<string, number>();
-  /** Identity of each key across snapshots. */
-  readonly text: string[] = [];
   private readonly filename: string[] = [];
   private readonly lineno: number[] = [];
   private readonly name: string[] = [];
@@ -382,6 +364,10 @@ class FrameKeys {
     private readonly keyType: 'filename' | 'lineno' | 'function',
     private readonly namedBuiltins = false,
   ) {}
+
+  get size(): number {
+    return this.filename.length;
+  }
 
   /** @param calledBuiltin the builtin that allocated for `frame` ('' for its own allocations) */
   intern(frame: Frame, calledBuiltin = ''): number {
@@ -398,9 +384,8 @@ class FrameKeys {
           : JSON.stringify([frame.filename, lineno]);
     let id = this.ids.get(text);
     if (id === undefined) {
-      id = this.text.length;
+      id = this.filename.length;
       this.ids.set(text, id);
-      this.text.push(text);
       this.filename.push(frame.filename);
       this.lineno.push(lineno);
       this.name.push(byFile ? '' : frame.functionName);
@@ -425,20 +410,31 @@ class FrameKeys {
     }
     return frame;
   }
-}
 
-/** One id per distinct traceback key: a trie of (parent key, frame key). */
+  /** The rank of each key in Python's frame order. */
+  ranks(): Uint32Array {
+    const ids = Array.from({ length: this.size }, (_, i) => i);
+    ids.sort((a, b) => compareFrames(this.frame(a), this.frame(b)));
+    const rank = new Uint32Array(this.size);
+    ids.forEach((id, i) => {
+      rank[id] = i;
+    });
+    return rank;
+  }
+}
+/** One id per distinct traceback key: a trie of (parent key, frame key); a parent's id is below its children's. */
 class TracebackKeys {
   private readonly ids = new Map<number | string, number>();
   readonly parent: number[] = [];
   readonly frameKey: number[] = [];
 
-  /** @param frameKeyBound more than any frame key: makes (parent, frame) one exact number */
-  constructor(private readonly frameKeyBound: number) {}
+  get size(): number {
+    return this.parent.length;
+  }
 
   intern(parent: number, frameKey: number): number {
-    const numeric = (parent + 2) * this.frameKeyBound;
-    const key = numeric < Number.MAX_SAFE_INTEGER ? numeric + frameKey : `${parent},${frameKey}`;
+    // One exact number while the pair fits in 53 bits, else a string.
+    const key = frameKey < 0x4000000 && parent < 0x7ffffff ? (parent + 1) * 0x4000000 + frameKey : `${parent},${frameKey}`;
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.parent.length;
@@ -448,44 +444,131 @@ class TracebackKeys {
     }
     return id;
   }
-}
 
-/** A key with its totals; `id` matches equal keys of two snapshots. */
-interface Group {
-  readonly id: string;
-  readonly traceback: Traceback;
-  readonly size: number;
-  readonly count: number;
-  /** One sum per column given to groupBy, in that order. */
-  readonly sums: Float64Array;
+  /**
+   * The rank of each key in Python's traceback order (tuples of frames,
+   * oldest first; a prefix before its extensions): the keys' preorder in the
+   * trie, siblings in frame order. O(keys log keys), no recursion, where
+   * comparing tracebacks frame by frame costs up to their depth per comparison.
+   */
+  ranks(frameRank: Uint32Array): Uint32Array {
+    const n = this.size;
+    const byParentThenFrame = Array.from({ length: n }, (_, i) => i);
+    byParentThenFrame.sort((a, b) => this.parent[a] - this.parent[b] || frameRank[this.frameKey[a]] - frameRank[this.frameKey[b]]);
+    // Children lists in order: firstChild[p + 1] (slot 0 for the roots), nextSibling.
+    const firstChild = new Int32Array(n + 1).fill(-1);
+    const nextSibling = new Int32Array(n).fill(-1);
+    for (let i = n - 1; i >= 0; i--) {
+      const k = byParentThenFrame[i];
+      nextSibling[k] = firstChild[this.parent[k] + 1];
+      firstChild[this.parent[k] + 1] = k;
+    }
+    const rank = new Uint32Array(n);
+    const stack: number[] = [];
+    let next = 0;
+    for (let root = firstChild[0]; root >= 0; root = nextSibling[root]) {
+      stack.push(root);
+      while (stack.length > 0) {
+        const k = stack.pop() as number;
+        rank[k] = next++;
+        // Push children last-first, so the first is visited next.
+        const children: number[] = [];
+        for (let c = firstChild[k + 1]; c >= 0; c = nextSibling[c]) children.push(c);
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+      }
+    }
+    return rank;
+  }
 }
 
 /** Python's frame for traces without one: the C core records `<unknown>:0`. */
 const UNKNOWN_FRAME = new Frame(UNKNOWN_FILENAME, 0, '', 0);
 
 /**
- * Python's `Snapshot._group_by` over the columns. Cost: one pass over the
- * samples (three typed-array reads each), then per used stack row one key
- * lookup (memoized per frame row, and per stack row for tracebacks), or a
- * walk of its frames when cumulative: O(samples + stacks × depth), with
- * objects made per distinct key only.
+ * The keys of the snapshots grouped together (one for statistics(), both
+ * for compareTo()), so that equal keys of two snapshots get one id.
+ */
+class KeySpace {
+  readonly frames: FrameKeys;
+  readonly tracebacks = new TracebackKeys();
+  private readonly tracebackOf: (Traceback | undefined)[] = [];
+
+  constructor(readonly keyType: KeyType) {
+    this.frames = keyType === 'traceback' ? new FrameKeys('lineno', true) : new FrameKeys(keyType);
+  }
+
+  get size(): number {
+    return this.keyType === 'traceback' ? this.tracebacks.size : this.frames.size;
+  }
+
+  /** Rank of every key in Python's order of keys; once every snapshot is grouped. */
+  ranks(): Uint32Array {
+    const frameRank = this.frames.ranks();
+    return this.keyType === 'traceback' ? this.tracebacks.ranks(frameRank) : frameRank;
+  }
+
+  /** The traceback of a key, once every snapshot is grouped. Traceback keys share their callers' tracebacks. */
+  traceback(key: number): Traceback {
+    if (this.keyType !== 'traceback') return new Traceback([this.frames.frame(key)]);
+    const { parent, frameKey } = this.tracebacks;
+    const chain: number[] = [];
+    let k = key;
+    while (k >= 0 && this.tracebackOf[k] === undefined) {
+      chain.push(k);
+      k = parent[k];
+    }
+    let traceback = k >= 0 ? this.tracebackOf[k] : undefined;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      traceback = Traceback.extend(traceback, this.frames.frame(frameKey[chain[i]]));
+      this.tracebackOf[chain[i]] = traceback;
+    }
+    return traceback as Traceback;
+  }
+}
+
+/**
+ * Bytes and objects per key id of a {@link KeySpace}; `used` where some
+ * trace has that key; `sums`, one per column given to {@link groupBy}.
+ */
+interface KeyTotals {
+  size: Float64Array;
+  count: Float64Array;
+  used: Uint8Array;
+  sums: Float64Array[];
+}
+
+/** keyOfStack value of a row no trace is summed from. */
+const NO_KEY = 0xffffffff;
+
+/**
+ * Python's `Snapshot._group_by` over the columns, into `space`'s keys. Cost
+ * O(samples + stacks + frames), whatever the depth of the stacks: one pass
+ * over the samples (three typed-array reads each); a key per frame row,
+ * memoized; per used stack row, its key (for tracebacks, a trie node made
+ * once per row from the outermost down); then one more pass summing rows
+ * into keys. Objects are made per distinct key only, later.
  *
  * A `'filename'`, `'lineno'` or `'function'` key is the stack row's nearest
- * frame with a script (lib/attribution.ts): builtins are charged to their
- * caller. Cumulative mode counts every frame of each traceback, as CPython's
+ * frame with a script (lib/attribution.ts, each row visited once): builtins
+ * are charged to their caller.
+ *
+ * Cumulative mode counts every frame of each traceback, as CPython's
  * `_group_by` does, except builtins below a scripted caller: a function that
  * recurs in one traceback counts once per frame, so cumulative sizes can
- * exceed the snapshot's total.
+ * exceed the snapshot's total. It sums each stack row's subtree (its traces
+ * and those of deeper stacks through it), children before parents, and
+ * credits the row's key with it: the same sums as walking every trace to its
+ * root, without the walk.
  *
  * `columns` (length nStacks + 1, the last slot for samples with no stack
  * row) are summed per key alongside sizes and counts.
  */
 function groupBy(
   snapshot: Snapshot,
-  keyType: KeyType,
+  space: KeySpace,
   cumulative: boolean,
   columns: readonly Float64Array[] = [],
-): Group[] {
+): KeyTotals {
   const t = snapshot.table;
   const { stackFrame, stackParent } = t;
   const nStacks = stackFrame.length;
@@ -495,126 +578,111 @@ function groupBy(
   // per-sample pass runs in WebAssembly (lib/stack-totals.ts): in JS, under
   // the sampler at a small interval, it allocated 1.5 sampled HeapNumbers per trace.
   const totals = stackTotals(t.sampleStack, t.sampleSize, t.sampleCount, nStacks);
-  const stackSize = totals.size;
-  const stackCount = totals.count;
-  const stackUsed = totals.used;
-  const looseUsed = totals.used[nStacks] === 1;
+  let rowSize = totals.size.subarray(0, nStacks);
+  let rowCount = totals.count.subarray(0, nStacks);
+  let rowColumns = columns.map((column) => column.subarray(0, nStacks));
+  const rowUsed = totals.used;
 
-  // 2. A key per frame row (and called builtin), computed once.
-  const frameKeys = keyType === 'traceback' ? new FrameKeys('lineno', true) : new FrameKeys(keyType);
+  // 2. A key per frame row, computed once.
   const keyOfFrame = new Int32Array(t.frameName.length).fill(-1);
   const frameKey = (row: number): number => {
     let key = keyOfFrame[row];
     if (key < 0) {
-      key = frameKeys.intern(snapshot.frame(row));
+      key = space.frames.intern(snapshot.frame(row));
       keyOfFrame[row] = key;
     }
     return key;
   };
-  const { scripted, callee } = snapshot.attribution();
-  const viaBuiltin = new Map<number, number>();
-  /** The key of a stack row: its nearest scripted frame, with the builtin that frame called. */
-  const stackKey = (s: number): number => {
-    const row = scripted[s] >= 0 ? scripted[s] : s;
-    const calleeRow = callee[s];
-    if (calleeRow < 0 || keyType === 'filename') return frameKey(stackFrame[row]);
-    const calleeFrame = stackFrame[calleeRow];
-    const memo = stackFrame[row] * t.frameName.length + calleeFrame;
-    let key = viaBuiltin.get(memo);
-    if (key === undefined) {
-      const called = snapshot.frame(calleeFrame);
-      key = frameKeys.intern(snapshot.frame(stackFrame[row]), called.builtin ? called.functionName : '');
-      viaBuiltin.set(memo, key);
-    }
-    return key;
-  };
 
-  // 3. Totals per key. Keys are at most one per stack row (+ unknown).
-  const capacity = nStacks + 1;
-  const size = new Float64Array(capacity);
-  const count = new Float64Array(capacity);
-  const used = new Uint8Array(capacity);
-  const sums = columns.map(() => new Float64Array(capacity));
-  /** Adds stack row `s` (nStacks: the samples with no stack row) to `key`. */
-  const add = (key: number, s: number): void => {
-    size[key] += stackSize[s];
-    count[key] += stackCount[s];
-    used[key] = 1;
-    for (let c = 0; c < columns.length; c++) sums[c][key] += columns[c][s];
-  };
-
-  const tracebackKeys = new TracebackKeys(t.frameName.length + 2);
-  if (keyType === 'traceback') {
-    const keyOfStack = new Int32Array(nStacks).fill(-1);
+  // 3. The key each stack row's totals go to (small integers only: nothing boxed).
+  const keyOfStack = new Uint32Array(nStacks).fill(NO_KEY);
+  if (space.keyType === 'traceback') {
+    const keyOfRow = new Int32Array(nStacks).fill(-1);
     const chain: number[] = [];
     for (let s = 0; s < nStacks; s++) {
-      if (!stackUsed[s]) continue;
+      if (!rowUsed[s]) continue;
       // Key the unkeyed rows from the outermost down: each row once.
       let row = s;
-      while (row >= 0 && keyOfStack[row] < 0) {
+      while (row >= 0 && keyOfRow[row] < 0) {
         chain.push(row);
         row = stackParent[row];
       }
-      let key = row >= 0 ? keyOfStack[row] : -1;
+      let key = row >= 0 ? keyOfRow[row] : -1;
       while (chain.length > 0) {
         const r = chain.pop() as number;
-        key = tracebackKeys.intern(key, frameKey(stackFrame[r]));
-        keyOfStack[r] = key;
+        key = space.tracebacks.intern(key, frameKey(stackFrame[r]));
+        keyOfRow[r] = key;
       }
-      add(keyOfStack[s], s);
+      keyOfStack[s] = keyOfRow[s];
     }
-    if (looseUsed) add(tracebackKeys.intern(-1, frameKeys.intern(UNKNOWN_FRAME)), nStacks);
   } else if (!cumulative) {
-    // The key of each used stack row (small integers only: nothing boxed),
-    // then the same wasm pass sums the rows into their keys; unused rows go
-    // to the spare slot `capacity`, which is ignored.
-    const keyOfStack = new Uint32Array(nStacks).fill(capacity);
-    for (let s = 0; s < nStacks; s++) {
-      if (stackUsed[s]) keyOfStack[s] = stackKey(s);
-    }
-    const byKey = stackTotals(keyOfStack, stackSize.subarray(0, nStacks), stackCount.subarray(0, nStacks), capacity);
-    size.set(byKey.size.subarray(0, capacity));
-    count.set(byKey.count.subarray(0, capacity));
-    used.set(byKey.used.subarray(0, capacity));
-    for (let c = 0; c < columns.length; c++) {
-      for (let s = 0; s < nStacks; s++) if (stackUsed[s]) sums[c][keyOfStack[s]] += columns[c][s];
-    }
-    if (looseUsed) add(frameKeys.intern(UNKNOWN_FRAME), nStacks);
-  } else {
-    // Every frame counts, a recurring one once per occurrence, exactly as
-    // CPython's _group_by does: users compare our numbers with Python's.
-    // Builtins below a scripted caller are not keys (their caller is).
-    for (let s = 0; s < nStacks; s++) {
-      if (!stackUsed[s]) continue;
-      for (let row = s; row >= 0; row = stackParent[row]) {
-        if (scripted[row] >= 0 && isScriptless(t, stackFrame[row])) continue;
-        add(frameKey(stackFrame[row]), s);
+    // The nearest scripted frame, with the builtin it called (`split
+    // (builtin) in parseLine`), memoized per (frame row, builtin frame row).
+    const { scripted, callee } = snapshot.attribution();
+    const viaBuiltin = new Map<number, number>();
+    const stackKey = (s: number): number => {
+      const row = scripted[s] >= 0 ? scripted[s] : s;
+      const calleeRow = callee[s];
+      if (calleeRow < 0 || space.keyType === 'filename') return frameKey(stackFrame[row]);
+      const calleeFrame = stackFrame[calleeRow];
+      const memo = stackFrame[row] * t.frameName.length + calleeFrame;
+      let key = viaBuiltin.get(memo);
+      if (key === undefined) {
+        const called = snapshot.frame(calleeFrame);
+        key = space.frames.intern(snapshot.frame(stackFrame[row]), called.builtin ? called.functionName : '');
+        viaBuiltin.set(memo, key);
       }
+      return key;
+    };
+    for (let s = 0; s < nStacks; s++) if (rowUsed[s]) keyOfStack[s] = stackKey(s);
+  } else {
+    const { scripted } = snapshot.attribution();
+    const subSize = Float64Array.from(rowSize);
+    const subCount = Float64Array.from(rowCount);
+    const subColumns = rowColumns.map((column) => Float64Array.from(column));
+    const subUsed = rowUsed.slice(0, nStacks);
+    for (const r of childrenFirst(stackDepths(stackParent))) {
+      const p = stackParent[r];
+      if (p < 0 || !subUsed[r]) continue;
+      subSize[p] += subSize[r];
+      subCount[p] += subCount[r];
+      for (const column of subColumns) column[p] += column[r];
+      subUsed[p] = 1;
     }
-    if (looseUsed) add(frameKeys.intern(UNKNOWN_FRAME), nStacks);
+    for (let r = 0; r < nStacks; r++) {
+      if (!subUsed[r]) continue;
+      // A builtin below a scripted caller is no key: its caller is.
+      if (scripted[r] >= 0 && isScriptless(t, stackFrame[r])) continue;
+      keyOfStack[r] = frameKey(stackFrame[r]);
+    }
+    rowSize = subSize;
+    rowCount = subCount;
+    rowColumns = subColumns;
+  }
+  let looseKey = -1;
+  if (rowUsed[nStacks]) {
+    const unknown = space.frames.intern(UNKNOWN_FRAME);
+    looseKey = space.keyType === 'traceback' ? space.tracebacks.intern(-1, unknown) : unknown;
   }
 
-  // 4. Objects per distinct key only.
-  const groups: Group[] = [];
-  const sumsOf = (key: number): Float64Array => Float64Array.from(sums, (column) => column[key]);
-  for (let key = 0; key < capacity; key++) {
-    if (!used[key]) continue;
-    if (keyType !== 'traceback') {
-      const traceback = new Traceback([frameKeys.frame(key)]);
-      groups.push({ id: frameKeys.text[key], traceback, size: size[key], count: count[key], sums: sumsOf(key) });
-      continue;
-    }
-    const frames: Frame[] = [];
-    const ids: string[] = [];
-    for (let k = key; k >= 0; k = tracebackKeys.parent[k]) {
-      frames.push(frameKeys.frame(tracebackKeys.frameKey[k]));
-      ids.push(frameKeys.text[tracebackKeys.frameKey[k]]);
-    }
-    // The JSON texts hold no raw newline: joining them is unambiguous.
-    const traceback = new Traceback(frames.reverse());
-    groups.push({ id: ids.reverse().join('\n'), traceback, size: size[key], count: count[key], sums: sumsOf(key) });
+  // 4. Rows summed into keys by the same wasm pass; rows with NO_KEY land in the spare last slot.
+  const capacity = space.size;
+  const byKey = stackTotals(keyOfStack, rowSize, rowCount, capacity);
+  const size = byKey.size.slice(0, capacity);
+  const count = byKey.count.slice(0, capacity);
+  const used = byKey.used.slice(0, capacity);
+  const sums = rowColumns.map((column) => {
+    const sum = new Float64Array(capacity);
+    for (let r = 0; r < nStacks; r++) if (keyOfStack[r] !== NO_KEY) sum[keyOfStack[r]] += column[r];
+    return sum;
+  });
+  if (looseKey >= 0) {
+    size[looseKey] += totals.size[nStacks];
+    count[looseKey] += totals.count[nStacks];
+    used[looseKey] = 1;
+    for (let c = 0; c < columns.length; c++) sums[c][looseKey] += columns[c][nStacks];
   }
-  return groups;
+  return { size, count, used, sums };
 }
 
 /** The per-stack columns of a sampled snapshot's spread, in the order {@link partsOf} reads them. */
@@ -629,14 +697,21 @@ interface Parts {
   count: SampledSum;
 }
 
-/** A group's spread from its sums of {@link spreadColumns} at `offset`, or exact figures when there are none. */
-function partsOf(group: Group | undefined, offset: number): Parts {
-  if (group === undefined) return { samples: 0, size: exactSum(0), count: exactSum(0) };
-  if (group.sums.length < offset + SPREAD_COLUMNS) {
-    return { samples: group.count, size: exactSum(group.size), count: exactSum(group.count) };
+/**
+ * The spread of key `key` of `totals` from its sums of {@link spreadColumns}
+ * at `offset`, exact figures when there are none; nothing when the key is
+ * not in `totals`.
+ */
+function partsOf(totals: KeyTotals | undefined, key: number, offset: number): Parts {
+  if (totals === undefined || key >= totals.used.length || totals.used[key] !== 1) {
+    return { samples: 0, size: exactSum(0), count: exactSum(0) };
   }
-  const sums = group.sums.subarray(offset, offset + SPREAD_COLUMNS);
-  const [size, count, samples, sizeVariance, countVariance, sampledSize] = sums;
+  if (totals.sums.length < offset + SPREAD_COLUMNS) {
+    return { samples: totals.count[key], size: exactSum(totals.size[key]), count: exactSum(totals.count[key]) };
+  }
+  const [size, count, samples, sizeVariance, countVariance, sampledSize] = totals.sums
+    .slice(offset, offset + SPREAD_COLUMNS)
+    .map((column) => column[key]);
   return {
     samples,
     size: { value: size, variance: sizeVariance, floor: sampledSize },
@@ -670,16 +745,24 @@ function withUnseen(parts: Parts, sampled: boolean, weight: { size: number; coun
  */
 export function statisticsOf(snapshot: Snapshot, keyType: KeyType, cumulative: boolean): Statistic[] {
   checkKeyType(keyType, cumulative);
+  const space = new KeySpace(keyType);
   // Exact snapshots have no spread to sum: every sample is one object of weight 1.
   const columns = snapshot.exact ? [] : spreadColumns(stackSpread(snapshot));
-  const groups = groupBy(snapshot, keyType, cumulative, columns);
-  return sortStatistics(groups.map((g) => new Statistic(g.traceback, g.size, g.count, partsOf(g, 0))));
+  const totals = groupBy(snapshot, space, cumulative, columns);
+  const { size, count, used } = totals;
+  const rank = space.ranks();
+  const keys: number[] = [];
+  for (let k = 0; k < used.length; k++) if (used[k]) keys.push(k);
+  // Python's order: descending by (size, count, key).
+  keys.sort((a, b) => size[b] - size[a] || count[b] - count[a] || rank[b] - rank[a]);
+  return keys.map((k) => new Statistic(space.traceback(k), size[k], count[k], partsOf(totals, k, 0)));
 }
 
 /**
- * Implements {@link Snapshot.compareTo}: see there. The error bars of a
- * difference come from the samples found in only one of the two snapshots
- * (lib/sampling-error.ts).
+ * Implements {@link Snapshot.compareTo}: see there. Both snapshots are
+ * grouped into one {@link KeySpace}: equal keys are equal ids. The error
+ * bars of a difference come from the samples found in only one of the two
+ * snapshots (lib/sampling-error.ts).
  * @internal
  */
 export function compareSnapshots(
@@ -705,22 +788,40 @@ export function compareSnapshots(
     return { added: withUnseen(added, !current.exact, weight), removed: withUnseen(removed, !old.exact, weight) };
   };
 
-  const previous = new Map<string, Group>();
-  for (const g of groupBy(old, keyType, cumulative, oldColumns)) previous.set(g.id, g);
-  const diffs: StatisticDiff[] = [];
-  for (const g of groupBy(current, keyType, cumulative, currentColumns)) {
-    const before = previous.get(g.id);
-    previous.delete(g.id);
-    const oldSize = before?.size ?? 0;
-    const oldCount = before?.count ?? 0;
-    const whole = partsOf(g, 0);
-    const spread = { ...whole, ...changes(partsOf(g, addedOffset), partsOf(before, 0), whole) };
-    diffs.push(new StatisticDiff(g.traceback, g.size, g.size - oldSize, g.count, g.count - oldCount, spread));
+  const space = new KeySpace(keyType);
+  const before = groupBy(old, space, cumulative, oldColumns);
+  const after = groupBy(current, space, cumulative, currentColumns);
+  const n = space.size;
+  const size = new Float64Array(n);
+  const sizeDiff = new Float64Array(n);
+  const count = new Float64Array(n);
+  const countDiff = new Float64Array(n);
+  const keys: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const isNew = k < after.used.length && after.used[k] === 1;
+    const isOld = k < before.used.length && before.used[k] === 1;
+    if (!isNew && !isOld) continue;
+    // A key found only in the old snapshot has size and count 0 now.
+    size[k] = isNew ? after.size[k] : 0;
+    count[k] = isNew ? after.count[k] : 0;
+    sizeDiff[k] = isOld ? size[k] - before.size[k] : size[k];
+    countDiff[k] = isOld ? count[k] - before.count[k] : count[k];
+    keys.push(k);
   }
-  for (const g of previous.values()) {
-    const none = partsOf(undefined, 0);
-    const spread = { ...none, ...changes(none, partsOf(g, 0), none) };
-    diffs.push(new StatisticDiff(g.traceback, 0, -g.size, 0, -g.count, spread));
-  }
-  return sortStatisticDiffs(diffs);
+  const rank = space.ranks();
+  // Python's order: descending by (|sizeDiff|, size, |countDiff|, count, key).
+  keys.sort(
+    (a, b) =>
+      Math.abs(sizeDiff[b]) - Math.abs(sizeDiff[a]) ||
+      size[b] - size[a] ||
+      Math.abs(countDiff[b]) - Math.abs(countDiff[a]) ||
+      count[b] - count[a] ||
+      rank[b] - rank[a],
+  );
+  return keys.map((k) => {
+    const whole = partsOf(after, k, 0);
+    const added = partsOf(after, k, addedOffset);
+    const spread = { ...whole, ...changes(added, partsOf(before, k, 0), whole) };
+    return new StatisticDiff(space.traceback(k), size[k], sizeDiff[k], count[k], countDiff[k], spread);
+  });
 }

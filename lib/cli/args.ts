@@ -3,6 +3,7 @@
 // options (--key, --top, --cumulative, --include, --exclude, --json).
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { escapeControlChars } from '../control-chars';
 import { DumpFormatError } from '../dump/error';
 import { errorCode } from '../errors';
 import { loadSnapshot } from '../dump';
@@ -150,7 +151,7 @@ export function loadDump(file: string, cwd: string): Snapshot {
     return loadSnapshot(path.resolve(cwd, file));
   } catch (error) {
     if (error instanceof DumpFormatError) {
-      const prefix = `node-tracemalloc dump ${error.file}: ${error.reason}: `;
+      const prefix = `node-tracemalloc dump ${escapeControlChars(error.file)}: ${error.reason}: `;
       const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
       throw new InputError(`${file} is not a readable dump (${error.reason}): ${detail}`);
     }

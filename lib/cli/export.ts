@@ -1,13 +1,13 @@
 // `tracemalloc export`: a dump to the formats other tools open. Pure TS over
 // the loaded snapshot: never imports the native addon, so it runs on a laptop
 // where the addon was never built.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorCode } from '../errors';
 import { toCollapsed, type CollapsedValue } from '../export/collapsed';
 import { encodeHeapProfile } from '../export/heapprofile';
 import { encodeSnapshotJson } from '../export/json';
 import { encodePprof } from '../export/pprof';
+import { writeOutputFile } from '../output-path';
 import type { Snapshot } from '../snapshot';
 import { loadDump, parse, type OptionSpec } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
@@ -35,7 +35,9 @@ const WRITE_REASONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Writes an export to `file` (relative to `io.cwd`), or to stdout for `-`.
+ * Writes an export to `file` (relative to `io.cwd`), or to stdout for `-`:
+ * atomically, replacing a symlink rather than writing through it (see
+ * lib/output-path.ts).
  * @throws {Error} with `exitCode` 1 and a one-line message when the file cannot be written
  */
 export function writeOutput(file: string, data: string | Uint8Array, io: CliIO): void {
@@ -44,7 +46,7 @@ export function writeOutput(file: string, data: string | Uint8Array, io: CliIO):
     return;
   }
   try {
-    fs.writeFileSync(path.resolve(io.cwd, file), data);
+    writeOutputFile(path.resolve(io.cwd, file), data);
   } catch (error) {
     const code = errorCode(error);
     if (code === undefined || !/^E[A-Z]+$/.test(code)) throw error;

@@ -1,6 +1,7 @@
 // `tracemalloc flamegraph`: a dump to one self-contained HTML flame graph.
 // Pure TS: never imports the native addon.
 import * as path from 'node:path';
+import { escapeControlChars } from '../control-chars';
 import { toFlameGraphHtml } from '../export/flamegraph';
 import { formatSize } from '../format';
 import { loadDump, parse, type OptionSpec, type Values } from './args';
@@ -70,7 +71,7 @@ export const flamegraphCommand: Command = {
     const title = typeof values.title === 'string' ? values.title : path.basename(input);
     const html = toFlameGraphHtml(snapshot, { title });
     writeOutput(output, html, io);
-    if (output !== '-') io.stdout.write(`Wrote ${output} (${formatSize(Buffer.byteLength(html))})\n`);
+    if (output !== '-') io.stdout.write(`Wrote ${escapeControlChars(output)} (${formatSize(Buffer.byteLength(html))})\n`);
     return EXIT.OK;
   },
 };

@@ -4,6 +4,8 @@
 // code (see EXIT in command.ts): 2 bad usage, 3 an unreadable dump, 1 the rest.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { escapeControlChars } from '../control-chars';
+import { TracemallocError } from '../errors';
 import { EXIT, UsageError, type CliIO } from './command';
 import { COMMANDS, findCommand } from './commands';
 
@@ -35,9 +37,11 @@ Zero-code activation, without this command:
 `;
 }
 
-/** Exit code carried by an error (UsageError 2, an unreadable input 3), if any. */
+/** Exit code carried by an error (UsageError 2, an unreadable input 3, a coded TracemallocError 1), if any. */
 function exitCodeOf(error: unknown): number | undefined {
   if (error instanceof UsageError) return EXIT.USAGE;
+  // Coded: a condition the message explains (an output too large), not a bug: one line.
+  if (error instanceof TracemallocError) return EXIT.FAILED;
   if (typeof error === 'object' && error !== null && 'exitCode' in error) {
     const code = (error as { exitCode: unknown }).exitCode;
     if (typeof code === 'number') return code;
@@ -45,9 +49,10 @@ function exitCodeOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** The first line of an error's message, escaped: it may echo a file or function name. */
 function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0].trim();
+  return escapeControlChars(text.split('\n')[0].trim());
 }
 
 /**
@@ -96,7 +101,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.stderr.write(`tracemalloc ${command.name}: ${oneLine(error)}\n`);
     } else {
       // Not something the user caused: keep the stack for a bug report.
-      io.stderr.write(`tracemalloc ${command.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      io.stderr.write(`tracemalloc ${command.name}: ${text.split('\n').map(escapeControlChars).join('\n')}\n`);
       return EXIT.FAILED;
     }
     return code;

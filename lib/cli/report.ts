@@ -2,6 +2,8 @@
 // first (what --json prints), then an aligned terminal table made from it.
 // Pure: no addon, so reports work on a laptop that never built it.
 import * as path from 'node:path';
+import { escapeControlChars } from '../control-chars';
+import { count, MAX_REPORT_FRAMES, outputTooLarge } from '../export/output-limit';
 import { defaultReportFilters, Filter, type BaseFilter } from '../filter';
 import { formatCount, formatSize, roundForDisplay } from '../format';
 import { INLINING_NOTE } from '../inlining';
@@ -170,6 +172,18 @@ function row(stat: Statistic | StatisticDiff): TopRow {
   };
 }
 
+/** The sites a report shows, refused when their tracebacks would list more than MAX_REPORT_FRAMES frames. */
+function shown<T extends Statistic | StatisticDiff>(stats: T[], top: number): T[] {
+  const rows = stats.slice(0, top);
+  let frames = 0;
+  for (const stat of rows) frames += stat.traceback.length;
+  if (frames > MAX_REPORT_FRAMES) {
+    const what = `${count(rows.length)} sites listing ${count(frames)} frames, more than the ${count(MAX_REPORT_FRAMES)} a report shows`;
+    throw outputTooLarge('report', what, 'show fewer sites (--top), or group by lineno or function');
+  }
+  return rows;
+}
+
 function base(options: ReportOptions, sites: number): ReportBase {
   return {
     key: options.key,
@@ -190,7 +204,7 @@ export function topReport(snapshot: Snapshot, options: ReportOptions, source: st
     command: 'top',
     ...base(options, stats.length),
     snapshot: summarize(filtered, source),
-    stats: stats.slice(0, options.top).map(row),
+    stats: shown(stats, options.top).map(row),
   };
 }
 
@@ -210,7 +224,7 @@ export function diffReport(
     ...base(options, diffs.length),
     old: summarize(before, sources.old),
     new: summarize(after, sources.new),
-    stats: diffs.slice(0, options.top).map((d) => ({
+    stats: shown(diffs, options.top).map((d) => ({
       ...row(d),
       sizeDiff: d.sizeDiff,
       countDiff: d.countDiff,
@@ -243,8 +257,9 @@ export function displayPath(file: string, cwd: string): string {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
+// Names and paths are the profiled program's: every one reaches the terminal through escapeControlChars.
 function location(filename: string, lineno: number, cwd: string): string {
-  const shown = displayPath(filename, cwd);
+  const shown = escapeControlChars(displayPath(filename, cwd));
   return lineno > 0 ? `${shown}:${lineno}` : shown;
 }
 
@@ -284,7 +299,9 @@ interface Column {
 
 /** Aligns cells; the last column is not padded. Colour is applied after padding, so widths stay right. */
 function table(columns: Column[], rows: string[][], paint: Paint, colorOf: (col: number, cell: string) => string): string[] {
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...rows.map((r) => r[i].length)));
+  // A loop, not Math.max(...cells): a deep traceback key makes rows by the hundred thousand.
+  const widths = columns.map((c) => c.title.length);
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
   const line = (cells: string[], header: boolean): string =>
     cells
       .map((cell, i) => {
@@ -301,11 +318,11 @@ function frameCells(r: TopRow, key: KeyType, cwd: string): string[][] {
   const withFunction = key !== 'filename';
   const cells = (f: SiteFrame): string[] => {
     const loc = location(f.filename, key === 'filename' ? 0 : f.lineno, cwd);
-    return withFunction ? [loc, f.function] : [loc];
+    return withFunction ? [loc, escapeControlChars(f.function)] : [loc];
   };
   // Callers of a traceback key go under it, indented, most recent first.
   return r.frames.length === 0
-    ? [withFunction ? [location(r.filename, r.lineno, cwd), r.function] : [location(r.filename, 0, cwd)]]
+    ? [withFunction ? [location(r.filename, r.lineno, cwd), escapeControlChars(r.function)] : [location(r.filename, 0, cwd)]]
     : r.frames.map((f, i) => (i === 0 ? cells(f) : cells(f).map((c, j) => (j === 0 ? `  ${c}` : c))));
 }
 
@@ -332,7 +349,7 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
   const shown = report.stats.length;
   const title =
     `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size` +
-    ` — ${style.source}`;
+    ` — ${escapeControlChars(style.source)}`;
   const out = [paint('1', title), describe(report.snapshot), viewLine(report.snapshot), ...inliningLines(report.snapshot), ''];
   if (shown === 0) return `${[...out, 'No allocations recorded.'].join('\n')}\n`;
   // Sampled: each estimate with its error bar and the samples behind it.
@@ -372,9 +389,10 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
       rows.push([...(i === 0 ? numbers : new Array<string>(blank).fill('')), ...cells]);
     });
   }
-  out.push(...table(columns, rows, paint, (col) => (col === 0 ? '1' : col === blank ? '36' : '')));
-  if (sampled) out.push('', NOISE_NOTE.split(';')[0] + '.');
-  return `${out.join('\n')}\n`;
+  // concat, not push(...): a deep traceback key makes rows by the hundred thousand.
+  const lines = out.concat(table(columns, rows, paint, (col) => (col === 0 ? '1' : col === blank ? '36' : '')));
+  if (sampled) lines.push('', NOISE_NOTE.split(';')[0] + '.');
+  return `${lines.join('\n')}\n`;
 }
 
 /** Renders {@link diffReport} as an aligned table for a terminal: growth red, shrinking green. */
@@ -383,7 +401,7 @@ export function formatDiff(report: DiffReport, style: RenderStyle): string {
   const shown = report.stats.length;
   const title =
     `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size difference` +
-    ` — ${report.old.source} → ${report.new.source}`;
+    ` — ${escapeControlChars(report.old.source)} → ${escapeControlChars(report.new.source)}`;
   const out = [
     paint('1', title),
     `old: ${describe(report.old)}`,
@@ -440,9 +458,9 @@ export function formatDiff(report: DiffReport, style: RenderStyle): string {
     }
     return col === 0 ? '1' : col === blank ? '36' : '';
   };
-  out.push(...table(columns, rows, paint, colorOf));
-  if (sampled) out.push('', NOISE_NOTE);
-  return `${out.join('\n')}\n`;
+  const lines = out.concat(table(columns, rows, paint, colorOf));
+  if (sampled) lines.push('', NOISE_NOTE);
+  return `${lines.join('\n')}\n`;
 }
 
 /** {@link topReport} rendered: register's exit report and `tracemalloc run`'s. */

@@ -15,6 +15,8 @@ import {
 } from '../activation';
 import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
+import { escapeControlChars } from '../control-chars';
+import { TracemallocError } from '../errors';
 import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
 import { runChild } from './run-child';
 import { RELAYED_SIGNALS } from '../run-protocol';
@@ -187,14 +189,16 @@ function report(
     if (json) {
       text = `${JSON.stringify({ ...data, dumps, ...ended })}\n`;
     } else {
-      const where = dumps.length === 1 ? `Dump: ${name}` : `${dumps.length} dumps: ${displayPath(dumps[0], io.cwd)} ... ${name}`;
+      const first = displayPath(dumps[0], io.cwd);
+      const where = escapeControlChars(dumps.length === 1 ? `Dump: ${name}` : `${dumps.length} dumps: ${first} ... ${name}`);
       // The report goes to stderr: colour if that is a terminal, whatever stdout is.
       const color = colorFor((io.stderr as { isTTY?: boolean }).isTTY === true, io.env);
       text = `${formatTop(data, { source: name, cwd: io.cwd, color })}\n${where}\n`;
     }
   } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    text = `tracemalloc run: ${error.message}\n`;
+    // An unreadable dump, or a report too large to show: say so, and still pass on the program's exit code.
+    if (!(error instanceof InputError) && !(error instanceof TracemallocError)) throw error;
+    text = `tracemalloc run: ${escapeControlChars(error.message)}\n`;
   }
   io.stderr.write(text);
 }

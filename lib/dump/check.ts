@@ -14,6 +14,8 @@ export const NO_STACK = 0xffffffff;
 
 const TAG: Readonly<Record<ColumnKind, string>> = { u32: 'Uint32Array', i32: 'Int32Array', f64: 'Float64Array' };
 const ARTICLE: Readonly<Record<ColumnKind, string>> = { u32: 'a', i32: 'an', f64: 'a' };
+/** The largest size or count a sample may hold (2^53). */
+const MAX_FIGURE = 2 ** 53;
 
 /**
  * The first problem with the shape of `table` (column types and lengths), or
@@ -58,11 +60,13 @@ export function contentProblem(table: ProfileTable): string | undefined {
   for (let i = 0; i < samples; i++) {
     const stack = sampleStack[i];
     if (stack >= stacks && stack !== NO_STACK) return `sample ${i} points to stack ${stack}, past the ${stacks} stacks`;
-    // !(x >= 0) also catches NaN; these feed sums and sorts in statistics.
+    // !(x >= 0) also catches NaN; these feed sums, sorts and the error bars'
+    // variances (squares of sizes), which must stay finite: no heap holds
+    // 2^53 bytes or objects, so a larger figure is corruption.
     const size = sampleSize[i];
-    if (!(size >= 0 && size < Infinity)) return `sample ${i} has size ${size}, not a finite number ≥ 0`;
+    if (!(size >= 0 && size <= MAX_FIGURE)) return `sample ${i} has size ${size}, not a number in [0, 2^53]`;
     const count = sampleCount[i];
-    if (!(count >= 0 && count < Infinity)) return `sample ${i} has count ${count}, not a finite number ≥ 0`;
+    if (!(count >= 0 && count <= MAX_FIGURE)) return `sample ${i} has count ${count}, not a number in [0, 2^53]`;
     const id = sampleId[i];
     if (!(id >= 0 && Number.isSafeInteger(id))) return `sample ${i} has id ${id}, not a safe integer ≥ 0`;
   }

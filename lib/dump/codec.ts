@@ -2,16 +2,16 @@
 // its info. Nothing here imports ../snapshot at run time, so snapshot.ts can
 // build `snapshot.dump(path)` and `Snapshot.load(path)` on these functions
 // without an import cycle; ../dump.ts wraps them for the public API.
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../atomic-write';
+import { fileKind } from '../output-path';
 import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
 import { contentProblem, shapeProblem } from './check';
-import { DEFAULT_LEVEL, openBody, parseHeader, unwrapPayload, wrapPayload } from './container';
+import { DEFAULT_LEVEL, openBody, parseHeader, tooLarge, unwrapPayload, wrapPayload } from './container';
 import { DumpFormatError } from './error';
-import { HEADER_SIZE } from './layout';
+import { HEADER_SIZE, MAX_DUMP_BYTES } from './layout';
 import { decodePayload, encodePayload, infoProblem, type DumpContents, type DumpInfo } from './payload';
 
 export type { DumpContents } from './payload';
@@ -79,55 +79,44 @@ export function decodeContents(bytes: Uint8Array, sourceName = '<buffer>'): Dump
 export function dumpContents(snapshot: DumpableSnapshot, file: string | URL, options?: DumpOptions): void {
   const target = toPath(file, 'file');
   const data = encodeContents(snapshot, options);
-  // Same directory, so the rename stays on one file system and is atomic.
-  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${unique}.tmp`);
-  const fd = fs.openSync(temp, 'wx');
-  try {
-    try {
-      for (let written = 0; written < data.length; ) {
-        written += fs.writeSync(fd, data, written, data.length - written);
-      }
-      // Without it a power loss after the rename can leave an empty file
-      // under the final name (the rename reaches the disk before the data).
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, target);
-  } catch (error) {
-    try {
-      fs.unlinkSync(temp);
-    } catch {
-      // Already gone: the original error is the one to report.
-    }
-    throw error;
-  }
+  writeFileAtomic(target, data);
 }
 
 function readFully(fd: number, length: number, position: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
-    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    // At most 1 GiB per call: fs.readSync refuses lengths of 2 GiB and more.
+    const n = fs.readSync(fd, buf, done, Math.min(length - done, 2 ** 30), position + done);
     if (n === 0) break;
     done += n;
   }
   return done === length ? buf : buf.subarray(0, done);
 }
 
+// O_NONBLOCK: opening a FIFO with no writer would block forever. It changes
+// nothing for regular files, and only regular files are read. (Windows has no
+// such flag, nor FIFOs to block on.)
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
 /**
  * `loadSnapshot` (see ../dump.ts) up to, not including, `new Snapshot(table, info)`.
- * Reads and checks the header first, so a foreign or huge file is refused
- * without being read whole, and the body read is bounded by the file's size.
+ * Only a regular file is read (a device or FIFO never ends, or blocks), and
+ * only as many bytes as its size, checked first: the header is read and
+ * checked before the body, so a foreign or huge file is refused without being
+ * read whole.
  */
 export function loadContents(file: string | URL): DumpContents {
   const target = toPath(file, 'file');
-  const fd = fs.openSync(target, 'r');
+  const fd = fs.openSync(target, OPEN_FLAGS);
   try {
     const stat = fs.fstatSync(fd);
-    // A pipe or device has no size to check against: read what it gives.
-    if (!stat.isFile()) return decodeContents(fs.readFileSync(fd), target);
+    if (stat.isDirectory()) {
+      // Node's own EISDIR, as documented for a directory: a read says it.
+      fs.readSync(fd, Buffer.alloc(1), 0, 1, 0);
+    }
+    if (!stat.isFile()) throw new DumpFormatError(target, 'not-a-dump', `is ${fileKind(stat)}, not a regular file`);
+    if (stat.size > MAX_DUMP_BYTES) throw new DumpFormatError(target, 'too-large', tooLarge(stat.size));
     const header = parseHeader(readFully(fd, Math.min(HEADER_SIZE, stat.size), 0), stat.size, target);
     const body = readFully(fd, header.bodyLength, HEADER_SIZE);
     if (body.length < header.bodyLength) {

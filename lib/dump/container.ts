@@ -4,7 +4,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import { crc32 } from './crc32';
-import { DumpFormatError } from './error';
+import { DumpFormatError, type DumpFormatReason } from './error';
 import * as L from './layout';
 
 /** The header's fields, once checked. */
@@ -48,6 +48,11 @@ function readUInt64(buf: Buffer, offset: number): number {
   return buf.readUInt32LE(offset + 4) * 0x100000000 + buf.readUInt32LE(offset);
 }
 
+/** The detail of a `too-large` file. */
+export function tooLarge(fileLength: number): string {
+  return `the file is ${fileLength} bytes, over the ${L.MAX_DUMP_BYTES}-byte (2 GiB) limit of this reader`;
+}
+
 function hex32(value: number): string {
   return `0x${value.toString(16).padStart(8, '0')}`;
 }
@@ -63,9 +68,10 @@ function hex(bytes: Uint8Array): string {
  * @throws {DumpFormatError} any reason but the payload's own problems
  */
 export function parseHeader(head: Buffer, fileLength: number, file: string): DumpHeader {
-  const fail = (reason: 'not-a-dump' | 'future-version' | 'truncated' | 'corrupt', detail: string): never => {
+  const fail = (reason: DumpFormatReason, detail: string): never => {
     throw new DumpFormatError(file, reason, detail);
   };
+  if (fileLength > L.MAX_DUMP_BYTES) fail('too-large', tooLarge(fileLength));
   const magicBytes = Math.min(head.length, L.MAGIC.length);
   if (!head.subarray(0, magicBytes).equals(L.MAGIC.subarray(0, magicBytes))) {
     fail('not-a-dump', `does not start with "NTMALLOC" (starts with ${hex(head.subarray(0, 8))})`);
@@ -100,6 +106,9 @@ export function parseHeader(head: Buffer, fileLength: number, file: string): Dum
   const maxPayload = compressed ? bodyLength * L.MAX_DEFLATE_RATIO + 1024 : bodyLength;
   if (payloadLength > maxPayload || payloadLength > bufferConstants.MAX_LENGTH) {
     fail('corrupt', `declares a ${payloadLength}-byte payload, more than ${bodyLength} stored bytes can hold`);
+  }
+  if (payloadLength > L.MAX_DUMP_BYTES) {
+    fail('too-large', `declares a ${payloadLength}-byte payload, over the ${L.MAX_DUMP_BYTES}-byte (2 GiB) limit of this reader`);
   }
   if (!compressed && payloadLength !== bodyLength) {
     fail('corrupt', `declares a ${payloadLength}-byte payload but stores ${bodyLength} bytes uncompressed`);

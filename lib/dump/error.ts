@@ -1,11 +1,17 @@
+import { escapeControlChars } from '../control-chars';
+
 /**
  * Why a file could not be loaded as a snapshot dump:
  * - `not-a-dump`: it does not start with the `NTMALLOC` magic (another kind of file);
  * - `future-version`: a newer node-tracemalloc wrote it (format version or feature flags unknown here);
  * - `truncated`: it ends before the data its header or counts declare;
- * - `corrupt`: a checksum, the compressed stream, a count or an index is wrong.
+ * - `corrupt`: a checksum, the compressed stream, a count or an index is wrong;
+ * - `too-large`: past what this reader loads (a file or payload over 2 GiB,
+ *   a string longer than V8's longest).
+ *
+ * What is not a regular file (a directory aside: `EISDIR`) is `not-a-dump`.
  */
-export type DumpFormatReason = 'not-a-dump' | 'future-version' | 'truncated' | 'corrupt';
+export type DumpFormatReason = 'not-a-dump' | 'future-version' | 'truncated' | 'corrupt' | 'too-large';
 
 /**
  * A file (or buffer) that is not a loadable snapshot dump. The message names
@@ -29,7 +35,8 @@ export class DumpFormatError extends Error {
   readonly reason: DumpFormatReason;
 
   constructor(file: string, reason: DumpFormatReason, detail: string, options?: { cause?: unknown }) {
-    super(`node-tracemalloc dump ${file}: ${reason}: ${detail}`, options);
+    // The path escaped in the message (it reaches terminals), exact in `file`.
+    super(`node-tracemalloc dump ${escapeControlChars(file)}: ${reason}: ${detail}`, options);
     this.name = 'DumpFormatError';
     this.file = file;
     this.reason = reason;

@@ -77,6 +77,13 @@ export function infoSize(version: number): number {
 export const UTF16_BIT = 0x80000000;
 export const MAX_STRING_BYTES = 0x7fffffff;
 
+/**
+ * The largest file, and the largest payload, a reader loads: 2 GiB. Past it
+ * fs.readSync needs several calls, zlib and Buffers hit their limits on some
+ * supported Nodes, and no real snapshot comes near (1M traces dump to ~20 MB).
+ */
+export const MAX_DUMP_BYTES = 2 ** 31;
+
 /** deflate cannot expand more than 1032:1 (zlib's FAQ): a larger claim is a lie, refused before inflating. */
 export const MAX_DEFLATE_RATIO = 1032;
 

@@ -1,7 +1,8 @@
 // The payload: snapshot info and the interned tables as little-endian column
 // blobs (see layout.ts). Columns, not rows: each column compresses on its own
 // terms (sample ids climb, sizes repeat), and reading one is a memcpy.
-import { isUtf8 } from 'node:buffer';
+import { constants as bufferConstants, isUtf8 } from 'node:buffer';
+import { errorCode } from '../errors';
 import type { SnapshotInfo } from '../snapshot';
 import type { ProfileTable } from '../table';
 import { contentProblem } from './check';
@@ -18,6 +19,8 @@ export interface DumpContents {
 }
 
 type Column = Uint32Array | Int32Array | Float64Array;
+
+const { MAX_STRING_LENGTH } = bufferConstants;
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -208,13 +211,15 @@ export function decodePayload(payload: Buffer, file: string, codec: ColumnCodec 
       throw corrupt(`string ${i} is ${bytes} bytes, past the ${stringBytes} bytes of string data`);
     }
     const next = offset + bytes;
-    if (isUtf16) {
-      if (bytes % 2 !== 0) throw corrupt(`string ${i} is UTF-16 with an odd length (${bytes} bytes)`);
-      strings[i] = payload.toString('utf16le', offset, next);
-    } else {
-      // toString would turn bad bytes into U+FFFD: a silently different string.
-      if (!isUtf8(payload.subarray(offset, next))) throw corrupt(`string ${i} is not valid UTF-8`);
-      strings[i] = payload.toString('utf8', offset, next);
+    if (isUtf16 && bytes % 2 !== 0) throw corrupt(`string ${i} is UTF-16 with an odd length (${bytes} bytes)`);
+    // toString would turn bad bytes into U+FFFD: a silently different string.
+    if (!isUtf16 && !isUtf8(payload.subarray(offset, next))) throw corrupt(`string ${i} is not valid UTF-8`);
+    try {
+      strings[i] = payload.toString(isUtf16 ? 'utf16le' : 'utf8', offset, next);
+    } catch (error) {
+      if (errorCode(error) !== 'ERR_STRING_TOO_LONG') throw error;
+      const detail = `string ${i} is ${bytes} bytes, longer than V8's longest string (${MAX_STRING_LENGTH} characters)`;
+      throw new DumpFormatError(file, 'too-large', detail, { cause: error });
     }
     offset = next;
   }

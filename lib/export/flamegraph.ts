@@ -9,6 +9,7 @@ import { FLAMEGRAPH_TEMPLATE } from './flamegraph-template';
 import { LabelKeys, NO_STACK_LABEL } from './label';
 import { interval95 } from '../intervals';
 import { varianceTerms } from '../sampling-error';
+import { textOrTooLarge } from './output-limit';
 import { buildCallTree, NO_STACK_FRAME, snapshotArgument, TotalKeepingRounder, type CallTree } from './tree';
 
 /** Options of {@link toFlameGraphHtml}. */
@@ -170,7 +171,9 @@ export function toFlameGraphHtml(snapshot: Snapshot, options?: FlameGraphOptions
   const data = flameGraphData(snapshot, title);
   // One pass, so a title holding `{{DATA}}` stays text; a function replacer,
   // so a `$` in the title or the data is no replacement pattern.
-  return FLAMEGRAPH_TEMPLATE.replace(/\{\{(TITLE|DATA)\}\}/g, (_, slot: string) =>
-    slot === 'TITLE' ? escapeHtml(title) : scriptSafeJson(data),
+  return textOrTooLarge('flame graph', 'filter the snapshot first (filterTraces, --include/--exclude)', () =>
+    FLAMEGRAPH_TEMPLATE.replace(/\{\{(TITLE|DATA)\}\}/g, (_, slot: string) =>
+      slot === 'TITLE' ? escapeHtml(title) : scriptSafeJson(data),
+    ),
   );
 }

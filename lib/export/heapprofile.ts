@@ -3,6 +3,7 @@
 // (HeapProfiler.SamplingHeapProfile in the DevTools protocol).
 import type { Snapshot } from '../snapshot';
 import { NO_STACK_LABEL } from './label';
+import { textOrTooLarge } from './output-limit';
 import { buildCallTree, NO_STACK_FRAME, ROOT_FRAME, snapshotArgument, TotalKeepingRounder } from './tree';
 
 /** Where a node's function is: the DevTools protocol's `Runtime.CallFrame`. */
@@ -127,6 +128,12 @@ export function encodeHeapProfile(snapshot: Snapshot): string {
  * fs.writeFileSync('heap.heapprofile', stringifyHeapProfile(profile));
  */
 export function stringifyHeapProfile(profile: HeapProfile): string {
+  return textOrTooLarge('heapprofile export', 'filter the snapshot first (filterTraces, --include/--exclude)', () =>
+    stringify(profile),
+  );
+}
+
+function stringify(profile: HeapProfile): string {
   const out: string[] = ['{"head":'];
   const open = (node: HeapProfileNode): void => {
     out.push(`{"callFrame":${JSON.stringify(node.callFrame)},"selfSize":${node.selfSize},"id":${node.id},"children":[`);

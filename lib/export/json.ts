@@ -2,6 +2,8 @@
 // shape is versioned and documented here, and only grows by new fields.
 import { interval95 } from '../intervals';
 import type { Snapshot } from '../snapshot';
+import type { ProfileTable } from '../table';
+import { count, MAX_TEXT_LENGTH, outputTooLarge, pathWidths, PER_TRACE_ADVICE } from './output-limit';
 import { groupByStack, snapshotArgument } from './tree';
 
 /** `format` of {@link SnapshotJson}: tells the file apart from any other JSON. */
@@ -84,6 +86,8 @@ export interface SnapshotJson {
  * const json = toSnapshotJson(snapshot);
  * for (const t of json.traces.slice(0, 3)) console.log(t.size, t.frames[0]?.functionName);
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `snapshot` is not a Snapshot
+ * @throws {TracemallocError} `ERR_TRACEMALLOC_OUTPUT_TOO_LARGE` when its text would be longer than a
+ *   string can be (the traces list their frames in full: deep stacks, many of them), checked first
  */
 export function toSnapshotJson(snapshot: Snapshot): SnapshotJson {
   const t = snapshotArgument(snapshot).table;
@@ -99,6 +103,7 @@ export function toSnapshotJson(snapshot: Snapshot): SnapshotJson {
     }
     return json;
   };
+  checkJsonLength(t, groups.stack, frameJson);
   const traces: TraceJson[] = [];
   for (let g = 0; g < groups.stack.length; g++) {
     const list: FrameJson[] = [];
@@ -134,6 +139,33 @@ export function toSnapshotJson(snapshot: Snapshot): SnapshotJson {
   };
 }
 
+/** Characters of a trace's line besides its frames: the keys, four numbers, brackets, `,\n`. At most. */
+const TRACE_OVERHEAD = 160;
+
+/**
+ * Refuses a snapshot whose JSON would not fit in a string: each trace lists
+ * its frames in full, so the text grows with the sum of the traces' depths,
+ * which deep stacks sharing callers make quadratic in the table. Computed in
+ * O(frames + stacks + traces) before anything is built.
+ */
+function checkJsonLength(t: ProfileTable, groupStacks: readonly number[], frameJson: (row: number) => FrameJson): void {
+  const frameText = new Float64Array(t.frameName.length).fill(-1);
+  const { depth, width } = pathWidths(t, (row) => {
+    if (frameText[row] < 0) frameText[row] = JSON.stringify(frameJson(row)).length + 1;
+    return frameText[row];
+  });
+  let length = 400;
+  let frames = 0;
+  for (const stack of groupStacks) {
+    length += TRACE_OVERHEAD + (stack >= 0 ? width[stack] : 0);
+    frames += stack >= 0 ? depth[stack] : 0;
+  }
+  if (length > MAX_TEXT_LENGTH) {
+    const what = `about ${count(length)} characters, more than a JS string holds (${count(MAX_TEXT_LENGTH)}): its ${count(groupStacks.length)} traces list ${count(frames)} frames in all`;
+    throw outputTooLarge('JSON export', what, PER_TRACE_ADVICE);
+  }
+}
+
 /**
  * {@link toSnapshotJson} as text: one trace per line, so the file reads,
  * greps and diffs well and stays compact. `JSON.parse` gives the object back.
@@ -142,6 +174,7 @@ export function toSnapshotJson(snapshot: Snapshot): SnapshotJson {
  * fs.writeFileSync('heap.json', encodeSnapshotJson(snapshot));
  * // jq '.traces[0].frames[0]' heap.json
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `snapshot` is not a Snapshot
+ * @throws {TracemallocError} `ERR_TRACEMALLOC_OUTPUT_TOO_LARGE`, see {@link toSnapshotJson}
  */
 export function encodeSnapshotJson(snapshot: Snapshot): string {
   const { traces, ...head } = toSnapshotJson(snapshot);

@@ -5,6 +5,9 @@ import { gzipSync } from 'node:zlib';
 import type * as PprofFormat from 'pprof-format';
 import { UNKNOWN_FILENAME } from '../frame';
 import type { Snapshot } from '../snapshot';
+import type { ProfileTable } from '../table';
+import { stackDepths } from '../stack-depth';
+import { count, MAX_PPROF_FRAMES, outputTooLarge, PER_TRACE_ADVICE } from './output-limit';
 import { NO_STACK_LABEL } from './label';
 import { groupByStack, snapshotArgument, TotalKeepingRounder } from './tree';
 
@@ -37,10 +40,26 @@ import { groupByStack, snapshotArgument, TotalKeepingRounder } from './tree';
  * @example
  * fs.writeFileSync('heap.pb.gz', encodePprof(tracemalloc.takeSnapshot()));
  * // go tool pprof -top heap.pb.gz
+ * A sample lists its frames in full, so deep stacks, many of them, make a
+ * large profile: past 16.8 million frames in all (`MAX_PPROF_FRAMES`, about
+ * 350 MB while encoding) it is refused, before anything is built.
+ *
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `snapshot` is not a Snapshot
+ * @throws {TracemallocError} `ERR_TRACEMALLOC_OUTPUT_TOO_LARGE` past that limit
  */
 export function encodePprof(snapshot: Snapshot): Buffer {
   return gzipSync(buildProfile(snapshotArgument(snapshot)).encode());
+}
+
+/** Refuses, before building anything, a profile that would list more than {@link MAX_PPROF_FRAMES} frames. */
+function checkPprofFrames(t: ProfileTable, groupStacks: readonly number[]): void {
+  const depth = stackDepths(t.stackParent);
+  let frames = 0;
+  for (const stack of groupStacks) frames += stack >= 0 ? depth[stack] : 1;
+  if (frames > MAX_PPROF_FRAMES) {
+    const what = `${count(groupStacks.length)} samples listing ${count(frames)} frames in all, more than the ${count(MAX_PPROF_FRAMES)} a pprof export may hold`;
+    throw outputTooLarge('pprof export', what, PER_TRACE_ADVICE);
+  }
 }
 
 // Loaded on first use, not with the package: `node -r node-tracemalloc/register`
@@ -99,6 +118,7 @@ function buildProfile(snapshot: Snapshot): PprofFormat.Profile {
   };
 
   const groups = groupByStack(snapshot);
+  checkPprofFrames(t, groups.stack);
   const sizes = new TotalKeepingRounder();
   const counts = new TotalKeepingRounder();
   const samples: PprofFormat.Sample[] = [];
