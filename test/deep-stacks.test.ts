@@ -125,7 +125,8 @@ describe('one chain of 65,535 frames (three functions recurring), a sample on ev
     expect(report.stats.map((s) => s.frames.length)).toEqual(Array.from({ length: 10 }, (_, i) => MAX - i));
     const text = cli(['top', '--key', 'traceback', '--top', '2', file]);
     expect(text.status).toBe(0);
-    expect(text.stdout.split('\n')).toHaveLength(3 + 1 + MAX + (MAX - 1) + 1);
+    // Title, totals, view and a blank line; the header; both tracebacks; the final newline.
+    expect(text.stdout.split('\n')).toHaveLength(4 + 1 + MAX + (MAX - 1) + 1);
     expect(cli(['top', '--key', 'traceback', '--top', 'all', file]).stderr).toMatch(
       /^tracemalloc top: the report of this snapshot would be 65,535 sites listing 2,147,450,880 frames, more than the 1,048,576 a report shows: show fewer sites \(--top\)/,
     );

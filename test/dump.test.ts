@@ -313,7 +313,7 @@ describe('writing', () => {
       'stack 0 is its own ancestor (stackParent forms a cycle)',
     );
     invalid(bad((t) => (t.frameName = Uint32Array.of(0, 1, 99, 0, 0))), 'frame 2 names string 99, past the 10 strings');
-    invalid(bad((t) => (t.sampleSize = new Float64Array(5).fill(NaN))), 'sample 0 has size NaN, not a finite number ≥ 0');
+    invalid(bad((t) => (t.sampleSize = new Float64Array(5).fill(NaN))), 'sample 0 has size NaN, not a number in [0, 2^53]');
     invalid(bad((t) => (t.sampleStack = new Uint32Array(4))), 'table.sampleSize has 5 rows, its sibling columns 4');
     invalid(
       bad((t) => (t.frameLine = new Float64Array(t.frameLine.length) as unknown as Int32Array)),
@@ -565,8 +565,8 @@ describe('errors', () => {
       corrupt(withPayload((p) => p.writeUInt32LE(stacks, sampleStack(p))), `sample 0 points to stack ${stacks}, past the ${stacks} stacks`);
       const samples = sampleSnapshot().table.sampleStack.length;
       const sampleSize = (p: Buffer) => sampleStack(p) + 4 * samples;
-      corrupt(withPayload((p) => p.writeDoubleLE(-1, sampleSize(p) + 8)), 'sample 1 has size -1, not a finite number ≥ 0');
-      corrupt(withPayload((p) => p.writeDoubleLE(Infinity, sampleSize(p) + 8 * samples)), 'sample 0 has count Infinity, not a finite number ≥ 0');
+      corrupt(withPayload((p) => p.writeDoubleLE(-1, sampleSize(p) + 8)), 'sample 1 has size -1, not a number in [0, 2^53]');
+      corrupt(withPayload((p) => p.writeDoubleLE(Infinity, sampleSize(p) + 8 * samples)), 'sample 0 has count Infinity, not a number in [0, 2^53]');
       corrupt(withPayload((p) => p.writeDoubleLE(1.5, sampleSize(p) + 16 * samples)), 'sample 0 has id 1.5, not a safe integer ≥ 0');
     });
   });
