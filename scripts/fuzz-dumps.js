@@ -111,8 +111,8 @@ function baseSnapshots(d) {
 }
 
 function payloadOf(d, table, info) {
-  const { tracebackLimit, interval, timestamp, session = 0 } = info;
-  return d.encodePayload(table, { tracebackLimit, interval, timestamp, session });
+  const { tracebackLimit, interval, timestamp, session = 0, view = 'live', inlining } = info;
+  return d.encodePayload(table, { tracebackLimit, interval, timestamp, session, view, inlining });
 }
 
 /** A table of random shape: mostly valid indexes, sometimes not; hostile strings; odd numbers. */

@@ -71,7 +71,7 @@ function main() {
   }
   const table = formatTable(rows);
   console.log(`\n${table}`);
-  if (values['update-readme']) updateReadme(table);
+  if (values['update-readme']) updateReadme(rows);
   const failed = rows.filter((r) => r.result !== 'pass');
   const count = (word) => rows.reduce((sum, r) => sum + Number((new RegExp(`(\\d+) ${word}`).exec(r.tests) || [0, 0])[1]), 0);
   console.error(`versions: ${rows.length - failed.length} passed, ${failed.length} failed`);
@@ -87,16 +87,30 @@ function formatTable(rows) {
   return lines.join('\n');
 }
 
+/** The major.minor.patch of a table row as one number, for sorting. */
+function versionOf(line) {
+  const [a, b, c] = line.split('|')[1].trim().split('.').map(Number);
+  return a * 1e6 + b * 1e3 + c;
+}
+
 const BEGIN = '<!-- support-table:begin (npm run test:matrix -- --update-readme) -->';
 const END = '<!-- support-table:end -->';
 
-function updateReadme(table) {
+/** Writes `rows` into README's table, keeping the rows of versions this run left out (--only). */
+function updateReadme(rows) {
   const file = path.join(versions.root, 'README.md');
   const text = fs.readFileSync(file, 'utf8');
   const from = text.indexOf(BEGIN);
   const to = text.indexOf(END);
   if (from < 0 || to < from) throw new Error(`README.md has no ${BEGIN} ... ${END} markers`);
-  fs.writeFileSync(file, `${text.slice(0, from + BEGIN.length)}\n${table}\n${text.slice(to)}`);
+  const ran = new Set(rows.map((r) => r.version));
+  const kept = text
+    .slice(from + BEGIN.length, to)
+    .split('\n')
+    .filter((line) => /^\| \d+\.\d+\.\d+ \|/.test(line) && !ran.has(line.split('|')[1].trim()));
+  const lines = [...formatTable(rows).split('\n'), ...kept];
+  const body = [...lines.slice(0, 2), ...lines.slice(2).sort((a, b) => versionOf(a) - versionOf(b))];
+  fs.writeFileSync(file, `${text.slice(0, from + BEGIN.length)}\n${body.join('\n')}\n${text.slice(to)}`);
   console.error('README.md: support table updated');
 }
 
