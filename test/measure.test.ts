@@ -158,7 +158,10 @@ describe('retained and peak', () => {
   test('peakBytes: the heap growth seen during the round', () => {
     const r = measure(() => new Array<number>(10_000).fill(1), { iterations: 20, retained: false });
     expect(r.peakBytes).toBeGreaterThan(0);
-    expect(r.peakBytes).toBeLessThanOrEqual(r.totalBytes + 64 * 1024);
+    // Heap growth also holds what V8 allocates for itself (code, feedback),
+    // which no sample sees: 64 KiB on Node 20, 87 KiB more than that measured
+    // on Node 24; the round itself is 1.6 MB.
+    expect(r.peakBytes).toBeLessThanOrEqual(r.totalBytes + 256 * 1024);
   });
 });
 
