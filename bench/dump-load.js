@@ -14,16 +14,7 @@ const FRAMES = 5000;
 const STACKS = 50000;
 const FILES = 300;
 
-/** mulberry32: a seeded PRNG, so every run measures the same table. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { prng } = require('../scripts/lib/prng');
 
 function syntheticTable(samples, seed = 1) {
   const random = prng(seed);

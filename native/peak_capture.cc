@@ -45,12 +45,7 @@ void PeakCapture::Arm(double margin, double min_growth) {
   min_growth_ = min_growth;
   young_after_gc_ = YoungGeneration();
   baseline_ = Heap();
-  table_.reset();
-  table_bytes_ = 0;
-  table_heap_ = 0;
-  heap_at_capture_ = 0;
-  time_at_capture_ = 0;
-  captures_ = 0;
+  Forget();
   armed_ = true;
   watching_ = true;
   if (!ticker_.joinable()) {
@@ -66,6 +61,10 @@ void PeakCapture::Disarm() {
   armed_ = false;
   watching_ = false;
   StopTicker();
+  Forget();
+}
+
+void PeakCapture::Forget() {
   table_.reset();
   table_bytes_ = 0;
   table_heap_ = 0;

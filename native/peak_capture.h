@@ -89,6 +89,8 @@ class PeakCapture {
   void Request();
   void Tick();
   void StopTicker();
+  // Drops the kept table and every figure about it.
+  void Forget();
   // `force`: look even if the heap has not passed the threshold.
   void Capture(bool force);
   // Bytes used by the young generation (the new_* spaces).
@@ -108,7 +110,8 @@ class PeakCapture {
   std::unique_ptr<ProfileTable> table_;
   double table_bytes_ = 0;
   double table_heap_ = 0;  // Heap() when the kept table was taken
-  double heap_at_capture_ = 0;  // Heap() at the last look (the threshold's base)
+  // Heap() at the last look (the threshold's base).
+  double heap_at_capture_ = 0;
   double time_at_capture_ = 0;
   double captures_ = 0;
   // Shared with the ticker thread.

@@ -62,7 +62,8 @@ bool Sampler::Running() {
   return running_;
 }
 
-bool Sampler::Owns(v8::AllocationProfile* profile) const {
+bool Sampler::Owns(v8::AllocationProfile* profile,
+                   uint64_t* max_id_out) const {
   uint64_t max_id = 0;
   for (const auto& sample : profile->GetSamples()) {
     max_id = std::max(max_id, sample.sample_id);
@@ -92,6 +93,7 @@ bool Sampler::Owns(v8::AllocationProfile* profile) const {
       pending.emplace_back(child, depth + 1);
     }
   }
+  if (max_id_out != nullptr) *max_id_out = max_id;
   return true;
 }
 
@@ -116,16 +118,13 @@ Sampler::ProfileState Sampler::Profile(
   Recover();
   std::unique_ptr<v8::AllocationProfile> profile(
       isolate_->GetHeapProfiler()->GetAllocationProfile());
-  if (!profile || !Owns(profile.get())) {
+  uint64_t max_id = 0;
+  if (!profile || !Owns(profile.get(), &max_id)) {
     // Another tool's sampler: its samples are not ours, nor is it ours to
     // stop.
     running_ = false;
     traces_lost_ = false;
     return ProfileState::kLost;
-  }
-  uint64_t max_id = 0;
-  for (const auto& sample : profile->GetSamples()) {
-    max_id = std::max(max_id, sample.sample_id);
   }
   last_max_sample_id_ = max_id;
   *out = std::move(profile);

@@ -93,8 +93,10 @@ class Sampler {
   void Recover();
   // Whether `profile` can be ours: every sample scaled by our interval, no
   // stack deeper than we record, and (when samples are never dropped) no
-  // sample id lower than one seen before.
-  bool Owns(v8::AllocationProfile* profile) const;
+  // sample id lower than one seen before. `max_id`, when given, receives the
+  // highest sample id (read in the same pass).
+  bool Owns(v8::AllocationProfile* profile,
+            uint64_t* max_id = nullptr) const;
 
   v8::Isolate* isolate_;
   bool running_ = false;

@@ -43,16 +43,7 @@ function parseArgs(argv) {
 
 // ---- cases ------------------------------------------------------------
 
-/** mulberry32: small, seeded, good enough to pick bytes. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { prng } = require('./lib/prng');
 
 /** The generator of case `n`: its own stream, so cases replay one by one. */
 function caseRandom(seed, n) {

@@ -24,16 +24,8 @@ import { NO_STACK, Snapshot } from '../lib/snapshot';
 import type { ProfileTable } from '../lib/table';
 import * as tm from '../lib/tracemalloc';
 
-/** mulberry32: small, seeded, good enough to pick bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The scripts' seeded PRNG (scripts/lib/prng.js).
+const { prng } = require('../scripts/lib/prng') as { prng: (seed: number) => () => number };
 
 const COLUMN_NAMES = L.COLUMNS.map((c) => c.name);
 
