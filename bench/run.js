@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every benchmark and regenerates bench/RESULTS.md.
-// Figures in README come from that file; never type them by hand.
+// Figures in README and docs/performance.md come from that file; never type them by hand.
 // Budget: under 15 minutes on 2 cores (BENCH_REPS, BENCH_N shrink it).
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -125,9 +125,9 @@ const parts = [
   section('Error bars: coverage of the 95% intervals', coverage),
   section('Builtins: frames recorded beyond the traceback limit', builtinDepth),
 ];
-// README quotes our overhead table and the targets' verdicts between
-// markers; regenerate them too.
-const readme = path.join(__dirname, '..', 'README.md');
+// docs/performance.md quotes our overhead table and the targets' verdicts
+// between markers; regenerate them too.
+const readme = path.join(__dirname, '..', 'docs', 'performance.md');
 let text = fs.readFileSync(readme, 'utf8');
 function quoteInReadme(name, quote) {
   const marked = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
