@@ -13,7 +13,7 @@
 //     (dist/ and build/Release/tracemalloc.node, or prebuilds/)
 //
 // Writes the table to stdout, and between the inlining markers of
-// bench/RESULTS.md and README.md unless BENCH_NO_WRITE is set. BENCH_REPS (default 5),
+// bench/RESULTS.md and docs/performance.md unless BENCH_NO_WRITE is set. BENCH_REPS (default 5),
 // BENCH_N (default 1e6) and BENCH_WORKLOADS shrink it.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -23,7 +23,7 @@ const { packageRoot } = require('./pkg');
 
 const REPS = Number(process.env.BENCH_REPS || 5);
 const N = Number(process.env.BENCH_N || 1000000);
-const WORKLOADS = (process.env.BENCH_WORKLOADS || 'smallObjects,stringBuilding,mapChurn,jsonRoundTrip,tscCompile').split(',');
+const WORKLOADS = (process.env.BENCH_WORKLOADS || 'smallObjects,stringBuilding,mapChurn,jsonRoundTrip,tscCompile,helperCalls').split(',');
 const SETTINGS = [
   { label: 'untraced', tool: 'off', interval: 1, frames: 1 },
   { label: '512 KiB, 16 frames', tool: 'ours', interval: 512 * 1024, frames: 16 },
@@ -134,6 +134,6 @@ if (require.main === module) {
   console.log(stamped);
   if (!process.env.BENCH_NO_WRITE) {
     writeSection(path.join(__dirname, 'RESULTS.md'), stamped, 'The cost of keeping inlined frames (bench/inlining.js)');
-    writeSection(path.join(__dirname, '..', 'README.md'), stamped);
+    writeSection(path.join(__dirname, '..', 'docs', 'performance.md'), stamped);
   }
 }

@@ -19,16 +19,33 @@ export interface CompiledScript {
   source: string | undefined;
 }
 
+// What V8 said of each script asked about (null: no map). A script id is
+// never reused and a script never changes, so this holds for the process's
+// life; it grows with the scripts frames were seen in, not with samples.
+// (Its strings are allocated in this file: snapshots leave them out.)
+const known = new Map<number, CompiledScript | null>();
+
 /**
  * The scripts in `scriptIds` that V8 compiled with a `sourceMappingURL`,
- * with their text. Costs one enabling of the inspector's debugger (V8 then
- * reports every script it has: about 30 ms per thousand scripts), so it is
- * for test runs, not production. Empty when the inspector is unavailable.
+ * with their text. For scripts not asked about before, costs one enabling of
+ * the inspector's debugger (V8 then reports every script it has: about 30 ms
+ * per thousand scripts), so it is for test runs, not production. Empty when
+ * the inspector is unavailable.
  */
 export function compiledScripts(scriptIds: ReadonlySet<number>): Map<number, CompiledScript> {
+  const unknown = new Set([...scriptIds].filter((id) => !known.has(id)));
+  if (unknown.size > 0) learn(unknown);
   const found = new Map<number, CompiledScript>();
+  for (const id of scriptIds) {
+    const script = known.get(id);
+    if (script !== undefined && script !== null) found.set(id, script);
+  }
+  return found;
+}
+
+/** Asks the inspector about `scriptIds` and remembers the answers (none: null). */
+function learn(scriptIds: ReadonlySet<number>): void {
   const urls = new Map<number, string>();
-  if (scriptIds.size === 0) return found;
   let session: inspector.Session | undefined;
   try {
     session = new inspector.Session();
@@ -46,11 +63,13 @@ export function compiledScripts(scriptIds: ReadonlySet<number>): Map<number, Com
       session.post('Debugger.getScriptSource', { scriptId: String(id) }, (error, result) => {
         if (error === null && typeof result?.scriptSource === 'string') source = result.scriptSource;
       });
-      found.set(id, { sourceMapUrl, source });
+      known.set(id, { sourceMapUrl, source });
     }
     session.post('Debugger.disable', () => {});
+    for (const id of scriptIds) if (!known.has(id)) known.set(id, null);
   } catch {
-    // No inspector in this build of Node, or the debugger refused: no maps.
+    // No inspector in this build of Node, or the debugger refused: no maps
+    // (and nothing remembered: the next call asks again).
   } finally {
     try {
       session?.disconnect();
@@ -58,7 +77,6 @@ export function compiledScripts(scriptIds: ReadonlySet<number>): Map<number, Com
       // already disconnected
     }
   }
-  return found;
 }
 
 /**

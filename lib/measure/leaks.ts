@@ -6,7 +6,7 @@ import { parseSize, type Size } from '../size';
 import * as check from '../validate';
 import { drive, type Plan } from './loop';
 import {
-  forTests,
+  mapForTests,
   framesOption,
   iterationsOption,
   measured,
@@ -53,8 +53,8 @@ export interface LeakResult {
 function* leakPlan(iterations: number, warmup: number | 'auto', frames: number, maxPasses: number, threshold: number): Plan<LeakResult> {
   yield* warmUp(warmup);
   const kept = yield* settle(() => tracedPass(iterations, frames, false), maxPasses);
-  const snapshot = forTests(kept.pass.snapshot);
-  return {
+  const snapshot = kept.pass.snapshot;
+  const result: LeakResult = {
     retainedBytes: snapshot.totalSize,
     retainedAllocs: snapshot.totalCount,
     leaks: snapshot.totalSize > threshold,
@@ -63,6 +63,7 @@ function* leakPlan(iterations: number, warmup: number | 'auto', frames: number, 
     passes: kept.passes,
     snapshot,
   };
+  return mapForTests(result, 'snapshot');
 }
 
 /**

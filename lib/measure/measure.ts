@@ -8,7 +8,7 @@ import {
   iterationsOption,
   measured,
   requireIdleSampler,
-  forTests,
+  mapForTests,
   settle,
   tracedPass,
   warmUp,
@@ -27,8 +27,9 @@ export interface MeasureOptions {
   warmup?: number | 'auto';
   /**
    * Frames recorded per allocation for {@link MeasureResult.snapshot} (default 4;
-   * at least 2 are recorded, so that the tracer can tell its own calls into
-   * allocating builtins from fn's).
+   * at least 8 are recorded, so that the tracer can tell its own work, its
+   * calls into allocating builtins and the promises of its loop seen through
+   * Node's async hooks, from fn's).
    */
   frames?: number;
   /**
@@ -137,7 +138,7 @@ function* measurePlan(s: Settings): Plan<MeasureResult> {
   const last = rounds.pass;
   const totalBytes = last.snapshot.totalSize;
   const totalAllocs = last.snapshot.totalCount;
-  return {
+  const result: MeasureResult = {
     bytesPerOp: totalBytes / s.iterations,
     allocsPerOp: totalAllocs / s.iterations,
     retainedBytes: kept === null ? 0 : kept.snapshot.totalSize,
@@ -146,11 +147,12 @@ function* measurePlan(s: Settings): Plan<MeasureResult> {
     exact: rounds.exact,
     totalBytes,
     totalAllocs,
-    snapshot: forTests(last.snapshot),
-    retainedSnapshot: kept === null ? null : forTests(kept.snapshot),
+    snapshot: last.snapshot,
+    retainedSnapshot: kept === null ? null : kept.snapshot,
     rounds: rounds.passes,
     warmup,
   };
+  return mapForTests(mapForTests(result, 'snapshot'), 'retainedSnapshot');
 }
 
 /**

@@ -11,6 +11,9 @@ import { MAX_FRAMES, startNative, stop, takeSnapshot } from '../tracemalloc';
 import * as check from '../validate';
 import type { Measured, Plan } from './loop';
 
+/** Frames a traced pass records at least (see tracedPass). */
+export const OWN_DEPTH = 8;
+
 /** `warmup: 'auto'`: calls until this many... */
 export const AUTO_WARMUP_CALLS = 10_000;
 /** ...or until this much time has gone, whichever comes first. */
@@ -114,13 +117,15 @@ export interface Pass {
 export function* tracedPass(calls: number, frames: number, includeCollected: boolean, interval = 1): Plan<Pass> {
   // Starting the sampler also restarts the binding's heap window: the peak
   // and allocated figures below are this pass's.
-  // Two frames at least: when our own code calls an allocating builtin, the
-  // caller's frame is what tells the binding the sample is ours.
-  startNative(Math.max(frames, 2), interval, includeCollected);
+  // OWN_DEPTH frames at least: what tells the binding a sample is ours is
+  // the innermost frame outside builtins and node: modules, and our own
+  // awaits reach Node's async hooks (an AsyncLocalStorage's store on each
+  // promise: four node: frames) before our frame, which inlining used to fold.
+  startNative(Math.max(frames, OWN_DEPTH), interval, includeCollected);
   try {
     yield calls;
     const heap = heapCounters();
-    // Unmapped: a pass's snapshot is compared, not shown (see forTests).
+    // Unmapped: a pass's snapshot is compared, not shown (see mapForTests).
     const snapshot = takeSnapshot({ gc: !includeCollected, sourceMaps: false });
     return { snapshot, peak: Math.max(0, heap.peak - heap.baseline), heapAllocated: heap.allocated };
   } finally {
@@ -129,12 +134,32 @@ export function* tracedPass(calls: number, frames: number, includeCollected: boo
 }
 
 /**
- * A result's snapshot as takeSnapshot() would give it: under jest, frames of
- * transformed code mapped to their sources (once, after the passes, with the
- * sampler stopped).
+ * Makes `result[key]` (a snapshot, or null) what takeSnapshot() would give:
+ * under jest, frames of transformed code mapped to their sources. Mapped on
+ * first read, not before: a passing matcher never reads it, and the mapping
+ * (an inspector round trip) leaves garbage that a GC-accounted window right
+ * after measure() would count.
  */
-export function forTests(snapshot: Snapshot): Snapshot {
-  return underJest() ? applySourceMaps(snapshot, { compiled: true }) : snapshot;
+export function mapForTests<T extends object, K extends keyof T>(result: T, key: K): T {
+  if (!underJest()) return result;
+  let value = result[key];
+  let mapped = false;
+  Object.defineProperty(result, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!mapped) {
+        mapped = true;
+        if (value !== null) value = applySourceMaps(value as Snapshot, { compiled: true }) as T[K];
+      }
+      return value;
+    },
+    set(next: T[K]) {
+      value = next;
+      mapped = true;
+    },
+  });
+  return result;
 }
 
 /** What {@link settle} kept. */
