@@ -3,10 +3,10 @@
 // value means the same on the command line and in the environment. Pure: no
 // addon, no side effects.
 import * as path from 'node:path';
-import { SAMPLED_INLINING_DEFAULT } from './inlining';
+import { defaultInlining } from './inlining';
 import { outputPathProblem } from './output-path';
 import { parseSize } from './size';
-import { SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
+import { isSnapshotView, type SnapshotView } from './views';
 import { MAX_INTERVAL, samplingInterval } from './validate';
 
 /** The environment variables lib/register.ts reads. */
@@ -43,11 +43,6 @@ export const DEFAULT_INTERVAL = 512 * 1024;
  */
 export function defaultView(snapshotEvery: number): SnapshotView {
   return snapshotEvery > 0 ? 'live' : 'peak';
-}
-
-/** Whether register lets V8 inline unless told: never in exact mode, as start() decides at sampled intervals. */
-export function defaultInlining(interval: number): boolean {
-  return interval !== 1 && SAMPLED_INLINING_DEFAULT;
 }
 
 /** What the environment asks register to do. */
@@ -137,7 +132,7 @@ export function parseCount(text: string, what: string): number {
 /** A view from text: `live`, `allocated` or `peak`. */
 export function parseView(text: string): SnapshotView {
   const value = text.trim().toLowerCase();
-  if ((SNAPSHOT_VIEWS as readonly string[]).includes(value)) return value as SnapshotView;
+  if (isSnapshotView(value)) return value;
   throw new SettingError(
     `invalid view: ${JSON.stringify(text)} (expected peak: alive when the heap was fullest, ` +
       'live: alive at exit, or allocated: everything allocated, collected or not)',

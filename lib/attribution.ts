@@ -78,16 +78,3 @@ export function attributeStacks(table: ProfileTable, skipNodeInternals = false):
   }
   return { scripted, callee };
 }
-
-/**
- * @internal
- * Per stack row, the row whose frame keys it in `'lineno'`, `'filename'`
- * and `'function'` statistics and in filters on the most recent frame: the
- * nearest scripted one, or the row itself when there is none.
- */
-export function keyRows(attribution: StackAttribution): Int32Array {
-  const { scripted } = attribution;
-  const rows = new Int32Array(scripted.length);
-  for (let s = 0; s < rows.length; s++) rows[s] = scripted[s] >= 0 ? scripted[s] : s;
-  return rows;
-}

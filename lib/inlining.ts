@@ -99,6 +99,11 @@ export function inliningEnabled(): boolean {
  */
 export const SAMPLED_INLINING_DEFAULT = true;
 
+/** Whether tracing at `interval` lets V8 inline unless told: never in exact mode (interval 1). */
+export function defaultInlining(interval: number): boolean {
+  return interval !== 1 && SAMPLED_INLINING_DEFAULT;
+}
+
 /** What a report says when inlining was on, and how to see the hidden frames. */
 export const INLINING_NOTE =
   "inlined functions are charged to their callers (V8 inlined small functions); to see them: 'tracemalloc run --no-inlining', " +

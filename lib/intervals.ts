@@ -30,11 +30,6 @@ export function exactSum(value: number): SampledSum {
   return { value, variance: 0, floor: value };
 }
 
-/** Sum of two independent sampled totals. */
-export function addSums(a: SampledSum, b: SampledSum): SampledSum {
-  return { value: a.value + b.value, variance: a.variance + b.variance, floor: a.floor + b.floor };
-}
-
 // log Γ(x) for x > 0 (Lanczos, g = 7, n = 9: ~15 significant digits).
 const LANCZOS = [
   0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,

@@ -14,7 +14,6 @@
 import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { ENV, errorPolicy, readSettings, SettingError, tracingRequested, type ActivationSettings } from './activation';
-import { disableInlining } from './inlining';
 
 // Once per process even if two copies of the package are preloaded: the
 // second would find V8's sampler taken.
@@ -57,8 +56,6 @@ function activate(): void {
     delete process.env[ENV.CONTROL];
   }
   if (settings.frames === 0) return;
-  // First, before the program's code can be optimized with inlining.
-  if (!settings.inlining) disableInlining();
   let tracer: typeof import('./tracemalloc');
   try {
     // Required here, not imported: an install without its binary or its

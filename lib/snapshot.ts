@@ -11,15 +11,8 @@ import * as check from './validate';
 /** `sampleStack` value of a trace with no frames. */
 export const NO_STACK = 0xffffffff;
 
-/**
- * Which traces a snapshot holds:
- * - `'live'`: objects alive when it was taken (Python's snapshots);
- * - `'allocated'`: every allocation since tracing started, collected objects included;
- * - `'peak'`: objects alive right after the collection at which the JS heap was fullest.
- */
-export type SnapshotView = 'live' | 'allocated' | 'peak';
-
-export const SNAPSHOT_VIEWS: readonly SnapshotView[] = ['live', 'allocated', 'peak'];
+export { SNAPSHOT_VIEWS, type SnapshotView } from './views';
+import type { SnapshotView } from './views';
 
 /** What a snapshot's numbers are, beside the table itself. */
 export interface SnapshotInfo {

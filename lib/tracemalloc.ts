@@ -4,9 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { underJest } from './compiled-scripts';
 import { TracemallocError, rethrowNative } from './errors';
-import { disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from './inlining';
+import { defaultInlining, disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from './inlining';
 import { native, type NativeBinding, type NativeTable } from './native';
 import { Snapshot, SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
+import { isSnapshotView } from './views';
 import { applySourceMaps } from './source-maps';
 import * as check from './validate';
 
@@ -181,7 +182,7 @@ export function start(frames: number = 1, options?: StartOptions): void {
     opts.interval === undefined
       ? 1
       : check.samplingInterval(opts.interval);
-  const inlining = opts.inlining === undefined ? interval !== 1 && SAMPLED_INLINING_DEFAULT : check.boolean(opts.inlining, 'inlining');
+  const inlining = opts.inlining === undefined ? defaultInlining(interval) : check.boolean(opts.inlining, 'inlining');
   const allocated = opts.allocated === undefined ? false : check.boolean(opts.allocated, 'allocated');
   const peak = opts.peak === undefined ? false : check.boolean(opts.peak, 'peak');
   const b = binding();
@@ -380,7 +381,7 @@ function total(table: NativeTable): number {
 }
 
 function viewOption(value: unknown): SnapshotView {
-  if (typeof value === 'string' && (SNAPSHOT_VIEWS as readonly string[]).includes(value)) return value as SnapshotView;
+  if (isSnapshotView(value)) return value;
   throw Object.assign(new RangeError(`view must be one of ${SNAPSHOT_VIEWS.map((v) => `'${v}'`).join(', ')}, received ${String(value)}`), {
     code: 'ERR_INVALID_ARG_VALUE',
   });

@@ -10,6 +10,7 @@
 #endif
 
 #include "columns.h"
+#include "v8_values.h"
 
 namespace tracemalloc {
 
@@ -146,11 +147,7 @@ uint32_t HeapCensus::NameOf(const v8::HeapGraphNode* node, uint32_t type) {
     // name, but fall back to the type rather than an empty row label.
     return type == v8::HeapGraphNode::kClosure ? Intern("(anonymous)") : type;
   }
-  // Utf8Value is the one UTF-8 API stable from V8 11 to 14 (WriteUtf8 and
-  // Utf8Length are gone in 14); it replaces invalid surrogates.
-  v8::String::Utf8Value utf8(isolate_, name);
-  utf8_.assign(*utf8 == nullptr ? "" : *utf8, static_cast<size_t>(utf8.length()));
-  return Intern(utf8_);
+  return Intern(Utf8Of(isolate_, name));
 }
 
 uint32_t HeapCensus::Intern(const std::string& s) { return strings_.Intern(s); }

@@ -82,7 +82,6 @@ class HeapCensus {
   double synthetic_size_ = 0;
   double nodes_ = 0;
 
-  std::string utf8_;  // reused for every name converted
 };
 
 }  // namespace tracemalloc

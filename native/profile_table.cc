@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "columns.h"
+#include "v8_values.h"
 
 namespace tracemalloc {
 
@@ -45,10 +46,7 @@ ProfileTable::ProfileTable(v8::Isolate* isolate,
 uint32_t ProfileTable::Intern(const std::string& s) { return strings_.Intern(s); }
 
 std::string ProfileTable::Utf8(v8::Local<v8::String> s) const {
-  if (s.IsEmpty()) return std::string();
-  v8::String::Utf8Value utf8(isolate_, s);
-  if (*utf8 == nullptr) return std::string();
-  return std::string(*utf8, utf8.length());
+  return Utf8Of(isolate_, s);
 }
 
 uint32_t ProfileTable::InternV8(v8::Local<v8::String> s) {
@@ -258,7 +256,6 @@ void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
   sample_size_.reserve(samples.size());
   sample_count_.reserve(samples.size());
   sample_id_.reserve(samples.size());
-  const double interval = static_cast<double>(interval_);
   for (uint32_t index : order) {
     const v8::AllocationProfile::Sample& s = samples[index];
     const int64_t node = NodeOfId(s.node_id);
@@ -274,8 +271,7 @@ void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
     // biases estimates when objects are near the interval in size. Each V8
     // sample is one object: scale it ourselves, unrounded, as pprof does.
     // At interval 1 every allocation is sampled: no scaling at all.
-    double count =
-        interval_ <= 1 ? 1.0 : 1.0 / (1.0 - std::exp(-size / interval));
+    double count = ScaledCount(size, interval_);
     sample_stack_.push_back(static_cast<uint32_t>(stack));
     sample_size_.push_back(size * count);
     sample_count_.push_back(count);

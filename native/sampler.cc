@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "v8_values.h"
+
 namespace tracemalloc {
 
 namespace {
@@ -19,13 +21,6 @@ v8::HeapProfiler::SamplingFlags FlagsOf(const SamplerSettings& settings) {
   return static_cast<v8::HeapProfiler::SamplingFlags>(flags);
 }
 
-// The count V8 gives one sample of `size` bytes, before rounding: V8 scales
-// each sample by the interval its sampler runs at (ScaleSample in
-// sampling-heap-profiler.cc), so the counts tell that interval.
-double ScaledCount(size_t size, uint64_t interval) {
-  return 1.0 / (1.0 - std::exp(-static_cast<double>(size) /
-                               static_cast<double>(interval)));
-}
 
 }  // namespace
 
@@ -68,9 +63,11 @@ bool Sampler::Owns(v8::AllocationProfile* profile,
   for (const auto& sample : profile->GetSamples()) {
     max_id = std::max(max_id, sample.sample_id);
     if (sample.size == 0) continue;
-    // V8 rounds its count to an integer; the slack also covers another
-    // libm's last bits.
-    const double expected = ScaledCount(sample.size, settings_.interval);
+    // V8 scales each count by its sampler's interval, so the counts tell
+    // that interval. It rounds them to integers; the slack also covers
+    // another libm's last bits.
+    const double expected =
+        ScaledCount(static_cast<double>(sample.size), settings_.interval);
     if (std::fabs(static_cast<double>(sample.count) - expected) >
         0.75 + 1e-6 * expected) {
       return false;

@@ -29,6 +29,7 @@
 //   stack data      stackFrame u32, stackParent i32
 //   sample data     sampleStack u32, sampleSize f64, sampleCount f64, sampleId f64, sampleDomain u32
 import type { ProfileTable } from '../table';
+import { SNAPSHOT_VIEWS } from '../views';
 
 export const MAGIC = Buffer.from('NTMALLOC', 'latin1');
 /**
@@ -66,7 +67,7 @@ export const I_INLINING = 49;
 export const I_RESERVED = 50;
 
 /** The view byte's values, by index. */
-export const VIEW_CODES = ['live', 'allocated', 'peak'] as const;
+export const VIEW_CODES = SNAPSHOT_VIEWS;
 
 /** Bytes of the info block in a file of `version`. */
 export function infoSize(version: number): number {

@@ -8,6 +8,7 @@ import type { ProfileTable } from '../table';
 import { contentProblem } from './check';
 import { DumpFormatError } from './error';
 import * as L from './layout';
+import { isSnapshotView } from '../views';
 
 /** A snapshot's info as a dump stores it: every field, `inlining` undefined when unknown. */
 export type DumpInfo = Required<Omit<SnapshotInfo, 'inlining'>> & { inlining: boolean | undefined };
@@ -46,7 +47,7 @@ export function infoProblem(info: DumpInfo): string | undefined {
   if (!Number.isSafeInteger(interval) || interval < 1) return `interval ${interval} is not an integer ≥ 1`;
   if (!Number.isFinite(timestamp)) return `timestamp ${timestamp} is not a finite number`;
   if (!Number.isSafeInteger(session) || session < 0) return `session ${session} is not a safe integer ≥ 0`;
-  if (!(L.VIEW_CODES as readonly string[]).includes(view)) return `view ${String(view)} is not one of ${L.VIEW_CODES.join(', ')}`;
+  if (!isSnapshotView(view)) return `view ${String(view)} is not one of ${L.VIEW_CODES.join(', ')}`;
   if (inlining !== undefined && typeof inlining !== 'boolean') return `inlining ${String(inlining)} is not a boolean`;
   return undefined;
 }
