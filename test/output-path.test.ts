@@ -59,7 +59,7 @@ describe('a dump path is checked when tracing starts', () => {
   posixTest('a directory the process cannot write to', () => {
     const readOnly = path.join(tmp.dir, 'ro');
     fs.mkdirSync(readOnly, { mode: 0o755 });
-    const script = `require(${JSON.stringify(path.join(repoRoot, 'dist', 'register.js'))}); console.log('${MARKER}')`;
+    let packageDir = repoRoot;
     const env = cleanEnv({
       NODE_TRACEMALLOC: '1',
       NODE_TRACEMALLOC_OUTPUT: path.join(readOnly, 'heap.ntm'),
@@ -70,9 +70,17 @@ describe('a dump path is checked when tracing starts', () => {
       // root writes anywhere: run the program as nobody, who may read but not write ro/.
       fs.chmodSync(tmp.dir, 0o755);
       asUser = { uid: 65534, gid: 65534 };
+      // A checkout in a private directory (mktemp -d makes them 0700) is not
+      // nobody's to read: a world-readable copy of the built package is.
+      // The check refuses the path before anything outside dist/ loads.
+      packageDir = path.join(tmp.dir, 'package');
+      fs.cpSync(path.join(repoRoot, 'dist'), path.join(packageDir, 'dist'), { recursive: true });
+      fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(packageDir, 'package.json'));
+      execFileSync('chmod', ['-R', 'a+rX', packageDir]);
     } else {
       fs.chmodSync(readOnly, 0o555);
     }
+    const script = `require(${JSON.stringify(path.join(packageDir, 'dist', 'register.js'))}); console.log('${MARKER}')`;
     const result = spawnSync(process.execPath, ['-e', script], { cwd: tmp.dir, env, encoding: 'utf8', timeout: 60_000, ...asUser });
     expect(result.stdout).not.toContain(MARKER);
     expect(result.status).toBe(1);
