@@ -8,7 +8,7 @@ import type { Snapshot } from './snapshot';
  * Columns of length nStacks + 1 (the last slot: samples with no stack row),
  * each a sum over the samples of that stack row.
  */
-export interface StackSpread {
+export interface StackSpread extends SpreadSums {
   /** Σ size × weight: bytes (the estimate). */
   readonly size: Float64Array;
   /** Σ weight: objects (the estimate). */
@@ -23,20 +23,38 @@ export interface StackSpread {
   readonly sampledSize: Float64Array;
 }
 
+/** Columns one sample's terms are added to; typed arrays or plain arrays. */
+export interface SpreadSums {
+  readonly size: { [slot: number]: number };
+  readonly count: { [slot: number]: number };
+  readonly samples: { [slot: number]: number };
+  readonly sizeVariance: { [slot: number]: number };
+  readonly countVariance: { [slot: number]: number };
+  readonly sampledSize: { [slot: number]: number };
+}
+
 /**
- * A sample's terms of the variance estimates. A sample of an object of size
- * s, sampled with probability p, holds weight w = 1/p and bytes s·w; its
- * terms are (1 − p)/p² = w(w − 1) for the count and s²·w(w − 1) for the size
- * (docs/error-bars.md). Weight 1 (exact): 0.
+ * Adds one sample to slot `s` of `out`. A sample of an object of size s,
+ * sampled with probability p, holds weight w = 1/p and bytes s·w; its terms
+ * of the variance estimates are (1 − p)/p² = w(w − 1) for the count and
+ * s²·w(w − 1) for the size (docs/error-bars.md); weight 1 (exact) adds 0.
+ * Allocates nothing: it runs once per sample.
  * @internal
  */
-export function varianceTerms(bytes: number, weight: number): { size: number; count: number; objectSize: number } {
+export function addSample(out: SpreadSums, s: number, bytes: number, weight: number): void {
+  out.size[s] += bytes;
+  out.count[s] += weight;
+  out.samples[s] += 1;
   // V8's weights are ≥ 1; a smaller one (only a damaged dump has it) counts
   // as exact, so that bytes / weight cannot overflow into the sums.
-  if (!(weight > 1)) return { size: 0, count: 0, objectSize: bytes };
+  if (!(weight > 1)) {
+    out.sampledSize[s] += bytes;
+    return;
+  }
   const objectSize = bytes / weight;
-  const excess = weight - 1;
-  return { size: bytes * objectSize * excess, count: weight * excess, objectSize };
+  out.sizeVariance[s] += bytes * objectSize * (weight - 1);
+  out.countVariance[s] += weight * (weight - 1);
+  out.sampledSize[s] += objectSize;
 }
 
 /**
@@ -59,15 +77,8 @@ export function stackSpread(snapshot: Snapshot, include?: Uint8Array): StackSpre
   const last = slots - 1;
   for (let i = 0; i < sampleStack.length; i++) {
     if (include !== undefined && include[i] === 0) continue;
-    const s = Math.min(sampleStack[i], last);
     // A sample holds size × weight and weight (native/profile_table.cc).
-    const terms = varianceTerms(sampleSize[i], sampleCount[i]);
-    out.size[s] += sampleSize[i];
-    out.count[s] += sampleCount[i];
-    out.samples[s] += 1;
-    out.sizeVariance[s] += terms.size;
-    out.countVariance[s] += terms.count;
-    out.sampledSize[s] += terms.objectSize;
+    addSample(out, Math.min(sampleStack[i], last), sampleSize[i], sampleCount[i]);
   }
   return out;
 }

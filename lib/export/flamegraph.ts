@@ -8,7 +8,7 @@ import * as check from '../validate';
 import { FLAMEGRAPH_TEMPLATE } from './flamegraph-template';
 import { LabelKeys, NO_STACK_LABEL } from './label';
 import { interval95 } from '../intervals';
-import { varianceTerms } from '../sampling-error';
+import { addSample } from '../sampling-error';
 import { textOrTooLarge } from './output-limit';
 import { buildCallTree, NO_STACK_FRAME, snapshotArgument, TotalKeepingRounder, type CallTree } from './tree';
 
@@ -107,17 +107,17 @@ export function flameGraphData(snapshot: Snapshot, title: string): FlameGraphDat
  */
 function errorBars(snapshot: Snapshot, tree: CallTree, data: FlameGraphData): void {
   const t = snapshot.table;
+  const sums = {
+    size: new Float64Array(tree.length),
+    count: new Float64Array(tree.length),
+    samples: new Float64Array(tree.length),
+    sizeVariance: new Float64Array(tree.length),
+    countVariance: new Float64Array(tree.length),
+    sampledSize: new Float64Array(tree.length),
+  };
+  for (let i = 0; i < tree.nodeOfSample.length; i++) addSample(sums, tree.nodeOfSample[i], t.sampleSize[i], t.sampleCount[i]);
+  const { samples, sizeVariance: variance, sampledSize: sampled } = sums;
   const size = Float64Array.from(tree.selfSize);
-  const variance = new Float64Array(tree.length);
-  const sampled = new Float64Array(tree.length);
-  const samples = new Float64Array(tree.length);
-  for (let i = 0; i < tree.nodeOfSample.length; i++) {
-    const node = tree.nodeOfSample[i];
-    const terms = varianceTerms(t.sampleSize[i], t.sampleCount[i]);
-    variance[node] += terms.size;
-    sampled[node] += terms.objectSize;
-    samples[node] += 1;
-  }
   for (let n = tree.length - 1; n > 0; n--) {
     const p = tree.parent[n];
     size[p] += size[n];

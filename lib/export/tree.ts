@@ -3,7 +3,7 @@
 // the samples plus one step per used stack row: no object per sample, and no
 // recursion anywhere (traceback limits go up to 65,535 frames, deeper than
 // JS's call stack).
-import { varianceTerms } from '../sampling-error';
+import { addSample } from '../sampling-error';
 import { Snapshot } from '../snapshot';
 
 /** `CallTree.frame` of the root node. */
@@ -166,13 +166,7 @@ export function groupByStack(snapshot: Snapshot): StackGroups {
       groups.countVariance.push(0);
       groups.sampledSize.push(0);
     }
-    const terms = varianceTerms(t.sampleSize[i], t.sampleCount[i]);
-    groups.size[g] += t.sampleSize[i];
-    groups.count[g] += t.sampleCount[i];
-    groups.samples[g] += 1;
-    groups.sizeVariance[g] += terms.size;
-    groups.countVariance[g] += terms.count;
-    groups.sampledSize[g] += terms.objectSize;
+    addSample(groups, g, t.sampleSize[i], t.sampleCount[i]);
   }
   return groups;
 }
