@@ -79,7 +79,8 @@ export interface NativeBinding {
   disarmPeak(): void;
   /** Looks now, whatever the heap: keeps the table if it traces more than the kept one. */
   capturePeak(): void;
-  peakSnapshot(): NativePeak | null;
+  /** The kept capture when it traces more than `largerThan` bytes, else null. */
+  peakSnapshot(largerThan: number): NativePeak | null;
 }
 
 /** Package root: where binding.gyp, build/ and prebuilds/ live (lib/ or dist/ is one below). */

@@ -352,8 +352,8 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
     raw = b.snapshot(OWN_PREFIXES, liveOnly || undefined);
     if (view === 'peak') {
       // The capture, unless what is alive now is as large: then now is the peak.
-      const captured = b.peakSnapshot();
-      if (captured !== null && total(captured.table) > total(raw)) {
+      const captured = b.peakSnapshot(total(raw));
+      if (captured !== null) {
         raw = captured.table;
         timestamp = captured.timestamp;
       }
@@ -375,8 +375,9 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
 }
 
 function total(table: NativeTable): number {
+  const sizes = table.sampleSize;
   let bytes = 0;
-  for (const size of table.sampleSize) bytes += size;
+  for (let i = 0; i < sizes.length; i++) bytes += sizes[i];
   return bytes;
 }
 

@@ -412,10 +412,17 @@ Napi::Value TracemallocAddon::CapturePeak(const Napi::CallbackInfo& info) {
 }
 
 // The kept capture: { table, heap, timestamp, captures }, or null when none
-// was kept (or the peak is not armed).
+// was kept (or the peak is not armed) or it traces no more than `largerThan`
+// bytes (what is alive now): then it is never converted for JS.
 Napi::Value TracemallocAddon::PeakSnapshot(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) {
+    throw CodedTypeError(env, "Expected a number for largerThan but received " +
+                                  Describe(info[0]));
+  }
+  const double larger_than = info[0].As<Napi::Number>().DoubleValue();
   if (!peak_ || !peak_->armed() || peak_->table() == nullptr) return env.Null();
+  if (!(peak_->table()->TotalSize() > larger_than)) return env.Null();
   Napi::Object out = Napi::Object::New(env);
   out.Set("table", peak_->table()->ToJs(env));
   out.Set("heap", Napi::Number::New(env, peak_->heap_at_capture()));
