@@ -125,10 +125,8 @@ export class Filter extends BaseFilter {
       }
     } else {
       // The most recent frame with a script (builtins act for their caller), else the most recent.
-      let recent = traceback.length - 1;
-      while (recent > 0 && traceback.at(recent)?.builtin === true) recent--;
-      if (traceback.at(recent)?.builtin === true) recent = traceback.length - 1;
-      const frame = traceback.at(recent);
+      const scripted = traceback.scriptedIndex();
+      const frame = traceback.at(scripted >= 0 ? scripted : -1);
       matched = frame !== undefined && this.matchFrame(frame.filename, frame.lineno);
     }
     return matched === this.inclusive;

@@ -123,11 +123,21 @@ export class Traceback implements Iterable<Frame> {
     return lines;
   }
 
-  /** The frames as format() shows them, oldest first: the trailing builtins folded into their caller. */
-  private entries(): { frame: Frame; label: string }[] {
+  /**
+   * Index of the most recent frame with a script, which builtins after it
+   * allocated for (Python never shows C frames); -1 when there is none.
+   */
+  scriptedIndex(): number {
     const frames = this.all();
     let scripted = frames.length - 1;
     while (scripted >= 0 && frames[scripted].builtin) scripted--;
+    return scripted;
+  }
+
+  /** The frames as format() shows them, oldest first: the trailing builtins folded into their caller. */
+  private entries(): { frame: Frame; label: string }[] {
+    const frames = this.all();
+    const scripted = this.scriptedIndex();
     const entries = frames.map((frame) => ({ frame, label: frame.functionLabel }));
     if (scripted < 0 || scripted === frames.length - 1) return entries;
     const caller = frames[scripted];
