@@ -142,7 +142,7 @@ function table(results, columns, cell, firstCols = ['untraced ms', (r) => r.base
   return lines.join('\n');
 }
 
-/** Our own table: what README quotes. */
+/** Our own table: what docs/performance.md quotes. */
 function oursMarkdown(results) {
   return [
     `Wall time traced / untraced, in-process, tracing started after warm-up. Median of ${REPS} interleaved runs in fresh`,

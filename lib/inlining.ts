@@ -95,7 +95,7 @@ export function inliningEnabled(): boolean {
 
 /**
  * Whether `start()` leaves inlining on at sampled intervals (production)
- * when not told: chosen from bench/inlining.js's figures (README, "Inlining").
+ * when not told: chosen from bench/inlining.js's figures (docs/performance.md).
  */
 export const SAMPLED_INLINING_DEFAULT = true;
 

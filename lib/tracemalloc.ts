@@ -35,7 +35,7 @@ export interface StartOptions {
    * their allocations charged to their callers. V8's flags are process-wide
    * and apply to code optimized from then on: start early. Default: `false`
    * in exact mode (interval 1); at sampled intervals
-   * {@link SAMPLED_INLINING_DEFAULT} (see README, "Inlining"). `true` leaves
+   * {@link SAMPLED_INLINING_DEFAULT} (see docs/design.md, "Inlining"). `true` leaves
    * V8 as it is. Snapshots say which was in force (`snapshot.inlining`).
    */
   inlining?: boolean;

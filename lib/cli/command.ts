@@ -23,7 +23,7 @@ export interface Command {
 }
 
 /**
- * Exit codes, documented in README:
+ * Exit codes, documented in docs/cli.md:
  * 0 success; 1 the program or the work failed; 2 bad usage (unknown option,
  * missing argument); 3 an input file is not a readable dump.
  */

@@ -1,5 +1,5 @@
 // The byte layout of a dump, in one place so that the writer, the reader and
-// the README table cannot drift apart. Everything is little-endian.
+// the table in docs/formats.md cannot drift apart. Everything is little-endian.
 //
 // File = header (36 bytes, never compressed) + body (the payload, deflated).
 //

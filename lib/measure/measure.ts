@@ -43,14 +43,14 @@ export interface MeasureOptions {
   /**
    * Let V8 inline (default `false`: inlining is turned off before the
    * warm-up, process-wide, so that fn's helpers keep their own frames in
-   * {@link MeasureResult.snapshot}; see README, "Inlining"). With `true`,
+   * {@link MeasureResult.snapshot}; see docs/design.md, "Inlining"). With `true`,
    * an inlined helper's allocations are charged to its caller, and V8 may
    * optimize allocations away across the inlined call.
    */
   inlining?: boolean;
 }
 
-/** What {@link measure} found. Sizes are bytes of JS heap; see the README for what counts. */
+/** What {@link measure} found. Sizes are bytes of JS heap; see docs/measure.md for what counts. */
 export interface MeasureResult {
   /** Bytes allocated per call: `totalBytes / iterations` (Go's B/op). */
   bytesPerOp: number;
