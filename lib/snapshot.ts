@@ -185,23 +185,13 @@ export class Snapshot {
       this.tracebackCache[n] = traceback;
       return traceback;
     }
-    // Rows without a traceback yet, from this one up to a known ancestor (or
-    // the outermost frame), then made from the outermost down. No recursion:
-    // stacks go deeper than JS's call stack. A parent cycle (only in a table
-    // built by hand: dumps are checked) would never end, hence the bound.
-    const chain: number[] = [];
-    let row = stack;
-    while (row >= 0 && row < n && this.tracebackCache[row] === undefined) {
-      if (chain.length === n) throw new TypeError(`stack ${stack}: stackParent forms a cycle`);
-      chain.push(row);
-      row = stackParent[row];
-    }
-    let caller = row >= 0 && row < n ? this.tracebackCache[row] : undefined;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      caller = Traceback.extend(caller, this.frame(stackFrame[chain[i]]));
-      this.tracebackCache[chain[i]] = caller;
-    }
-    return caller as Traceback;
+    return Traceback.memoized(
+      stack,
+      n,
+      (row) => (stackParent[row] < n ? stackParent[row] : -1),
+      (row) => this.frame(stackFrame[row]),
+      this.tracebackCache,
+    );
   }
 
   /**

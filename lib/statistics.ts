@@ -511,18 +511,7 @@ class KeySpace {
   traceback(key: number): Traceback {
     if (this.keyType !== 'traceback') return new Traceback([this.frames.frame(key)]);
     const { parent, frameKey } = this.tracebacks;
-    const chain: number[] = [];
-    let k = key;
-    while (k >= 0 && this.tracebackOf[k] === undefined) {
-      chain.push(k);
-      k = parent[k];
-    }
-    let traceback = k >= 0 ? this.tracebackOf[k] : undefined;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      traceback = Traceback.extend(traceback, this.frames.frame(frameKey[chain[i]]));
-      this.tracebackOf[chain[i]] = traceback;
-    }
-    return traceback as Traceback;
+    return Traceback.memoized(key, parent.length, (k) => parent[k], (k) => this.frames.frame(frameKey[k]), this.tracebackOf);
   }
 }
 
