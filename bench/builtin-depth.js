@@ -156,10 +156,7 @@ function costChild(name, depth, n) {
   return { off, on, samples };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const { median } = require('./overhead');
 
 function child(args) {
   const result = spawnSync(process.execPath, [__filename, '--child', ...args], { encoding: 'utf8', cwd: path.join(__dirname, '..') });

@@ -48,10 +48,7 @@ function once(version, workload, setting, noInlining) {
   return JSON.parse(child.stdout.trim().split('\n').pop()).ms;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const { median } = require('./overhead');
 
 function versionOf(node) {
   return spawnSync(node, ['-p', 'process.version + " (V8 " + process.versions.v8 + ")"'], { encoding: 'utf8' }).stdout.trim();

@@ -230,7 +230,7 @@ function toMarkdown(results) {
   return parts.join('\n');
 }
 
-module.exports = { measure, toMarkdown, oursMarkdown, compare, SETTINGS, DEEP, REPS };
+module.exports = { measure, median, toMarkdown, oursMarkdown, compare, SETTINGS, DEEP, REPS };
 
 if (require.main === module) {
   const results = measure();
