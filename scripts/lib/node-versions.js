@@ -100,9 +100,23 @@ function stage(major) {
   return dir;
 }
 
-/** The environment that runs `nodeDir`'s node first on PATH. */
+/**
+ * The environment that runs `nodeDir`'s node first on PATH. npm passes its
+ * config to scripts as npm_config_* variables, and node-gyp lets those win
+ * over its own flags: a user's `nodedir=/usr` in ~/.npmrc would build every
+ * staged copy against the machine's Node. So nodedir is set to `nodeDir`.
+ */
 function envFor(nodeDir, extra = {}) {
-  return { ...process.env, PATH: `${path.join(nodeDir, 'bin')}${path.delimiter}${process.env.PATH}`, ...extra };
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^npm_config_(nodedir|target|runtime|disturl|dist_url|devdir)$/i.test(key)) delete env[key];
+  }
+  return {
+    ...env,
+    PATH: `${path.join(nodeDir, 'bin')}${path.delimiter}${process.env.PATH}`,
+    npm_config_nodedir: nodeDir,
+    ...extra,
+  };
 }
 
 /** A digest of what the addon is built from: binding.gyp, native/ and the Node it is built for. */
@@ -122,15 +136,24 @@ function buildAddon(dir, nodeDir) {
   const digest = sourceDigest(dir, nodeDir);
   const stamp = path.join(dir, 'build', 'sources.sha256');
   const binary = path.join(dir, 'build', 'Release', 'tracemalloc.node');
-  if (fs.existsSync(binary) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return [];
   const node = path.join(nodeDir, 'bin', 'node');
+  if (fs.existsSync(binary) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest && builtFor(binary, nodeDir)) return [];
   const result = spawnSync(node, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`], { cwd: dir, env: envFor(nodeDir), encoding: 'utf8' });
   const output = `${result.stdout}\n${result.stderr}`;
   if (result.status !== 0) throw new Error(`node-gyp rebuild failed for ${nodeDir}:\n${output.slice(-4000)}`);
+  if (!builtFor(binary, nodeDir)) {
+    throw new Error(`node-gyp built ${binary} for another Node than ${nodeDir} (ABI ${abiOf(nodeDir)}); is nodedir set elsewhere?`);
+  }
   const warnings = output.split('\n').filter((l) => /\bwarning:/.test(l));
   // Only a clean build is reused: warnings must be seen on every run.
   if (warnings.length === 0) fs.writeFileSync(stamp, digest);
   return warnings;
+}
+
+/** Whether `binary` loads in `nodeDir`'s node: the addon refuses any other ABI. */
+function builtFor(binary, nodeDir) {
+  const probe = spawnSync(path.join(nodeDir, 'bin', 'node'), ['-e', 'require(process.argv[1])', binary], { encoding: 'utf8' });
+  return probe.status === 0;
 }
 
 /** The Node ABI (NODE_MODULE_VERSION) a node binary runs. */
