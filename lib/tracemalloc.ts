@@ -103,7 +103,8 @@ export interface TracedMemory {
    * The highest growth of the JS heap since `start()`, `clearTraces()` or
    * `resetPeak()`: the maximum of (used heap − used heap at start), read at the
    * start of every GC (when the heap is fullest) and at this call; never less
-   * than `current`. It counts garbage that filled the heap before a GC freed it.
+   * than any `current` reported since. It counts garbage that filled the heap
+   * before a GC freed it.
    */
   peak: number;
 }
@@ -128,12 +129,14 @@ interface Session {
   /** Whether V8 inlined when tracing started (what snapshots report). */
   inlining: boolean;
   peak: boolean;
+  /** The highest `current` getTracedMemory() reported since start, clearTraces() or resetPeak(). */
+  highestCurrent: number;
 }
 let session: Session | undefined;
 
 function currentSession(): Session {
   // Tracing started by another copy of this module: all we can tell.
-  session ??= { inlining: inliningEnabled(), peak: false };
+  session ??= { inlining: inliningEnabled(), peak: false, highestCurrent: 0 };
   return session;
 }
 
@@ -247,7 +250,7 @@ export function startNative(frames: number, interval: number, includeCollected: 
   } catch (error) {
     rethrowNative(error);
   }
-  session = { inlining: inliningEnabled(), peak: false };
+  session = { inlining: inliningEnabled(), peak: false, highestCurrent: 0 };
 }
 
 /**
@@ -294,7 +297,7 @@ export function clearTraces(): void {
     session = undefined;
     rethrowNative(error);
   }
-  session = { inlining: kept.inlining, peak: false };
+  session = { inlining: kept.inlining, peak: false, highestCurrent: 0 };
   if (kept.peak) armPeak(b);
 }
 
@@ -405,12 +408,17 @@ export function getTracedMemory(): TracedMemory {
   }
   const heap = b.heapCounters();
   const peakGrowth = heap === null ? 0 : heap.peak - heap.baseline;
-  return { current, peak: Math.max(current, peakGrowth) };
+  // The heap's growth can trail the traced bytes (a GC meanwhile freed garbage
+  // that was there at start), so the peak also keeps every `current` reported.
+  const kept = currentSession();
+  kept.highestCurrent = Math.max(kept.highestCurrent, current);
+  return { current, peak: Math.max(kept.highestCurrent, peakGrowth) };
 }
 
 /** Starts the peak of {@link getTracedMemory} afresh from the heap in use now. */
 export function resetPeak(): void {
   binding().resetPeak();
+  if (session !== undefined) session.highestCurrent = 0;
 }
 
 // V8 keeps each live sample in a hash map entry holding a weak global handle
