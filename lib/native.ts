@@ -20,12 +20,11 @@ export interface NativeSettings {
 export interface NativeHeapCounters {
   /** used_heap_size now. */
   used: number;
-  /** used_heap_size when the window started (start() or clearTraces()). */
-  baseline: number;
-  /** Highest used_heap_size seen at a GC prologue or a read since the last reset. */
+  /** Highest used_heap_size seen at a GC prologue or a read since the last resetPeak(). */
   peak: number;
-  /** Bytes allocated since the window started: heap growth + bytes freed by each GC. */
+  /** Bytes allocated since the binding loaded: heap growth + bytes freed by each GC; never decreases. */
   allocated: number;
+  /** Collections since the binding loaded. */
   gcCount: number;
 }
 
@@ -71,7 +70,6 @@ export interface NativeBinding {
   profileSize(): { samples: number; nodes: number };
   collectGarbage(): void;
   heapCounters(): NativeHeapCounters | null;
-  resetHeapWindow(): void;
   resetPeak(): void;
   countObjects(): NativeCensus;
   /** Captures the traces each time the heap after a GC passes the last capture by `margin` (and the heap now by `minGrowth` bytes). */

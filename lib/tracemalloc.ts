@@ -5,7 +5,7 @@ import { threadId } from 'node:worker_threads';
 import { underJest } from './compiled-scripts';
 import { TracemallocError, rethrowNative } from './errors';
 import { defaultInlining, disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from './inlining';
-import { native, type NativeBinding, type NativeTable } from './native';
+import { native, type NativeBinding, type NativeHeapCounters, type NativeSettings, type NativeTable } from './native';
 import { Snapshot, SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
 import { isSnapshotView } from './views';
 import { applySourceMaps } from './source-maps';
@@ -131,12 +131,14 @@ interface Session {
   peak: boolean;
   /** The highest `current` getTracedMemory() reported since start, clearTraces() or resetPeak(). */
   highestCurrent: number;
+  /** The used heap when tracing started: the peak's growth is measured from it. */
+  heapBase: number;
 }
 let session: Session | undefined;
 
 function currentSession(): Session {
   // Tracing started by another copy of this module: all we can tell.
-  session ??= { inlining: inliningEnabled(), peak: false, highestCurrent: 0 };
+  session ??= { inlining: inliningEnabled(), peak: false, highestCurrent: 0, heapBase: openHeapWindow(binding()) };
   return session;
 }
 
@@ -222,13 +224,33 @@ export function start(frames: number = 1, options?: StartOptions): void {
   }
 }
 
-// Starting the sampler restarts the binding's heap window (allocated bytes,
-// peak): lib/measure/counter.ts registers here to bank its running total first.
-let beforeHeapWindowReset: (() => void) | undefined;
+/**
+ * @internal This thread's heap counters (native/heap_watch.h): monotonic but
+ * for the peak, so every window is a difference taken by its reader.
+ * @throws {TracemallocError} ERR_TRACEMALLOC_TEARDOWN once the environment is going away
+ */
+export function heapCounters(): NativeHeapCounters {
+  const c = binding().heapCounters();
+  if (c === null) {
+    throw new TracemallocError('ERR_TRACEMALLOC_TEARDOWN', 'the environment is shutting down: no heap counters');
+  }
+  return c;
+}
 
-/** @internal lets allocatedBytes() keep counting across start()/clearTraces(). */
-export function onHeapWindowReset(hook: () => void): void {
-  beforeHeapWindowReset = hook;
+/** @internal Restarts the heap peak from now; returns the used heap now, the window's base. */
+export function openHeapWindow(b: NativeBinding = binding()): number {
+  b.resetPeak();
+  return b.heapCounters()?.used ?? 0;
+}
+
+/** @internal Full collections until nothing more is freed (no --expose-gc needed). */
+export function collectGarbage(): void {
+  binding().collectGarbage();
+}
+
+/** @internal The sampler's settings while this thread traces, else null. */
+export function samplerSettings(): NativeSettings | null {
+  return binding().settings();
 }
 
 /** @internal also used by measure(): `includeCollected` keeps garbage's samples. */
@@ -244,13 +266,12 @@ export function startNative(frames: number, interval: number, includeCollected: 
       `already tracing with frames=${current.frames}, interval=${current.interval}: call stop() before starting with other settings`,
     );
   }
-  beforeHeapWindowReset?.();
   try {
     b.start(interval, frames, includeCollected);
   } catch (error) {
     rethrowNative(error);
   }
-  session = { inlining: inliningEnabled(), peak: false, highestCurrent: 0 };
+  session = { inlining: inliningEnabled(), peak: false, highestCurrent: 0, heapBase: openHeapWindow(b) };
 }
 
 /**
@@ -289,7 +310,6 @@ export function clearTraces(): void {
   if (settings === null) return;
   const kept = currentSession();
   b.stop();
-  beforeHeapWindowReset?.();
   try {
     b.start(settings.interval, settings.frames, settings.includeCollected);
   } catch (error) {
@@ -297,7 +317,7 @@ export function clearTraces(): void {
     session = undefined;
     rethrowNative(error);
   }
-  session = { inlining: kept.inlining, peak: false, highestCurrent: 0 };
+  session = { inlining: kept.inlining, peak: false, highestCurrent: 0, heapBase: openHeapWindow(b) };
   if (kept.peak) armPeak(b);
 }
 
@@ -407,10 +427,10 @@ export function getTracedMemory(): TracedMemory {
     rethrowNative(error);
   }
   const heap = b.heapCounters();
-  const peakGrowth = heap === null ? 0 : heap.peak - heap.baseline;
+  const kept = currentSession();
+  const peakGrowth = heap === null ? 0 : heap.peak - kept.heapBase;
   // The heap's growth can trail the traced bytes (a GC meanwhile freed garbage
   // that was there at start), so the peak also keeps every `current` reported.
-  const kept = currentSession();
   kept.highestCurrent = Math.max(kept.highestCurrent, current);
   return { current, peak: Math.max(kept.highestCurrent, peakGrowth) };
 }

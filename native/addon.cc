@@ -119,7 +119,6 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
           InstanceMethod("profileSize", &A::Shield<&A::ProfileSize>),
           InstanceMethod("collectGarbage", &A::Shield<&A::CollectGarbage>),
           InstanceMethod("heapCounters", &A::Shield<&A::HeapCounters>),
-          InstanceMethod("resetHeapWindow", &A::Shield<&A::ResetHeapWindow>),
           InstanceMethod("resetPeak", &A::Shield<&A::ResetPeak>),
           InstanceMethod("countObjects", &A::Shield<&A::CountObjects>),
           InstanceMethod("armPeak", &A::Shield<&A::ArmPeak>),
@@ -182,20 +181,24 @@ Napi::Value TracemallocAddon::Start(const Napi::CallbackInfo& info) {
     throw CodedError(env, "ERR_TRACEMALLOC_ALREADY_TRACING",
                      "already tracing: call stop() before starting again");
   }
-  if (sampler_->Start(settings) == Sampler::StartResult::kBusy) {
+  heap_watch_->Look();
+  Sampler::StartResult started = sampler_->Start(settings);
+  heap_watch_->Look();
+  if (started == Sampler::StartResult::kBusy) {
     throw CodedError(
         env, "ERR_TRACEMALLOC_SAMPLER_BUSY",
         "V8's sampling heap profiler is already running in this thread, "
         "started by another tool (the inspector's HeapProfiler.startSampling, "
         "node --heap-prof, or another profiling agent); stop it first");
   }
-  heap_watch_->Reset();
   return env.Undefined();
 }
 
 Napi::Value TracemallocAddon::Stop(const Napi::CallbackInfo& info) {
   if (peak_) peak_->Disarm();
+  if (heap_watch_) heap_watch_->Look();
   if (sampler_) sampler_->Stop();
+  if (heap_watch_) heap_watch_->Look();
   return info.Env().Undefined();
 }
 
@@ -335,16 +338,10 @@ Napi::Value TracemallocAddon::HeapCounters(const Napi::CallbackInfo& info) {
   tracemalloc::HeapCounters c = heap_watch_->Read();
   Napi::Object out = Napi::Object::New(env);
   out.Set("used", Napi::Number::New(env, c.used));
-  out.Set("baseline", Napi::Number::New(env, c.baseline));
   out.Set("peak", Napi::Number::New(env, c.peak));
   out.Set("allocated", Napi::Number::New(env, c.allocated));
   out.Set("gcCount", Napi::Number::New(env, c.gc_count));
   return out;
-}
-
-Napi::Value TracemallocAddon::ResetHeapWindow(const Napi::CallbackInfo& info) {
-  if (heap_watch_) heap_watch_->Reset();
-  return info.Env().Undefined();
 }
 
 Napi::Value TracemallocAddon::ResetPeak(const Napi::CallbackInfo& info) {

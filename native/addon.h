@@ -44,7 +44,6 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   Napi::Value ProfileSize(const Napi::CallbackInfo& info);
   Napi::Value CollectGarbage(const Napi::CallbackInfo& info);
   Napi::Value HeapCounters(const Napi::CallbackInfo& info);
-  Napi::Value ResetHeapWindow(const Napi::CallbackInfo& info);
   Napi::Value ResetPeak(const Napi::CallbackInfo& info);
   Napi::Value CountObjects(const Napi::CallbackInfo& info);
   Napi::Value ArmPeak(const Napi::CallbackInfo& info);

@@ -7,7 +7,9 @@ namespace tracemalloc {
 HeapWatch::HeapWatch(v8::Isolate* isolate) : isolate_(isolate) {
   isolate_->AddGCPrologueCallback(OnPrologue, this);
   isolate_->AddGCEpilogueCallback(OnEpilogue, this);
-  Reset();
+  start_used_ = UsedNow();
+  last_used_ = start_used_;
+  peak_ = start_used_;
 }
 
 HeapWatch::~HeapWatch() {
@@ -21,27 +23,27 @@ size_t HeapWatch::UsedNow() {
   return stats.used_heap_size();
 }
 
-void HeapWatch::Reset() {
-  baseline_ = UsedNow();
-  peak_ = baseline_;
-  freed_ = 0;
-  gc_count_ = 0;
-}
-
 void HeapWatch::ResetPeak() { peak_ = UsedNow(); }
+
+void HeapWatch::Observe(size_t used) {
+  // The used heap only shrinks when memory is freed: by a collection, or by
+  // sweeping that V8 finishes concurrently after a GC's epilogue. Counting
+  // every shrink as freed keeps the total allocated a true, monotonic sum.
+  if (used < last_used_) freed_ += last_used_ - used;
+  last_used_ = used;
+  peak_ = std::max(peak_, used);
+}
 
 HeapCounters HeapWatch::Read() {
   size_t used = UsedNow();
-  peak_ = std::max(peak_, used);
+  Observe(used);
   HeapCounters c;
   c.used = static_cast<double>(used);
-  c.baseline = static_cast<double>(baseline_);
   c.peak = static_cast<double>(peak_);
-  // used - baseline can be negative (objects older than the window died);
-  // what they freed is already in freed_, so the sum stays a true total.
+  // used - start_used_ can be negative (objects older than the watch died);
+  // what they freed is in freed_, so the sum stays a true total.
   c.allocated = static_cast<double>(freed_) + static_cast<double>(used) -
-                static_cast<double>(baseline_);
-  if (c.allocated < 0) c.allocated = 0;
+                static_cast<double>(start_used_);
   c.gc_count = static_cast<double>(gc_count_);
   return c;
 }
@@ -49,19 +51,13 @@ HeapCounters HeapWatch::Read() {
 void HeapWatch::OnPrologue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags,
                            void* data) {
   auto* self = static_cast<HeapWatch*>(data);
-  self->used_before_gc_ = self->UsedNow();
-  self->peak_ = std::max(self->peak_, self->used_before_gc_);
+  self->Observe(self->UsedNow());
 }
 
 void HeapWatch::OnEpilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags,
                            void* data) {
   auto* self = static_cast<HeapWatch*>(data);
-  size_t after = self->UsedNow();
-  // Concurrent sweeping can make a collection look like growth; a GC never
-  // allocates JS objects, so clamp the rare negative delta to zero.
-  if (self->used_before_gc_ > after) {
-    self->freed_ += self->used_before_gc_ - after;
-  }
+  self->Observe(self->UsedNow());
   self->gc_count_++;
 }
 

@@ -3,8 +3,12 @@
 // - Peak: the heap is at its fullest right before a collection, so reading
 //   used_heap_size in every GC prologue (and whenever asked) gives the
 //   high-water mark without watching allocations.
-// - Allocated bytes: growth of used_heap_size plus what every GC freed
-//   (used before - used after). Measured within 0.3% of interval-1 totals.
+// - Allocated bytes: growth of used_heap_size plus every shrink of it seen
+//   at a GC prologue or epilogue or a read (what collections and sweeping
+//   freed). Measured within 0.3% of interval-1 totals.
+// The counters are monotonic from the watch's creation (the peak restarts
+// only when asked): windows are differences taken in JS, so nothing here is
+// reset when tracing starts and no reader's window is lost to another's.
 #ifndef TRACEMALLOC_HEAP_WATCH_H_
 #define TRACEMALLOC_HEAP_WATCH_H_
 
@@ -16,10 +20,9 @@ namespace tracemalloc {
 
 struct HeapCounters {
   double used = 0;       // used_heap_size now
-  double baseline = 0;   // used_heap_size at the last Reset()
-  double peak = 0;       // highest used_heap_size seen since Reset()
-  double allocated = 0;  // bytes allocated since Reset() (see above)
-  double gc_count = 0;   // collections since Reset()
+  double peak = 0;       // highest used_heap_size seen since ResetPeak()
+  double allocated = 0;  // bytes allocated since the watch began (see above)
+  double gc_count = 0;   // collections since the watch began
 };
 
 class HeapWatch {
@@ -29,10 +32,12 @@ class HeapWatch {
   HeapWatch(const HeapWatch&) = delete;
   HeapWatch& operator=(const HeapWatch&) = delete;
 
-  // Starts a new window: baseline and peak become the heap used now.
-  void Reset();
-  // Peak restarts from the heap used now; allocated bytes keep counting.
+  // The peak restarts from the heap used now; the other counters go on.
   void ResetPeak();
+  // Notes the used heap now. Called around V8 calls that finish sweeping
+  // (starting and stopping the sampler does): the shrink then counts as
+  // freed instead of hiding the allocations made since the last look.
+  void Look() { Observe(UsedNow()); }
   HeapCounters Read();
 
  private:
@@ -41,13 +46,14 @@ class HeapWatch {
   static void OnEpilogue(v8::Isolate* isolate, v8::GCType type,
                          v8::GCCallbackFlags flags, void* data);
   size_t UsedNow();
+  void Observe(size_t used);
 
   v8::Isolate* isolate_;
   // All fields are touched only on the isolate's own thread: V8 runs GC
   // prologue/epilogue callbacks on the thread that owns the isolate.
-  size_t baseline_ = 0;
+  size_t start_used_ = 0;
+  size_t last_used_ = 0;  // used_heap_size at the last observation
   size_t peak_ = 0;
-  size_t used_before_gc_ = 0;
   uint64_t freed_ = 0;
   uint64_t gc_count_ = 0;
 };

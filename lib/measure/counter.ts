@@ -1,37 +1,12 @@
 // Allocated bytes at no per-allocation cost, from the binding's GC accounting
 // (native/heap_watch.h): bytes allocated = growth of the used heap + what
-// every GC freed. The binding counts per "window", restarted whenever V8's
-// sampler starts (start(), clearTraces(), measure()); this module banks each
-// window's total just before it restarts, so the running total never goes
-// back and windows taken with allocationCounter() may span a start().
-import { TracemallocError } from '../errors';
-import { native, type NativeHeapCounters } from '../native';
-import { onHeapWindowReset } from '../tracemalloc';
-
-let banked = 0;
-let last: NativeHeapCounters | null = null;
-
-function counters(): NativeHeapCounters {
-  const c = native().heapCounters();
-  if (c === null) {
-    throw new TracemallocError('ERR_TRACEMALLOC_TEARDOWN', 'the environment is shutting down: no heap counters');
-  }
-  return c;
-}
+// every GC freed, a monotonic total since the binding loaded. Windows are
+// differences of it, whatever starts and stops tracing meanwhile.
+import { heapCounters } from '../tracemalloc';
 
 function read(): number {
-  const c = counters();
-  // A restarted window has a new baseline and its GC count starts from 0.
-  if (last !== null && (c.baseline !== last.baseline || c.gcCount < last.gcCount)) {
-    banked += last.allocated;
-  }
-  last = c;
-  return banked + c.allocated;
+  return heapCounters().allocated;
 }
-
-onHeapWindowReset(() => {
-  read();
-});
 
 // What one read allocates itself (its result object and boxed numbers),
 // measured once as the smallest gap between back-to-back reads. A window's

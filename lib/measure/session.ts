@@ -4,10 +4,9 @@
 // `finally`, whether fn returned or threw.
 import { underJest } from '../compiled-scripts';
 import { TracemallocError } from '../errors';
-import { native, type NativeHeapCounters } from '../native';
 import type { Snapshot } from '../snapshot';
 import { applySourceMaps } from '../source-maps';
-import { MAX_FRAMES, startNative, stop, takeSnapshot } from '../tracemalloc';
+import { heapCounters, MAX_FRAMES, samplerSettings, startNative, stop, takeSnapshot } from '../tracemalloc';
 import * as check from '../validate';
 import type { Measured, Plan } from './loop';
 
@@ -59,7 +58,7 @@ export function iterationsOption(value: unknown, fallback: number): number {
  * traces, which must never happen silently.
  */
 export function requireIdleSampler(who: string): void {
-  const settings = native().settings();
+  const settings = samplerSettings();
   if (settings === null) return;
   throw new TracemallocError(
     'ERR_TRACEMALLOC_ALREADY_TRACING',
@@ -69,18 +68,7 @@ export function requireIdleSampler(who: string): void {
   );
 }
 
-export function heapCounters(): NativeHeapCounters {
-  const c = native().heapCounters();
-  if (c === null) {
-    throw new TracemallocError('ERR_TRACEMALLOC_TEARDOWN', 'the environment is shutting down: no heap counters');
-  }
-  return c;
-}
-
-/** Full collections until nothing more is freed (no --expose-gc needed). */
-export function collectGarbage(): void {
-  native().collectGarbage();
-}
+export { collectGarbage } from '../tracemalloc';
 
 /** Untraced calls: `count` of them, or for `'auto'` until AUTO_WARMUP_CALLS or AUTO_WARMUP_MS. */
 export function* warmUp(count: number | 'auto'): Plan<number> {
@@ -115,19 +103,20 @@ export interface Pass {
  * what the calls left alive.
  */
 export function* tracedPass(calls: number, frames: number, includeCollected: boolean, interval = 1): Plan<Pass> {
-  // Starting the sampler also restarts the binding's heap window: the peak
-  // and allocated figures below are this pass's.
+  // Starting the sampler also restarts the heap peak; the allocated figure
+  // is the difference of the monotonic counter over the pass.
   // OWN_DEPTH frames at least: what tells the binding a sample is ours is
   // the innermost frame outside builtins and node: modules, and our own
   // awaits reach Node's async hooks (an AsyncLocalStorage's store on each
   // promise: four node: frames) before our frame, which inlining used to fold.
   startNative(Math.max(frames, OWN_DEPTH), interval, includeCollected);
   try {
+    const from = heapCounters();
     yield calls;
     const heap = heapCounters();
     // Unmapped: a pass's snapshot is compared, not shown (see mapForTests).
     const snapshot = takeSnapshot({ gc: !includeCollected, sourceMaps: false });
-    return { snapshot, peak: Math.max(0, heap.peak - heap.baseline), heapAllocated: heap.allocated };
+    return { snapshot, peak: Math.max(0, heap.peak - from.used), heapAllocated: heap.allocated - from.allocated };
   } finally {
     stop();
   }
