@@ -26,9 +26,13 @@ const binary = require('node-gyp-build').path(pkg);
 function makeRows() { const rows = []; for (let i = 0; i < 2000; i++) rows.push({ i, s: 'row' + i }); return rows; }
 tm.start(1);
 const kept = makeRows();
-const top = tm.takeSnapshot().statistics('function')[0];
+const snapshot = tm.takeSnapshot();
+const top = snapshot.statistics('function')[0];
 tm.stop();
-console.log(JSON.stringify({ binary: path.relative(pkg, binary), top: top.traceback.at(0).functionName, count: top.count, kept: kept.length }));
+// The flame graph reads its page files (dist/export/flamegraph/) at run time.
+const page = tm.toFlameGraphHtml(snapshot);
+const flamegraph = page.includes('function startPage') && page.includes('function formatSize') && page.includes('"makeRows"');
+console.log(JSON.stringify({ binary: path.relative(pkg, binary), top: top.traceback.at(0).functionName, count: top.count, kept: kept.length, flamegraph }));
 `;
 
 function check(condition, message) {
@@ -61,6 +65,9 @@ function main() {
     console.log(`${tarball}:`);
     for (const v of nodes) check(listing.includes(`package/prebuilds/linux-x64/node.abi${v.abi}.node`), `the tarball holds the prebuild for Node ${v.version} (ABI ${v.abi})`);
     check(!listing.includes('package/build/'), 'the tarball holds no build/');
+    for (const file of ['dist/format-size.js', 'dist/export/flamegraph/page.html', 'dist/export/flamegraph/page.css', 'dist/export/flamegraph/page.js']) {
+      check(listing.includes(`package/${file}`), `the tarball holds ${file}`);
+    }
     for (const v of nodes) {
       console.log(`Node ${v.version}:`);
       try {
@@ -79,6 +86,7 @@ function main() {
         const probe = JSON.parse(run.stdout.trim().split('\n').pop());
         check(probe.binary === `prebuilds/linux-x64/node.abi${v.abi}.node`, `it loaded its own prebuild (${probe.binary})`);
         check(probe.top === 'makeRows' && probe.count >= 2000, `the top function is makeRows with ${probe.count} allocations (exact)`);
+        check(probe.flamegraph, 'it writes a flame graph from its page files');
         for (const other of nodes.filter((o) => o.abi !== v.abi)) {
           const file = path.join(project, 'node_modules', 'node-tracemalloc', 'prebuilds', 'linux-x64', `node.abi${other.abi}.node`);
           const refused = spawnSync(node, ['-e', `try { require(${JSON.stringify(file)}); console.log('LOADED'); } catch (e) { console.log(e.code, e.message); }`], { env, encoding: 'utf8' });

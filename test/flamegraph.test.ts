@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { flamegraphCommand } from '../lib/cli/flamegraph';
 import { loadSnapshot } from '../lib/dump';
+import { formatSize } from '../lib/format';
 import { toFlameGraphHtml, type FlameGraphData } from '../lib/export/flamegraph';
 import { Snapshot } from '../lib/snapshot';
 import { awkwardSnapshot, captureIO, repoRoot, tempDir, workloadDump } from './fixtures/export/helpers';
@@ -147,7 +148,8 @@ if (!haveChromium) console.warn(`SKIPPED flame graph browser checks: ${CHROMIUM}
     // Renders: the title, exact totals, the top function by name.
     expect(await page.title()).toBe('Known workload');
     const header = await page.locator('header').innerText();
-    expect(header).toMatch(/Exact:/);
+    // Sizes in the library's one format (formatSize, as top prints them).
+    expect(header).toContain(`Exact: ${formatSize(snapshot.totalSize)} in `);
     expect(header).toContain(`${snapshot.totalCount.toLocaleString('en-US')} objects`);
     const top = snapshot.statistics('function')[0].traceback.at(-1)?.functionName;
     expect(top).toBe('makePoints');
@@ -158,7 +160,7 @@ if (!haveChromium) console.warn(`SKIPPED flame graph browser checks: ${CHROMIUM}
     // Hover: a tooltip with size, objects and file:line.
     await makePoints.first().hover();
     const tooltip = await page.locator('#tooltip').innerText();
-    expect(tooltip).toMatch(/makePoints[\s\S]*workload\.js:\d+[\s\S]*Size: [\d.]+ (KiB|MiB)[\s\S]*Objects: [\d,]+/);
+    expect(tooltip).toMatch(/makePoints[\s\S]*workload\.js:\d+[\s\S]*Size: [\d.]+ (B|KiB|MiB)[\s\S]*Objects: [\d,]+/);
     await page.screenshot({ path: path.join(artifacts, 'flamegraph-hover.png'), fullPage: true });
 
     // Search: matching frames highlighted, their share shown.
@@ -199,13 +201,15 @@ if (!haveChromium) console.warn(`SKIPPED flame graph browser checks: ${CHROMIUM}
 
   it('says estimated, with the interval, for a sampled dump', async () => {
     const dump = workloadDump(dir, '4096');
+    const snapshot = loadSnapshot(dump);
     const io = captureIO(dir);
     expect(await flamegraphCommand.run([dump, '-o', 'sampled.html'], io)).toBe(0);
     const page = await open(path.join(dir, 'sampled.html'));
     expect(await page.title()).toBe('workload-4096.ntm');
-    expect(await page.locator('header').innerText()).toMatch(
-      /Estimated \(sampling interval 4\.0 KiB\):\s+≈ [\d.]+ (KiB|MiB) in ≈ [\d,]+ objects/,
-    );
+    // The interval and the estimated total as formatSize prints them ("4096 B", as Python would).
+    const header = await page.locator('header').innerText();
+    expect(header).toMatch(/Estimated \(sampling interval 4096 B\):\s+≈ [\d.]+ (KiB|MiB) in ≈ [\d,]+ objects/);
+    expect(header).toContain(`≈ ${formatSize(Math.round(snapshot.totalSize))} in `);
     const makePoints = page.locator('.frame', { hasText: /^makePoints/ }).first();
     await makePoints.waitFor();
     // Hover: the total's 95% interval and the samples behind it.

@@ -1,11 +1,13 @@
 // A flame graph as one self-contained HTML file: the call tree as JSON in a
-// <script type="application/json"> block, drawn by the template's inline
-// script. No network (a Content-Security-Policy forbids it), so the file can
-// be mailed, attached to a ticket or opened offline.
+// <script type="application/json"> block, drawn by the page's inline script.
+// No network (a Content-Security-Policy forbids it), so the file can be
+// mailed, attached to a ticket or opened offline. The page is real files in
+// flamegraph/ (page.html, page.css, page.js), read at run time.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { UNKNOWN_FILENAME } from '../frame';
 import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
-import { FLAMEGRAPH_TEMPLATE } from './flamegraph-template';
 import { LabelKeys, NO_STACK_LABEL } from './label';
 import { interval95 } from '../intervals';
 import { addSample } from '../sampling-error';
@@ -141,6 +143,38 @@ export function scriptSafeJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
+/** The page's files, as {@link toFlameGraphHtml} fills them in. @internal */
+export interface FlameGraphPage {
+  /** page.html: slots `{{TITLE}}`, `{{STYLE}}`, `{{DATA}}` and `{{SCRIPT}}`. */
+  html: string;
+  /** page.css. */
+  style: string;
+  /** The page's one script: format-size.js (the library's own size format), then page.js. */
+  script: string;
+}
+
+let page: FlameGraphPage | undefined;
+
+/**
+ * The page's files, read once. They sit next to this module: in
+ * lib/export/flamegraph/ under ts-jest, in dist/export/flamegraph/ once built
+ * (`npm run build:ts` copies them, scripts/copy-assets.js).
+ * @internal
+ */
+export function flameGraphPage(): FlameGraphPage {
+  if (page === undefined) {
+    const dir = path.join(__dirname, 'flamegraph');
+    const read = (file: string): string => fs.readFileSync(file, 'utf8');
+    page = {
+      html: read(path.join(dir, 'page.html')),
+      style: read(path.join(dir, 'page.css')),
+      // The file lib/format.ts loads: the page prints sizes as the library does.
+      script: `${read(require.resolve('../format-size'))}\n${read(path.join(dir, 'page.js'))}`,
+    };
+  }
+  return page;
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -169,11 +203,16 @@ export function toFlameGraphHtml(snapshot: Snapshot, options?: FlameGraphOptions
     });
   }
   const data = flameGraphData(snapshot, title);
+  const { html, style, script } = flameGraphPage();
+  const slots: Record<string, () => string> = {
+    TITLE: () => escapeHtml(title),
+    STYLE: () => style,
+    DATA: () => scriptSafeJson(data),
+    SCRIPT: () => script,
+  };
   // One pass, so a title holding `{{DATA}}` stays text; a function replacer,
   // so a `$` in the title or the data is no replacement pattern.
   return textOrTooLarge('flame graph', 'filter the snapshot first (filterTraces, --include/--exclude)', () =>
-    FLAMEGRAPH_TEMPLATE.replace(/\{\{(TITLE|DATA)\}\}/g, (_, slot: string) =>
-      slot === 'TITLE' ? escapeHtml(title) : scriptSafeJson(data),
-    ),
+    html.replace(/\{\{(TITLE|STYLE|DATA|SCRIPT)\}\}/g, (_, slot: string) => slots[slot]()),
   );
 }
