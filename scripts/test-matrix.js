@@ -60,6 +60,8 @@ function main() {
       const node = path.join(nodeDir, 'bin', 'node');
       for (const args of [
         [require.resolve('typescript/bin/tsc', { paths: [dir] }), '-p', 'tsconfig.build.json'],
+        // package.json's build:ts, step by step with this Node.
+        ['scripts/copy-assets.js'],
         ['scripts/write-esm-entry.js'],
         [require.resolve('typescript/bin/tsc', { paths: [dir] }), '-p', 'tsconfig.json', '--noEmit'],
       ]) {
