@@ -23,9 +23,14 @@ const N = 1000;
 // before (the tracer's own modules included), not on the calls measured.
 const FLAGS = [...DETERMINISTIC_FLAGS, '--no-sparkplug'];
 const run = (frames: number, n: number) => runFixture<Result>('builtins.js', FLAGS, [String(frames), String(n)]);
-const once = run(1, N);
-const twice = run(1, 2 * N);
-const deep = run(8, N);
+let once: Result;
+let twice: Result;
+let deep: Result;
+beforeAll(() => {
+  once = run(1, N);
+  twice = run(1, 2 * N);
+  deep = run(8, N);
+});
 
 /** Objects per call: the difference between N and 2N calls, over N (what the function does once cancels out). */
 function perCall(pick: (r: Result) => Totals | null | undefined): number {

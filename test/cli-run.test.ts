@@ -100,12 +100,23 @@ describe('tracemalloc run', () => {
   });
 
   test('--snapshot-every writes a series; the report is of the last', () => {
-    const result = run(['--exact', '--snapshot-every', '50ms', '-o', 'leak.ntm', '--json', CJS], { RUN_MS: '400' });
+    // The program runs until it sees the second periodic dump, then exits: the third is its last.
+    const result = run(['--exact', '--snapshot-every', '50ms', '-o', 'leak.ntm', '--json', CJS], {
+      UNTIL_FILE: path.join(tmp.dir, 'leak-0002.ntm'),
+    });
     expect(result.status).toBe(0);
     const report = lastJson<RunReport>(result.stderr);
     expect(report.dumps.length).toBeGreaterThanOrEqual(3);
     expect(report.dumps.map((d) => path.basename(d))).toEqual(report.dumps.map((_, i) => `leak-${String(i + 1).padStart(4, '0')}.ntm`));
     expect(report.snapshot.source).toBe(path.basename(report.dumps[report.dumps.length - 1]));
+    // Each dump loads; only the last holds what the program allocated in its 'exit' listener.
+    const lastObjects = report.dumps.map((dump) => {
+      const snapshot = loadSnapshot(dump);
+      expect(snapshot.exact).toBe(true);
+      return snapshot.statistics('function').find((s) => s.traceback.at(-1)?.functionName === 'makeLastObjects')?.count ?? 0;
+    });
+    expect(lastObjects.slice(0, -1).every((n) => n === 0)).toBe(true);
+    expect(lastObjects[lastObjects.length - 1]).toBeGreaterThanOrEqual(100);
   });
 
   test('an ES module', () => {

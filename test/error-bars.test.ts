@@ -8,7 +8,7 @@ import { Snapshot } from '../lib/snapshot';
 import { Statistic, StatisticDiff } from '../lib/statistics';
 import { Traceback } from '../lib/traceback';
 import * as tm from '../lib/tracemalloc';
-import { repoRoot, runNode } from './helpers/child';
+import { repoRoot, runNode, type ChildResult } from './helpers/child';
 import { stopTracingAfterEach } from './helpers/tracing';
 
 const Z = 1.959963984540054;
@@ -180,10 +180,13 @@ describe('coverage on real V8 sampling', () => {
   // σ = sqrt(0.95 × 0.05 / 400) = 1.09 points; the test allows 3σ either way.
   // (npm's bench/coverage.js runs 200 traces at full scale.)
   const RUNS = 100;
-  const result = runNode(
-    ['--jitless', '--random-seed=20261128', path.join(repoRoot, 'bench', 'coverage-child.js'), String(RUNS), '65536', '0.5'],
-    { env: { NTM_BENCH_PKG: repoRoot } },
-  );
+  let result: ChildResult;
+  beforeAll(() => {
+    result = runNode(
+      ['--jitless', '--random-seed=20261128', path.join(repoRoot, 'bench', 'coverage-child.js'), String(RUNS), '65536', '0.5'],
+      { env: { NTM_BENCH_PKG: repoRoot } },
+    );
+  }, 240_000);
 
   test('95% intervals contain the truth 95% ± 3σ of the time', () => {
     expect(result.status).toBe(0);

@@ -22,7 +22,7 @@ interface InspectorStop {
   message?: string;
 }
 
-const result = runFixture<{
+interface Scenarios {
   busy: { start: Outcome; tracing: boolean; inspector: InspectorStop };
   stopped: { first: Outcome; tracing: boolean; next: Counts };
   disconnected: { tracing: boolean; first: Outcome; next: Counts };
@@ -30,7 +30,12 @@ const result = runFixture<{
   replacedThenStop: { tracing: boolean; inspector: InspectorStop };
   replacedSameInterval: { snapshot: Outcome; inspector: InspectorStop };
   restart: Outcome;
-}>('sampler-owner.js');
+}
+
+let result: Scenarios;
+beforeAll(() => {
+  result = runFixture<Scenarios>('sampler-owner.js');
+});
 
 const TRACES_LOST = { ok: false, name: 'TracemallocError', code: 'ERR_TRACEMALLOC_TRACES_LOST' };
 const SAMPLER_LOST = { ok: false, name: 'TracemallocError', code: 'ERR_TRACEMALLOC_SAMPLER_LOST' };

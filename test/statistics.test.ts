@@ -461,17 +461,13 @@ describe('scale', () => {
 
   test('1M samples: statistics walk the columns, one object per key', () => {
     const snapshot = new Snapshot(bigTable(1_000_000), { tracebackLimit: 64, interval: 1 });
-    const timed = <T>(fn: () => T): [T, number] => {
-      const started = performance.now();
-      const result = fn();
-      return [result, performance.now() - started];
-    };
-    const [byLine, lineMs] = timed(() => snapshot.statistics('lineno'));
-    const [byTraceback, tracebackMs] = timed(() => snapshot.statistics('traceback'));
-    const [byFile, cumulativeMs] = timed(() => snapshot.statistics('filename', true));
-    const [diff, compareMs] = timed(() => snapshot.compareTo(snapshot, 'lineno'));
-    // Generous bounds for slow CI; typically tens of milliseconds each.
-    for (const ms of [lineMs, tracebackMs, cumulativeMs, compareMs]) expect(ms).toBeLessThan(3000);
+    // No time is measured here (a unit test must not depend on the machine's
+    // load): the speed of these calls at 1M samples is bench/snapshot.js's
+    // "statistics(lineno) top 10" column, tens of milliseconds.
+    const byLine = snapshot.statistics('lineno');
+    const byTraceback = snapshot.statistics('traceback');
+    const byFile = snapshot.statistics('filename', true);
+    const diff = snapshot.compareTo(snapshot, 'lineno');
 
     const total = snapshot.totalSize;
     const sum = (list: Statistic[]) => list.reduce((acc, s) => acc + s.size, 0);

@@ -6,15 +6,20 @@ interface Counted {
   domains: number[];
 }
 
+interface Result {
+  report: { threadId: number; own: Counted; main: Counted; kept: number };
+  reportExit: number;
+  exitedCode: number;
+  terminatedCode: number;
+  main: Counted;
+  workerInMain: Counted;
+}
+
 describe('worker_threads', () => {
-  const result = runFixture<{
-    report: { threadId: number; own: Counted; main: Counted; kept: number };
-    reportExit: number;
-    exitedCode: number;
-    terminatedCode: number;
-    main: Counted;
-    workerInMain: Counted;
-  }>('workers.js');
+  let result: Result;
+  beforeAll(() => {
+    result = runFixture<Result>('workers.js');
+  });
 
   test('a worker traces its own allocations, under its thread id as domain', () => {
     expect(result.report.own.count).toBeGreaterThanOrEqual(5000);
