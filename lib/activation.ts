@@ -14,6 +14,7 @@ export const ENV = {
   REPORT: 'NODE_TRACEMALLOC_REPORT',
   SNAPSHOT_EVERY: 'NODE_TRACEMALLOC_SNAPSHOT_EVERY',
   SOURCE_MAPS: 'NODE_TRACEMALLOC_SOURCE_MAPS',
+  KEEP: 'NODE_TRACEMALLOC_KEEP',
   /** Internal: a file `tracemalloc run` gives its child, one line per dump written. */
   MANIFEST: 'NODE_TRACEMALLOC_RUN_MANIFEST',
 } as const;
@@ -24,6 +25,9 @@ const MAX_FRAMES_LIMIT = 65535;
 
 /** Register's default interval: V8's own, cheap enough to leave on (1.02–1.09×). */
 export const DEFAULT_INTERVAL = 512 * 1024;
+
+/** Dumps of a series kept unless told otherwise: the oldest beyond these are removed. */
+export const DEFAULT_KEEP = 10;
 
 /** What the environment asks register to do. */
 export interface ActivationSettings {
@@ -39,6 +43,8 @@ export interface ActivationSettings {
   snapshotEvery: number;
   /** Map frames of transpiled code back to their sources before dumping. */
   sourceMaps: boolean;
+  /** Dumps of a `%n` series kept on disk, the newest (`Infinity`: all). */
+  keep: number;
   /** Internal manifest path (see {@link ENV}). */
   manifest: string | undefined;
 }
@@ -98,6 +104,16 @@ export function parseDuration(text: string): number {
 export function parseCount(text: string, what: string): number {
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n)) throw new SettingError(`invalid ${what}: ${JSON.stringify(text)} (expected an integer ≥ 0)`);
+  return n;
+}
+
+/** How many dumps of a series to keep: an integer ≥ 1, or `all`. */
+export function parseKeep(text: string): number {
+  if (text.trim().toLowerCase() === 'all') return Infinity;
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new SettingError(`invalid number of dumps to keep: ${JSON.stringify(text)} (expected an integer ≥ 1, or all)`);
+  }
   return n;
 }
 
@@ -190,15 +206,16 @@ function setting<T>(env: NodeJS.ProcessEnv, name: string, parse: (text: string) 
 export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): ActivationSettings {
   const frames = setting(env, ENV.FRAMES, parseFrames, 1);
   const manifest = env[ENV.MANIFEST] || undefined;
-  const off = { frames: 0, interval: DEFAULT_INTERVAL, output: undefined, report: 0, snapshotEvery: 0, sourceMaps: false };
+  const off = { frames: 0, interval: DEFAULT_INTERVAL, output: undefined, report: 0, snapshotEvery: 0, sourceMaps: false, keep: DEFAULT_KEEP };
   if (frames === 0) return { ...off, manifest };
   const interval = setting(env, ENV.INTERVAL, parseInterval, DEFAULT_INTERVAL);
   const report = setting(env, ENV.REPORT, (text) => parseCount(text, 'number of sites'), 0);
   const snapshotEvery = setting(env, ENV.SNAPSHOT_EVERY, parseDuration, 0);
   const sourceMaps = setting(env, ENV.SOURCE_MAPS, parseSwitch, true);
+  const keep = setting(env, ENV.KEEP, parseKeep, DEFAULT_KEEP);
   const output = setting(env, ENV.OUTPUT, (text) => expandOutput(text, context, snapshotEvery > 0), undefined);
   if (snapshotEvery > 0 && output === undefined) {
     throw new SettingError(`${ENV.SNAPSHOT_EVERY}: needs ${ENV.OUTPUT}, the path of the dumps`);
   }
-  return { frames, interval, output, report, snapshotEvery, sourceMaps, manifest };
+  return { frames, interval, output, report, snapshotEvery, sourceMaps, keep, manifest };
 }

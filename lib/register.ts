@@ -97,7 +97,21 @@ class Session {
     const file = seriesPath(output, ++this.dumps);
     dumpSnapshot(snapshot, file);
     if (manifest !== undefined) fs.appendFileSync(manifest, `${file}\n`);
+    this.pruneSeries();
     return file;
+  }
+
+  /** At most `keep` dumps of a `%n` series stay on disk: the oldest goes, the newest (the exit dump) stays. */
+  private pruneSeries(): void {
+    const { output, keep } = this.settings;
+    const oldest = this.dumps - keep;
+    if (output === undefined || oldest < 1 || seriesPath(output, oldest) === seriesPath(output, this.dumps)) return;
+    if (oldest === 1) say(`keeping the last ${keep} dumps of the series, removing older ones (${ENV.KEEP}=all keeps every one)`);
+    try {
+      fs.rmSync(seriesPath(output, oldest), { force: true });
+    } catch (error) {
+      say(`cannot remove an old dump: ${messageOf(error)}`);
+    }
   }
 
   private periodic(): void {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isatty } from 'node:tty';
-import { DEFAULT_INTERVAL, ENV, expandOutput, parseDuration, parseFrames, parseInterval, SettingError } from '../activation';
+import { DEFAULT_INTERVAL, DEFAULT_KEEP, ENV, expandOutput, parseDuration, parseFrames, parseInterval, parseKeep, SettingError } from '../activation';
 import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
 import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
@@ -20,6 +20,7 @@ const OPTIONS: OptionSpec = {
   interval: { type: 'string', short: 'i' },
   exact: { type: 'boolean' },
   'snapshot-every': { type: 'string' },
+  keep: { type: 'string' },
   output: { type: 'string', short: 'o' },
   'no-source-maps': { type: 'boolean' },
   'node-arg': { type: 'string', multiple: true },
@@ -44,6 +45,8 @@ Options for tracing (before the script; everything after it goes to the script):
                              %t seconds since the epoch, %h host name, %n dump number
       --snapshot-every <ms>  also dump every <ms> (500, 10s, 1m): a series
                              out-0001.ntm, out-0002.ntm, ..., the last at exit
+      --keep <n|all>         dumps of the series kept, the newest (default ${DEFAULT_KEEP});
+                             older ones are removed; the last, at exit, always stays
       --no-source-maps       report transpiled .js positions, not the sources their
                              source maps name
       --node-arg <flag>      pass a flag to node, e.g. --node-arg=--import=tsx (repeatable);
@@ -115,6 +118,7 @@ function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<
   const everyText = values['snapshot-every'];
   const every = everyText === undefined ? 0 : setting('--snapshot-every', everyText, parseDuration);
   const output = (values.output as string | undefined) ?? defaultOutput;
+  if (values.keep !== undefined) setting('--keep', values.keep, parseKeep);
   // Placeholders and the directory checked here, so a typo fails before the program runs.
   setting('--output', output, (text) => expandOutput(text, { pid: 0, time: 0, hostname: 'host', cwd }, every > 0));
   const env: Record<string, string> = {
@@ -123,6 +127,7 @@ function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<
     [ENV.OUTPUT]: output,
   };
   if (every > 0) env[ENV.SNAPSHOT_EVERY] = String(every);
+  if (values.keep !== undefined) env[ENV.KEEP] = String(values.keep);
   if (values['no-source-maps'] === true) env[ENV.SOURCE_MAPS] = '0';
   return env;
 }
@@ -190,15 +195,19 @@ function report(
     }
     return;
   }
+  const written = dumps.length;
+  // The oldest of a long series were removed (--keep): name what is left.
+  dumps = dumps.filter((file, i) => i === written - 1 || fs.existsSync(file));
   const last = dumps[dumps.length - 1];
   const name = displayPath(last, io.cwd);
   let text: string;
   try {
     const data = topReport(loadDump(last, io.cwd), options, name);
     if (json) {
-      text = `${JSON.stringify({ ...data, dumps, ...ended })}\n`;
+      text = `${JSON.stringify({ ...data, dumps, written, ...ended })}\n`;
     } else {
-      const where = dumps.length === 1 ? `Dump: ${name}` : `${dumps.length} dumps: ${displayPath(dumps[0], io.cwd)} ... ${name}`;
+      const kept = written > dumps.length ? ` (${written} written, the oldest removed)` : '';
+      const where = dumps.length === 1 ? `Dump: ${name}${kept}` : `${dumps.length} dumps${kept}: ${displayPath(dumps[0], io.cwd)} ... ${name}`;
       // The report goes to stderr: colour if that is a terminal, whatever stdout is.
       const color = colorFor((io.stderr as { isTTY?: boolean }).isTTY === true, io.env);
       text = `${formatTop(data, { source: name, cwd: io.cwd, color })}\n${where}\n`;
