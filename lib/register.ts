@@ -12,6 +12,7 @@ import { isMainThread } from 'node:worker_threads';
 import { ENV, readSettings, seriesPath, SettingError, type ActivationSettings } from './activation';
 import { renderTop, colorFor } from './cli/report';
 import { dumpSnapshot } from './dump';
+import { startExtras } from './register-extras';
 import type { Snapshot } from './snapshot';
 import { applySourceMaps } from './source-maps';
 
@@ -190,6 +191,8 @@ function activate(): void {
     process.exit(1);
   }
   new Session(tracer, settings).begin();
+  // The pprof listener and the leak watch, when their variables ask (lib/register-extras.ts).
+  startExtras(process.env, { sourceMaps: settings.sourceMaps, say });
 }
 
 activate();
