@@ -22,6 +22,13 @@ export interface LeakWatchOptions {
   every?: number | string;
   /** Snapshots the trend is fitted over, the newest; at least 4 (default 10). Nothing is reported before that many. */
   window?: number;
+  /**
+   * Snapshots ignored at the start (default: half the window, rounded up):
+   * what grows while a program warms up (compiled code, caches, pools) is
+   * steady for a while too, then stops. The first report can come at
+   * snapshot `warmup + window`.
+   */
+  warmup?: number;
   /** One minus the p-value a trend needs to be reported, in [0.5; 1) (default 0.99). */
   confidence?: number;
   /** How sites are grouped, as in `snapshot.statistics(key)` (default `'lineno'`). */
@@ -64,7 +71,7 @@ export interface LeakReport {
 
 /** A running {@link watchLeaks}. */
 export interface LeakWatch {
-  /** The sites suspected now (each reported once when it became one). */
+  /** The sites suspected now (each reported once when it became one; see {@link LeakWatcher.suspects}). */
   readonly suspects: LeakReport[];
   /** Stops taking snapshots. */
   stop(): void;
@@ -124,17 +131,21 @@ interface Site {
  */
 export class LeakWatcher {
   private readonly window: number;
+  private warmup: number;
   private readonly alpha: number;
   private readonly key: KeyType;
   private readonly minRate: number;
   private readonly times: number[] = [];
+  private lastTime: number | undefined;
   private readonly sites = new Map<string, Site>();
-  private readonly current = new Map<string, LeakReport>();
+  /** Sites reported, with their latest passing report and the evaluations since it. */
+  private readonly current = new Map<string, { report: LeakReport; quiet: number }>();
 
   /** @throws {RangeError} an option out of range; {@link TypeError} one of the wrong type */
   constructor(options?: Omit<LeakWatchOptions, 'every' | 'gc' | 'sourceMaps' | 'onLeak'>) {
-    const o = check.options(options, 'options', ['window', 'confidence', 'key', 'minRate'] as const);
+    const o = check.options(options, 'options', ['window', 'warmup', 'confidence', 'key', 'minRate'] as const);
     this.window = o.window === undefined ? DEFAULT_WINDOW : check.integerInRange(o.window, 'window', 4, 10_000);
+    this.warmup = o.warmup === undefined ? Math.ceil(this.window / 2) : check.integerInRange(o.warmup, 'warmup', 0, 1_000_000);
     const confidence = o.confidence === undefined ? DEFAULT_CONFIDENCE : o.confidence;
     if (typeof confidence !== 'number' || !(confidence >= 0.5 && confidence < 1)) {
       throw valueError(`confidence must be a number in [0.5; 1), received ${String(confidence)}`);
@@ -152,9 +163,13 @@ export class LeakWatcher {
     this.minRate = minRate;
   }
 
-  /** The sites suspected after the last observation. */
+  /**
+   * The sites reported and not cleared since (a site is cleared once its
+   * growth has failed the tests for a whole window), each with its latest
+   * passing report.
+   */
   get suspects(): LeakReport[] {
-    return [...this.current.values()];
+    return [...this.current.values()].map((c) => c.report);
   }
 
   /**
@@ -163,9 +178,14 @@ export class LeakWatcher {
    * @throws {RangeError} a time not after the previous one
    */
   observe(snapshot: Snapshot, atMs: number = snapshot.timestamp): LeakReport[] {
-    const last = this.times[this.times.length - 1];
+    const last = this.lastTime;
     if (!Number.isFinite(atMs) || (last !== undefined && atMs <= last)) {
       throw valueError(`observations must come in time order: ${atMs} after ${String(last)}`);
+    }
+    this.lastTime = atMs;
+    if (this.warmup > 0) {
+      this.warmup--;
+      return [];
     }
     const stats = snapshot.filterTraces(defaultReportFilters()).statistics(this.key);
     const seen = new Set<string>();
@@ -198,10 +218,13 @@ export class LeakWatcher {
     const fresh: LeakReport[] = [];
     for (const [id, site] of this.sites) {
       const report = this.judge(site, snapshot.exact);
-      if (report === undefined) this.current.delete(id);
-      else {
-        if (!this.current.has(id)) fresh.push(report);
-        this.current.set(id, report);
+      const known = this.current.get(id);
+      if (report !== undefined) {
+        if (known === undefined) fresh.push(report);
+        this.current.set(id, { report, quiet: 0 });
+      } else if (known !== undefined && ++known.quiet >= this.window) {
+        // Not growing for a whole window: forgotten, to be reported again if it resumes.
+        this.current.delete(id);
       }
     }
     return fresh.sort((a, b) => b.rate - a.rate);
@@ -236,6 +259,11 @@ export class LeakWatcher {
   }
 }
 
+/** `45 s`, `2.5 s`, `0.4 s`. */
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 /** Percent with enough nines to tell 99.9% from 99.99%. */
 function percent(confidence: number): string {
   if (confidence >= 1) return '100%';
@@ -252,7 +280,7 @@ export function formatLeak(report: LeakReport): string {
   const t = Number.isFinite(report.t) ? report.t.toFixed(1) : '∞';
   return (
     `leak suspected: ${where}: ${formatSize(report.rate, true)}/s ± ${formatSize(report.rateError)}/s ` +
-    `over ${report.points} snapshots in ${Math.round(report.spanMs / 1000)} s, confidence ${percent(report.confidence)} (t = ${t}); ` +
+    `over ${report.points} snapshots in ${seconds(report.spanMs)}, confidence ${percent(report.confidence)} (t = ${t}); ` +
     `${formatSize(report.size)} live (${report.exact ? 'exact sizes' : 'estimated'})`
   );
 }
@@ -262,9 +290,10 @@ export function formatLeak(report: LeakReport): string {
  * steadily over the last `window` snapshots: a least squares trend of each
  * site's live bytes over time, reported when its one-sided t-test gives
  * `confidence` (default 99%) and it rises in both halves of the window.
+ * The first `warmup` snapshots (default half a window) are ignored.
  * Each report gives the growth rate (B/s, ± its standard error) and the
- * confidence; a site is reported once, and again only after it stopped
- * growing for a while. The timer is unref'd; errors never escape it (the
+ * confidence; a site is reported once, and again only after its growth
+ * failed the tests for a whole window. The timer is unref'd; errors never escape it (the
  * watch stops with a warning when tracing stops).
  *
  * The confidence assumes independent noise between snapshots; bench/leak-watch.js
@@ -278,7 +307,7 @@ export function formatLeak(report: LeakReport): string {
  * @throws {RangeError} {@link TypeError} a bad option
  */
 export function watchLeaks(options?: LeakWatchOptions): LeakWatch {
-  const o = check.options(options, 'options', ['every', 'window', 'confidence', 'key', 'minRate', 'gc', 'sourceMaps', 'onLeak'] as const);
+  const o = check.options(options, 'options', ['every', 'window', 'warmup', 'confidence', 'key', 'minRate', 'gc', 'sourceMaps', 'onLeak'] as const);
   const every = everyOption(o.every);
   const gc = o.gc === undefined ? true : check.boolean(o.gc, 'gc');
   const sourceMaps = o.sourceMaps === undefined ? false : check.boolean(o.sourceMaps, 'sourceMaps');
@@ -290,6 +319,7 @@ export function watchLeaks(options?: LeakWatchOptions): LeakWatch {
     ((report: LeakReport) => process.emitWarning(formatLeak(report), { type: 'TracemallocWarning', code: 'TRACEMALLOC_LEAK_SUSPECTED' }));
   const watcher = new LeakWatcher({
     window: o.window as number | undefined,
+    warmup: o.warmup as number | undefined,
     confidence: o.confidence as number | undefined,
     key: o.key as KeyType | undefined,
     minRate: o.minRate as number | undefined,

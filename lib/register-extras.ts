@@ -3,7 +3,7 @@
 // (NODE_TRACEMALLOC_WATCH_LEAKS). lib/register.ts calls startExtras() once.
 // Their modules are loaded only when asked for: register runs under the
 // sampler, before the program, in every process that preloads it.
-import { parseCount, parseDuration, SettingError } from './activation';
+import { parseDuration, SettingError } from './activation';
 import { isLoopback, parseListenAddress } from './http/address';
 
 /** The variables read here. */
@@ -21,6 +21,13 @@ export interface ExtraSettings {
   /** Milliseconds between the leak watch's snapshots; 0 for no watch. */
   watchEvery: number;
   watchWindow: number | undefined;
+}
+
+/** The leak watch's window from text: an integer ≥ 4 (snapshots). */
+export function parseLeakWindow(text: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 4 && n <= 10_000)) throw new SettingError(`invalid window: ${JSON.stringify(text)} (expected 4 to 10000 snapshots)`);
+  return n;
 }
 
 function named<T>(env: NodeJS.ProcessEnv, name: string, parse: (text: string) => T): T | undefined {
@@ -53,11 +60,7 @@ export function readExtras(env: NodeJS.ProcessEnv): ExtraSettings {
     return text;
   });
   const watchEvery = named(env, EXTRA_ENV.WATCH_LEAKS, parseDuration) ?? 0;
-  const watchWindow = named(env, EXTRA_ENV.WATCH_LEAKS_WINDOW, (text) => {
-    const n = parseCount(text, 'window');
-    if (n < 4) throw new SettingError(`invalid window: ${JSON.stringify(text)} (expected at least 4 snapshots)`);
-    return n;
-  });
+  const watchWindow = named(env, EXTRA_ENV.WATCH_LEAKS_WINDOW, parseLeakWindow);
   return { http, allowRemote: allowRemote === true, watchEvery, watchWindow };
 }
 

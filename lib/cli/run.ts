@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isatty } from 'node:tty';
 import { DEFAULT_INTERVAL, DEFAULT_KEEP, ENV, expandOutput, parseDuration, parseFrames, parseInterval, parseKeep, SettingError } from '../activation';
+import { EXTRA_ENV, parseLeakWindow } from '../register-extras';
 import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
 import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
@@ -21,6 +22,8 @@ const OPTIONS: OptionSpec = {
   exact: { type: 'boolean' },
   'snapshot-every': { type: 'string' },
   keep: { type: 'string' },
+  'watch-leaks': { type: 'string' },
+  'leak-window': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'no-source-maps': { type: 'boolean' },
   'node-arg': { type: 'string', multiple: true },
@@ -47,6 +50,9 @@ Options for tracing (before the script; everything after it goes to the script):
                              out-0001.ntm, out-0002.ntm, ..., the last at exit
       --keep <n|all>         dumps of the series kept, the newest (default ${DEFAULT_KEEP});
                              older ones are removed; the last, at exit, always stays
+      --watch-leaks <ms>     also snapshot every <ms> and report, on stderr, the sites whose
+                             live size grows steadily (a trend with its confidence)
+      --leak-window <n>      snapshots each trend is fitted over (default 10)
       --no-source-maps       report transpiled .js positions, not the sources their
                              source maps name
       --node-arg <flag>      pass a flag to node, e.g. --node-arg=--import=tsx (repeatable);
@@ -129,6 +135,9 @@ function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<
   if (every > 0) env[ENV.SNAPSHOT_EVERY] = String(every);
   if (values.keep !== undefined) env[ENV.KEEP] = String(values.keep);
   if (values['no-source-maps'] === true) env[ENV.SOURCE_MAPS] = '0';
+  // The leak watch (lib/register-extras.ts).
+  if (values['watch-leaks'] !== undefined) env[EXTRA_ENV.WATCH_LEAKS] = String(setting('--watch-leaks', values['watch-leaks'], parseDuration));
+  if (values['leak-window'] !== undefined) env[EXTRA_ENV.WATCH_LEAKS_WINDOW] = String(setting('--leak-window', values['leak-window'], parseLeakWindow));
   return env;
 }
 
