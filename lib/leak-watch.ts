@@ -56,7 +56,11 @@ export interface LeakReport {
   rate: number;
   /** Standard error of `rate`, bytes per second. */
   rateError: number;
-  /** 1 − p of the one-sided t-test of the slope: how sure the growth is not chance. */
+  /**
+   * 1 − p of the one-sided t-test of the slope, the p-value multiplied by the
+   * number of sites judged in that snapshot (Bonferroni): how sure the growth
+   * is not chance, for this site among all.
+   */
   confidence: number;
   /** t statistic of the slope, with `points − 2` degrees of freedom. */
   t: number;
@@ -216,8 +220,11 @@ export class LeakWatcher {
     }
     if (!full) return [];
     const fresh: LeakReport[] = [];
+    // Every site is a test: the p-values are adjusted for how many (Bonferroni),
+    // so the chance of any false report per snapshot stays within 1 − confidence.
+    const tests = this.sites.size;
     for (const [id, site] of this.sites) {
-      const report = this.judge(site, snapshot.exact);
+      const report = this.judge(site, snapshot, tests);
       const known = this.current.get(id);
       if (report !== undefined) {
         if (known === undefined) fresh.push(report);
@@ -231,10 +238,13 @@ export class LeakWatcher {
   }
 
   /** The report of a site whose growth passes every test, else undefined. */
-  private judge(site: Site, exact: boolean): LeakReport | undefined {
+  private judge(site: Site, snapshot: Snapshot, tests: number): LeakReport | undefined {
     const seconds = this.times.map((t) => (t - this.times[0]) / 1000);
     const trend = linearTrend(seconds, site.sizes);
-    if (!(trend.slope > 0) || trend.pRising >= this.alpha || trend.slope < this.minRate) return undefined;
+    const p = Math.min(1, trend.pRising * tests);
+    if (!(trend.slope > 0) || p >= this.alpha || trend.slope < this.minRate) return undefined;
+    // Sampled: growth of less than two samples over the window is one sample coming and going.
+    if (!snapshot.exact && trend.slope * seconds[seconds.length - 1] < 2 * snapshot.interval) return undefined;
     // Steadily: rising in each half of the window, not one step.
     const half = Math.ceil(seconds.length / 2);
     const tail = seconds.length - half;
@@ -249,12 +259,12 @@ export class LeakWatcher {
       functionName: recent?.functionName ?? '',
       rate: trend.slope,
       rateError: trend.slopeError,
-      confidence: 1 - trend.pRising,
+      confidence: 1 - p,
       t: trend.t,
       size: site.sizes[site.sizes.length - 1],
       points: seconds.length,
       spanMs: this.times[this.times.length - 1] - this.times[0],
-      exact,
+      exact: snapshot.exact,
     };
   }
 }
@@ -288,8 +298,9 @@ export function formatLeak(report: LeakReport): string {
 /**
  * Takes a snapshot every `every` and reports the sites whose live size grows
  * steadily over the last `window` snapshots: a least squares trend of each
- * site's live bytes over time, reported when its one-sided t-test gives
- * `confidence` (default 99%) and it rises in both halves of the window.
+ * site's live bytes over time, reported when its one-sided t-test, adjusted
+ * for the number of sites judged, gives `confidence` (default 99%), it rises
+ * in both halves of the window, and (sampled) it grew by at least two samples.
  * The first `warmup` snapshots (default half a window) are ignored.
  * Each report gives the growth rate (B/s, ± its standard error) and the
  * confidence; a site is reported once, and again only after its growth

@@ -12,19 +12,21 @@ import { stopTracingAfterEach } from './helpers/tracing';
 const PROD = path.join(repoRoot, 'test', 'fixtures', 'prod');
 
 /** A snapshot with one trace per site: `sizes[name]` bytes allocated in function `name` of /app/<name>.js. */
-function snap(sizes: Record<string, number>): Snapshot {
+function snap(sizes: Record<string, number>, interval = 1): Snapshot {
   return Snapshot.fromTraces(
     Object.entries(sizes)
       .filter(([, size]) => size > 0)
       .map(([name, size]) => ({ domain: 0, size, count: size / 50, frames: [{ filename: `/app/${name}.js`, lineno: 1, functionName: name }] })),
+    1,
+    { interval },
   );
 }
 
 /** Feeds `series(i)` at i × 1 s for i in [0, n); returns, per observation, the functions newly reported. */
-function feed(watcher: LeakWatcher, n: number, series: (i: number) => Record<string, number>): { at: number; reports: LeakReport[] }[] {
+function feed(watcher: LeakWatcher, n: number, series: (i: number) => Record<string, number>, interval = 1): { at: number; reports: LeakReport[] }[] {
   const out: { at: number; reports: LeakReport[] }[] = [];
   for (let i = 0; i < n; i++) {
-    const reports = watcher.observe(snap(series(i)), i * 1000);
+    const reports = watcher.observe(snap(series(i), interval), i * 1000);
     if (reports.length > 0) out.push({ at: i, reports });
   }
   return out;
@@ -78,6 +80,23 @@ describe('LeakWatcher on known series', () => {
     const found = feed(watcher, 30, (i) => ({ leak: 1 + level(i) }));
     // Flat from 10: failing from 13, cleared a window later; growing again from 21, seen by the window 19-23.
     expect(found.map((f) => f.at)).toEqual([4, 23]);
+  });
+
+  test('the confidence is adjusted for the number of sites judged (Bonferroni)', () => {
+    const trendy = (i: number): number => 10_000 + 1000 * i + 1500 * (noise(i) - 0.5);
+    const alone = feed(new LeakWatcher({ window: 8, warmup: 0 }), 8, (i) => ({ leak: trendy(i) }))[0].reports[0];
+    const others = (i: number): Record<string, number> => Object.fromEntries(Array.from({ length: 9 }, (_, k) => [`flat${k}`, 5000 + 3000 * noise(i * 10 + k)]));
+    const amongTen = feed(new LeakWatcher({ window: 8, warmup: 0 }), 8, (i) => ({ leak: trendy(i), ...others(i) }))[0].reports[0];
+    const p = 1 - alone.confidence;
+    expect(p).toBeGreaterThan(0);
+    expect(amongTen.confidence).toBeCloseTo(1 - 10 * p, 12);
+  });
+
+  test('sampled: growth of less than two samples over the window is not reported', () => {
+    const interval = 1000;
+    // A clean line, 9 s long: 1500 B is 1.5 samples, 2500 B is 2.5.
+    expect(feed(new LeakWatcher({ window: 10, warmup: 0 }), 10, (i) => ({ leak: 5000 + (1500 / 9) * i }), interval)).toEqual([]);
+    expect(feed(new LeakWatcher({ window: 10, warmup: 0 }), 10, (i) => ({ leak: 5000 + (2500 / 9) * i }), interval)).toHaveLength(1);
   });
 
   test('minRate and confidence hold back weak trends', () => {
