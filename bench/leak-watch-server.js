@@ -45,6 +45,8 @@ setInterval(() => {
   const snapshot = tm.takeSnapshot({ gc: true });
   const reports = watcher.observe(snapshot, Date.now());
   snapshots++;
+  // To replay the run with other settings (LeakWatcher over the dumps).
+  if (process.env.DUMP_DIR) tm.dumpSnapshot(snapshot, `${process.env.DUMP_DIR}/s-${String(snapshots).padStart(4, '0')}.ntm`);
   fs.writeSync(1, `${JSON.stringify({ snapshot: snapshots, served, reports: reports.map((r) => ({ fn: r.functionName, rate: r.rate, confidence: r.confidence, line: tm.formatLeak(r) })) })}\n`);
 }, EVERY);
 

@@ -2,15 +2,18 @@
 // grows steadily across the last `window` of them, each with a growth rate
 // and a confidence figure. Not one diff between two snapshots (which any
 // burst of requests in flight would trip), but a trend: the least squares
-// slope of each site's live bytes over time, its t-test, and growth in both
-// halves of the window (so that a cache filled once, a step, is not a leak).
+// slope of each site's live bytes over time and its t-test (adjusted for the
+// number of sites), growth in both halves of the window (so that a cache
+// filled once, a step, is not a leak), and, by V8's sample ids, most of what
+// the site held at the window's start still alive at its end (so that a
+// churning cache whose sampled size happens to climb is not one either).
 import { parseDuration, SettingError } from './activation';
 import { TracemallocError } from './errors';
 import { defaultReportFilters } from './filter';
 import { formatSize } from './format';
-import type { Snapshot } from './snapshot';
+import { Snapshot } from './snapshot';
 import { applySourceMaps } from './source-maps';
-import type { KeyType } from './statistics';
+import type { KeyType, Statistic } from './statistics';
 import type { Traceback } from './traceback';
 import * as tracemalloc from './tracemalloc';
 import { linearTrend } from './trend';
@@ -118,6 +121,30 @@ function slopeOf(x: readonly number[], y: readonly number[]): number {
   return sxx === 0 ? 0 : sxy / sxx;
 }
 
+/** The identity of a statistic's key: its frames. */
+function siteId(stat: Statistic): string {
+  return stat.traceback
+    .toArray()
+    .map((f) => `${f.filename}\0${f.lineno}\0${f.functionName}`)
+    .join('\n');
+}
+
+/** The traces of `snapshot` whose V8 sample id is at most `maxId`: those alive since a snapshot whose ids reached it. */
+function samplesUpTo(snapshot: Snapshot, maxId: number): Snapshot {
+  const t = snapshot.table;
+  const rows: number[] = [];
+  for (let i = 0; i < t.sampleId.length; i++) if (t.sampleId[i] <= maxId) rows.push(i);
+  const table = {
+    ...t,
+    sampleStack: Uint32Array.from(rows, (i) => t.sampleStack[i]),
+    sampleSize: Float64Array.from(rows, (i) => t.sampleSize[i]),
+    sampleCount: Float64Array.from(rows, (i) => t.sampleCount[i]),
+    sampleId: Float64Array.from(rows, (i) => t.sampleId[i]),
+    sampleDomain: Uint32Array.from(rows, (i) => t.sampleDomain[i]),
+  };
+  return new Snapshot(table, { tracebackLimit: snapshot.tracebackLimit, interval: snapshot.interval, timestamp: snapshot.timestamp });
+}
+
 interface Site {
   traceback: Traceback;
   /** Live bytes per observation, aligned with the watcher's times. */
@@ -140,6 +167,8 @@ export class LeakWatcher {
   private readonly key: KeyType;
   private readonly minRate: number;
   private readonly times: number[] = [];
+  /** The largest V8 sample id of each snapshot in the window (0 when ids are unknown). */
+  private readonly maxIds: number[] = [];
   private lastTime: number | undefined;
   private readonly sites = new Map<string, Site>();
   /** Sites reported, with their latest passing report and the evaluations since it. */
@@ -191,14 +220,14 @@ export class LeakWatcher {
       this.warmup--;
       return [];
     }
-    const stats = snapshot.filterTraces(defaultReportFilters()).statistics(this.key);
+    const mine = snapshot.filterTraces(defaultReportFilters());
+    const stats = mine.statistics(this.key);
     const seen = new Set<string>();
     const past = this.times.length;
+    let maxId = 0;
+    for (const id of snapshot.table.sampleId) if (id > maxId) maxId = id;
     for (const stat of stats) {
-      const id = stat.traceback
-        .toArray()
-        .map((f) => `${f.filename}\0${f.lineno}\0${f.functionName}`)
-        .join('\n');
+      const id = siteId(stat);
       seen.add(id);
       let site = this.sites.get(id);
       if (site === undefined) {
@@ -208,8 +237,12 @@ export class LeakWatcher {
       site.sizes.push(stat.size);
     }
     this.times.push(atMs);
+    this.maxIds.push(maxId);
     const full = this.times.length >= this.window;
-    if (this.times.length > this.window) this.times.shift();
+    if (this.times.length > this.window) {
+      this.times.shift();
+      this.maxIds.shift();
+    }
     for (const [id, site] of this.sites) {
       if (!seen.has(id)) site.sizes.push(0);
       if (site.sizes.length > this.window) site.sizes.shift();
@@ -219,12 +252,34 @@ export class LeakWatcher {
       }
     }
     if (!full) return [];
-    const fresh: LeakReport[] = [];
     // Every site is a test: the p-values are adjusted for how many (Bonferroni),
     // so the chance of any false report per snapshot stays within 1 − confidence.
     const tests = this.sites.size;
+    const candidates = new Map<string, LeakReport>();
     for (const [id, site] of this.sites) {
-      const report = this.judge(site, snapshot, tests);
+      const report = this.trendOf(site, snapshot, tests);
+      if (report !== undefined) candidates.set(id, report);
+    }
+    // A leak keeps what it allocated: of what a candidate held at its first
+    // snapshot with bytes in the window (in its first half, as it grows in
+    // both), at least half is still alive, by V8's sample ids (alive then:
+    // ids up to that snapshot's largest). A churning cache whose sampled size
+    // happens to climb has replaced it. Few candidates: checked only for them.
+    const keptBy = new Map<number, Map<string, number>>();
+    for (const id of [...candidates.keys()]) {
+      const sizes = (this.sites.get(id) as Site).sizes;
+      const first = sizes.findIndex((size) => size > 0);
+      let kept = keptBy.get(first);
+      if (kept === undefined) {
+        kept = new Map();
+        for (const stat of samplesUpTo(mine, this.maxIds[first]).statistics(this.key)) kept.set(siteId(stat), stat.size);
+        keptBy.set(first, kept);
+      }
+      if ((kept.get(id) ?? 0) < 0.5 * sizes[first]) candidates.delete(id);
+    }
+    const fresh: LeakReport[] = [];
+    for (const [id] of this.sites) {
+      const report = candidates.get(id);
       const known = this.current.get(id);
       if (report !== undefined) {
         if (known === undefined) fresh.push(report);
@@ -237,8 +292,8 @@ export class LeakWatcher {
     return fresh.sort((a, b) => b.rate - a.rate);
   }
 
-  /** The report of a site whose growth passes every test, else undefined. */
-  private judge(site: Site, snapshot: Snapshot, tests: number): LeakReport | undefined {
+  /** The report of a site whose trend passes the slope's tests, else undefined. */
+  private trendOf(site: Site, snapshot: Snapshot, tests: number): LeakReport | undefined {
     const seconds = this.times.map((t) => (t - this.times[0]) / 1000);
     const trend = linearTrend(seconds, site.sizes);
     const p = Math.min(1, trend.pRising * tests);
@@ -300,7 +355,9 @@ export function formatLeak(report: LeakReport): string {
  * steadily over the last `window` snapshots: a least squares trend of each
  * site's live bytes over time, reported when its one-sided t-test, adjusted
  * for the number of sites judged, gives `confidence` (default 99%), it rises
- * in both halves of the window, and (sampled) it grew by at least two samples.
+ * in both halves of the window, it still holds at least half of what it held
+ * at the window's start (by V8's sample ids: a leak keeps, churn replaces),
+ * and (sampled) it grew by at least two samples.
  * The first `warmup` snapshots (default half a window) are ignored.
  * Each report gives the growth rate (B/s, ± its standard error) and the
  * confidence; a site is reported once, and again only after its growth

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { formatLeak, LeakWatcher, watchLeaks, type LeakReport } from '../lib/leak-watch';
 import { Snapshot } from '../lib/snapshot';
+import { TableBuilder } from '../lib/table';
 import * as tm from '../lib/tracemalloc';
 import { DETERMINISTIC_FLAGS, repoRoot, runNode } from './helpers/child';
 import { cli, node, tempDir } from './helpers/cli';
@@ -97,6 +98,23 @@ describe('LeakWatcher on known series', () => {
     // A clean line, 9 s long: 1500 B is 1.5 samples, 2500 B is 2.5.
     expect(feed(new LeakWatcher({ window: 10, warmup: 0 }), 10, (i) => ({ leak: 5000 + (1500 / 9) * i }), interval)).toEqual([]);
     expect(feed(new LeakWatcher({ window: 10, warmup: 0 }), 10, (i) => ({ leak: 5000 + (2500 / 9) * i }), interval)).toHaveLength(1);
+  });
+
+  test('what a site held at the window start must still be alive: growth made of ever new objects is churn, not a leak', () => {
+    // Each snapshot: the site's traces, one per V8 sample id; a leak keeps ids 1..n, churn replaces them all.
+    const snapshotOf = (ids: number[]): Snapshot => {
+      const builder = new TableBuilder();
+      const stack = builder.stack([{ filename: '/app/site.js', lineno: 1, functionName: 'site' }]);
+      for (const id of ids) builder.sample(stack, 100, 1, 0, id);
+      return new Snapshot(builder.build(), { tracebackLimit: 1, interval: 1 });
+    };
+    const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, k) => from + k);
+    const run = (idsAt: (i: number) => number[]): number[] => {
+      const watcher = new LeakWatcher({ window: 6, warmup: 0 });
+      return Array.from({ length: 12 }, (_, i) => watcher.observe(snapshotOf(idsAt(i)), i * 1000).length);
+    };
+    expect(run((i) => range(1, 10 + 5 * i))).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    expect(run((i) => range(1000 * (i + 1), 10 + 5 * i))).toEqual(new Array(12).fill(0));
   });
 
   test('minRate and confidence hold back weak trends', () => {
