@@ -103,7 +103,8 @@ const judgedFrom = Math.ceil(WINDOW / 2) + WINDOW; // warm-up, then a full windo
     `| leak into a Map, ${LEAK_S} s | ${leaky.load.ok} (${leaky.load.rate.toFixed(0)}/s) | ${leaky.lines.filter((l) => l.snapshot >= judgedFrom).length} | ` +
       `${leaky.lines.reduce((a, l) => a + l.reports.length, 0)} | ${found === undefined ? '**not reported**' : `snapshot ${found.snapshot} (${found.snapshot - judgedFrom + 1} after the first judgement)`} |`,
     '',
-    `- False-positive rate without a leak: ${falseReports.length} report(s) in ${judged.length} judged snapshots = ${(fp * 100).toFixed(1)}% per snapshot.`,
+    `- False-positive rate without a leak: ${falseReports.length} report(s) in ${judged.length} judged snapshots = ${(fp * 100).toFixed(1)}% per snapshot` +
+      (falseReports.length === 0 ? ` (95% upper bound ${((3 / judged.length) * 100).toFixed(1)}%, the rule of three).` : '.'),
   ];
   for (const r of falseReports) out.push(`  - snapshot ${r.snapshot}: ${r.line}`);
   if (report !== undefined) {

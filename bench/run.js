@@ -109,6 +109,7 @@ const agreement = counter.measure();
 stamp('overhead.js');
 const ov = overhead.measure();
 const dumpLoad = script('dump-load.js');
+const leakWatch = script('leak-watch.js');
 
 const parts = [
   header,
@@ -118,6 +119,7 @@ const parts = [
   section('Snapshot cost', snapshot.toMarkdown(snaps)),
   section('Exact totals from GC accounting', counter.toMarkdown(agreement, ov)),
   section('Dump and load', dumpLoad),
+  section('Leak watch', leakWatch),
 ];
 // README quotes our overhead table and the targets' verdicts between
 // markers; regenerate them too.

@@ -114,6 +114,17 @@ describe('tracemalloc attach', () => {
     expect(processListeners(target.pid)).toEqual([]);
   });
 
+  test('the target survives attach after attach (closing the inspector once crashed it: SIGSEGV)', async () => {
+    const target = await startTarget(process.execPath, ['--inspect-port=0', APP]);
+    for (let i = 0; i < 8; i++) {
+      const result = await attach([String(target.pid), '-d', '300ms', '-i', '32K', '-o', `${i}.ntm`], tmp.dir);
+      expect(result.stderr).toContain('closed the inspector');
+      // The crash came as the inspector closed, just after attach returned.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(target.alive()).toBe(true);
+    }
+  });
+
   test('the default port, 9229, when it is free', async () => {
     const free = await new Promise<boolean>((resolve) => {
       const probe = net.createServer().once('error', () => resolve(false));

@@ -45,6 +45,9 @@ export interface AttachResult {
   closed: boolean;
 }
 
+/** How long after our last request the target closes its inspector: our sessions are gone by then. */
+const CLOSE_DELAY_MS = 1000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The inspector's WebSocket URL at `listener`, or undefined when it is no inspector. */
@@ -115,13 +118,28 @@ async function openInspector(pid: number, timeoutMs: number): Promise<{ listener
   );
 }
 
-/** Ends the inspector we opened: from its own event loop, once our request is answered. */
-async function closeInspector(session: ProtocolSession, pid: number, listener: Listener): Promise<boolean> {
-  // inspector.close() waits for the open sessions to end, ours included:
-  // run it after this evaluation returns, then disconnect.
-  await session.call('Runtime.evaluate', { expression: 'setImmediate(() => process._debugEnd())', includeCommandLineAPI: false }, 10_000);
-  session.close();
-  const deadline = Date.now() + 5000;
+/**
+ * Ends the inspector we opened. process._debugEnd() (what inspector.close()
+ * runs) with a session still connected crashes the target now and then
+ * (SIGSEGV, seen on Node 20, 22 and 26; nodejs/node#18761 is the same
+ * kind): so the target runs it a second after this evaluation, once every
+ * session is gone (ours end now), from setImmediate so that the end of our
+ * session, delivered to the main loop, is handled first even if the main
+ * thread was busy meanwhile. Unref'd, and it cannot throw in the target.
+ * Resolves true once the inspector's socket is closed.
+ */
+async function closeInspector(url: string, pid: number, listener: Listener): Promise<boolean> {
+  const session = await ProtocolSession.open(url, 10_000);
+  try {
+    await session.call(
+      'Runtime.evaluate',
+      { expression: `setTimeout(() => setImmediate(() => { try { process._debugEnd(); } catch {} }), ${CLOSE_DELAY_MS}).unref(); 'closing'` },
+      10_000,
+    );
+  } finally {
+    await session.close();
+  }
+  const deadline = Date.now() + CLOSE_DELAY_MS + 5000;
   while (Date.now() < deadline) {
     const open = processListeners(pid).some((l) => l.inode === listener.inode);
     if (!open) return true;
@@ -174,9 +192,11 @@ export async function attachProfile(pid: number, options: AttachOptions): Promis
   try {
     session = await ProtocolSession.open(url, 10_000);
   } catch (error) {
+    if (!wasOpen) await closeInspector(url, pid, listener).catch(() => false);
     throw new AttachError('inspector', `cannot connect to the inspector on ${address}: ${error instanceof Error ? error.message : String(error)}`);
   }
   let closed = false;
+  let snapshot: Snapshot;
   try {
     // V8 has one sampler per isolate: if someone runs it, starting ours would
     // take theirs over and stopping it would end their profile.
@@ -203,22 +223,27 @@ export async function attachProfile(pid: number, options: AttachOptions): Promis
       // Always stopped, even when the wait was cut short; the answer is the profile.
       profile = (await session.call<{ profile: HeapProfile }>('HeapProfiler.stopSampling', {}, 300_000)).profile;
     }
-    const snapshot = snapshotOfSamplingProfile(profile, options.interval, Date.now());
-    if (!wasOpen) closed = await closeInspector(session, pid, listener);
-    return { snapshot, inspector: address, wasOpen, closed };
+    snapshot = snapshotOfSamplingProfile(profile, options.interval, Date.now());
   } catch (error) {
     if (error instanceof AttachError) throw error;
     throw new AttachError('inspector', `the inspector of process ${pid} failed: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
-    if (!wasOpen && !closed) {
-      // On a failure: close it anyway, best effort.
+    // Our session ends first, its HeapProfiler agent disabled while still
+    // connected; then the inspector, if we opened it (see closeInspector).
+    try {
+      await session.call('HeapProfiler.disable', {}, 10_000);
+    } catch {
+      // the connection is gone: V8 disabled it as the session ended
+    }
+    await session.close();
+    if (!wasOpen) {
       try {
-        closed = await closeInspector(session, pid, listener);
+        closed = await closeInspector(url, pid, listener);
       } catch {
-        // gone
+        closed = false;
       }
       if (!closed) say(`could not close the inspector of process ${pid} on ${address}: it is still open`);
     }
-    session.close();
   }
+  return { snapshot, inspector: address, wasOpen, closed };
 }

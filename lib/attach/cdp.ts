@@ -60,8 +60,9 @@ export class ProtocolSession {
     });
   }
 
-  close(): void {
-    this.ws.close();
+  /** Disconnects; resolves once the connection is closed (within about a second). */
+  close(): Promise<void> {
+    return this.ws.close();
   }
 
   private receive(text: string): void {

@@ -57,10 +57,12 @@ export class WebSocketClient {
   private message: Buffer[] = [];
   private messageLength = 0;
   private closed = false;
+  private readonly socketClosed: Promise<void>;
   private messageHandler: (text: string) => void = () => {};
   private closeHandler: (reason: Error | undefined) => void = () => {};
 
   private constructor(private readonly socket: Socket) {
+    this.socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => {
       this.received.push(chunk);
       try {
@@ -128,9 +130,9 @@ export class WebSocketClient {
     this.frame(OP.TEXT, Buffer.from(text, 'utf8'));
   }
 
-  /** Closes the connection (a close frame, then the socket). */
-  close(): void {
-    if (this.closed) return;
+  /** Closes the connection (a close frame, then the socket); resolves once the socket is closed. */
+  close(): Promise<void> {
+    if (this.closed) return this.socketClosed;
     try {
       this.frame(OP.CLOSE, Buffer.from([0x03, 0xe8])); // 1000: normal closure
     } catch {
@@ -141,6 +143,7 @@ export class WebSocketClient {
     // A server that never answers the close frame: drop the socket anyway.
     setTimeout(() => this.socket.destroy(), 1000).unref();
     this.closeHandler(undefined);
+    return this.socketClosed;
   }
 
   private frame(opcode: number, payload: Buffer): void {
@@ -199,7 +202,7 @@ export class WebSocketClient {
       case OP.PONG:
         return;
       case OP.CLOSE:
-        this.close();
+        void this.close();
         return;
       case OP.TEXT:
       case OP.BINARY:
