@@ -92,6 +92,8 @@ const judgedFrom = Math.ceil(WINDOW / 2) + WINDOW; // warm-up, then a full windo
   const others = leaky.lines.flatMap((l) => l.reports.filter((r) => r.fn !== 'rememberSession').map((r) => ({ snapshot: l.snapshot, ...r })));
   const fp = falseReports.length / Math.max(1, judged.length);
   const out = [
+    `\`node bench/leak-watch.js\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}.`,
+    '',
     `A node:http server answering JSON (a bounded 500-entry cache churning underneath) under ${RATE} requests/s offered over`,
     `loopback keep-alive connections; node-tracemalloc sampling every ${INTERVAL / 1024} KiB, a snapshot (with a full GC) every`,
     `${EVERY / 1000} s fed to a LeakWatcher (window ${WINDOW}, warm-up ${Math.ceil(WINDOW / 2)}, confidence 99%), as watchLeaks() does;`,

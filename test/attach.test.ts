@@ -125,6 +125,19 @@ describe('tracemalloc attach', () => {
     }
   });
 
+  test('an inspector open before (--inspect) is used and left open', async () => {
+    const target = await startTarget(process.execPath, ['--inspect=127.0.0.1:0', APP]);
+    const before = processListeners(target.pid);
+    expect(before).toHaveLength(1);
+    const result = await attach([String(target.pid), '-d', '300ms', '-i', '32K', '-o', 'open.ntm'], tmp.dir);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/^tracemalloc attach: using the inspector already open on 127\.0\.0\.1:\d+\n/);
+    expect(result.stderr).toMatch(/left the inspector open on 127\.0\.0\.1:\d+, as it was before\n$/);
+    expect(topFunction(path.join(tmp.dir, 'open.ntm'))).toBe('leakyAllocator');
+    expect(processListeners(target.pid)).toEqual(before);
+    expect(target.alive()).toBe(true);
+  });
+
   test('the default port, 9229, when it is free', async () => {
     const free = await new Promise<boolean>((resolve) => {
       const probe = net.createServer().once('error', () => resolve(false));

@@ -15,6 +15,7 @@ import {
   expectedInspectorPort,
   namespaceListeners,
   processListeners,
+  startedWithInspector,
   type Listener,
 } from './process-info';
 import { snapshotOfSamplingProfile } from './sampling-profile';
@@ -81,6 +82,13 @@ function inspectorUrl(listener: Listener): Promise<string | undefined> {
 /** SIGUSR1, then the first new listening socket of the process that answers as an inspector. */
 async function openInspector(pid: number, timeoutMs: number): Promise<{ listener: Listener; url: string; wasOpen: boolean }> {
   const before = processListeners(pid);
+  // Started with --inspect: its inspector is among the sockets it holds already.
+  if (startedWithInspector(pid)) {
+    for (const listener of before) {
+      const url = await inspectorUrl(listener);
+      if (url !== undefined) return { listener, url, wasOpen: true };
+    }
+  }
   const port = expectedInspectorPort(pid);
   const start = Date.now();
   process.kill(pid, 'SIGUSR1');

@@ -168,16 +168,26 @@ export function connectHost(listener: Listener): string {
   return listener.address;
 }
 
+/** NODE_OPTIONS' words, then the command line after the executable (what Node parses its flags from). */
+function nodeArguments(pid: number): string[] {
+  const cmdline = (read(`/proc/${pid}/cmdline`) ?? '').split('\0');
+  const environ = (read(`/proc/${pid}/environ`) ?? '').split('\0');
+  const nodeOptions = environ.find((e) => e.startsWith('NODE_OPTIONS='))?.slice('NODE_OPTIONS='.length) ?? '';
+  return [...nodeOptions.split(/\s+/), ...cmdline.slice(1)];
+}
+
+/** True when the process was started with its inspector open (`--inspect`, `--inspect-brk`, `--inspect-wait`). */
+export function startedWithInspector(pid: number): boolean {
+  return nodeArguments(pid).some((arg) => /^--inspect(?:-brk|-wait)?(?:=|$)/.test(arg));
+}
+
 /**
  * The inspector port the process will open on SIGUSR1: the last
  * `--inspect-port`, `--debug-port`, `--inspect` or `--inspect-brk` value of
  * its NODE_OPTIONS and command line (`[host:]port`), else 9229.
  */
 export function expectedInspectorPort(pid: number): number {
-  const cmdline = (read(`/proc/${pid}/cmdline`) ?? '').split('\0');
-  const environ = (read(`/proc/${pid}/environ`) ?? '').split('\0');
-  const nodeOptions = environ.find((e) => e.startsWith('NODE_OPTIONS='))?.slice('NODE_OPTIONS='.length) ?? '';
-  const args = [...nodeOptions.split(/\s+/), ...cmdline.slice(1)];
+  const args = nodeArguments(pid);
   let port = 9229;
   for (let i = 0; i < args.length; i++) {
     const m = /^--(?:inspect-port|debug-port|inspect|inspect-brk|inspect-wait)(?:=(.*))?$/.exec(args[i]);
