@@ -121,11 +121,11 @@ function slopeOf(x: readonly number[], y: readonly number[]): number {
   return sxx === 0 ? 0 : sxy / sxx;
 }
 
-/** The identity of a statistic's key: its frames. */
+/** The identity of a statistic's key: its frames (by function, what a builtin allocated for one is a site of its own). */
 function siteId(stat: Statistic): string {
   return stat.traceback
     .toArray()
-    .map((f) => `${f.filename}\0${f.lineno}\0${f.functionName}`)
+    .map((f) => `${f.filename}\0${f.lineno}\0${f.functionName}\0${f.builtin ? 1 : 0}\0${f.calledBuiltin}`)
     .join('\n');
 }
 
@@ -341,10 +341,10 @@ function percent(confidence: number): string {
  * @example "leak suspected: app.js:12 remember: +12.3 KiB/s ± 0.4 KiB/s over 10 snapshots in 45 s, confidence 99.99% (t = 31.2); 612 KiB live (estimated)"
  */
 export function formatLeak(report: LeakReport): string {
+  // As the reports' function column: `set (builtin) in remember` for what a builtin allocated for it.
+  const name = report.traceback.at(-1)?.functionLabel ?? report.functionName;
   // The program's own names: escaped, as every report escapes them.
-  const where = escapeControlChars(
-    `${report.filename}${report.lineno > 0 ? `:${report.lineno}` : ''}${report.functionName === '' ? '' : ` ${report.functionName}`}`,
-  );
+  const where = escapeControlChars(`${report.filename}${report.lineno > 0 ? `:${report.lineno}` : ''}${name === '' ? '' : ` ${name}`}`);
   const t = Number.isFinite(report.t) ? report.t.toFixed(1) : '∞';
   return (
     `leak suspected: ${where}: ${formatSize(report.rate, true)}/s ± ${formatSize(report.rateError)}/s ` +
