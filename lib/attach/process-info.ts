@@ -4,16 +4,24 @@
 // listens on, and which inspector port its command line asks for.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { escapeControlChars } from '../control-chars';
 
-/** A problem found before anything was sent; `code` says which, for tests and scripts. */
+/** Why attaching failed (see {@link AttachError}). */
+export type AttachFailure = 'no-such-process' | 'not-permitted' | 'not-node' | 'port-taken' | 'no-inspector' | 'sampler-busy' | 'inspector';
+
+/**
+ * Attaching to a process failed; `reason` says why, for tests and scripts,
+ * as DumpFormatError's does. The message is escaped: it can quote the
+ * target's name and executable path (lib/control-chars.ts).
+ */
 export class AttachError extends Error {
-  readonly exitCode = 1;
-  constructor(
-    readonly code: 'no-such-process' | 'not-permitted' | 'not-node' | 'port-taken' | 'no-inspector' | 'sampler-busy' | 'inspector',
-    message: string,
-  ) {
-    super(message);
+  readonly code = 'ERR_TRACEMALLOC_ATTACH_FAILED' as const;
+  readonly reason: AttachFailure;
+
+  constructor(reason: AttachFailure, message: string) {
+    super(escapeControlChars(message));
     this.name = 'AttachError';
+    this.reason = reason;
   }
 }
 

@@ -4,6 +4,7 @@
 import { DEFAULT_INTERVAL, expandOutput, parseDuration, parseInterval, SettingError } from '../activation';
 import { attachProfile } from '../attach/attach';
 import { AttachError } from '../attach/process-info';
+import { escapeControlChars } from '../control-chars';
 import { dumpSnapshot } from '../dump';
 import { parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
@@ -113,7 +114,7 @@ export const attachCommand: Command = {
     if (values.json === true) {
       io.stdout.write(`${JSON.stringify({ ...data, pid, dump: output, inspector: result.inspector, closed: result.closed })}\n`);
     } else {
-      io.stdout.write(`${formatTop(data, { source: name, cwd: io.cwd, color: colorFor(io.isTTY, io.env) })}\nDump: ${name}\n`);
+      io.stdout.write(`${formatTop(data, { source: name, cwd: io.cwd, color: colorFor(io.isTTY, io.env) })}\nDump: ${escapeControlChars(name)}\n`);
     }
     return EXIT.OK;
   },
