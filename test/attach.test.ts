@@ -9,7 +9,7 @@ import { objectsOfSample } from '../lib/attach/sampling-profile';
 import { processListeners } from '../lib/attach/process-info';
 import { loadSnapshot } from '../lib/dump';
 import { DETERMINISTIC_FLAGS, repoRoot, runFixture } from './helpers/child';
-import { cleanEnv, cli, cliMain, tempDir } from './helpers/cli';
+import { cleanEnv, cli, cliMain, filesIn, tempDir } from './helpers/cli';
 
 const APP = path.join(repoRoot, 'test', 'fixtures', 'prod', 'allocating-app.js');
 
@@ -94,8 +94,8 @@ describe('tracemalloc attach', () => {
     expect(result.stderr).toMatch(new RegExp(`^tracemalloc attach: opened the inspector of process ${target.pid} on 127\\.0\\.0\\.1:\\d+\\n`));
     expect(result.stderr).toContain(`tracemalloc attach: closed the inspector of process ${target.pid} again\n`);
     expect(result.stdout).toMatch(/^Top \d+ of \d+ lines by size — out\.ntm\nestimated: sampled every 32\.0 KiB, traceback limit 128 frames;/);
-    // The first row of the report is the allocating function.
-    expect(result.stdout).toMatch(/\s+function\n\s*\S+ \S+\s+\d+\s+\d+ B\s+\S+allocating-app\.js:8\s+leakyAllocator\n/);
+    // The first row of the report is the allocating function (size ±, count ±, samples, average: the columns of main's reports).
+    expect(result.stdout).toMatch(/\s+function\n\s*\S+ \S+\s+\S+ \S+\s+\d+\s+\d+\s+\d+\s+\d+ B\s+\S+allocating-app\.js:8\s+leakyAllocator\n/);
     expect(result.stdout).toMatch(/\nDump: out\.ntm\n$/);
     expect(topFunction(path.join(tmp.dir, 'out.ntm'))).toBe('leakyAllocator');
     // Opened by SIGUSR1, then closed: the target listens on nothing now, and runs on.
@@ -174,11 +174,15 @@ describe('tracemalloc attach', () => {
   });
 
   test('a process tracing with node-tracemalloc already: refused, its tracing untouched', async () => {
-    const out = path.join(tmp.dir, 'own.ntm');
+    // A series every 200 ms (register writes no dump when a signal ends the program).
     const target = await startTarget(process.execPath, ['--inspect-port=0', '-r', 'node-tracemalloc/register', APP], {
-      NODE_TRACEMALLOC_OUTPUT: out,
+      NODE_TRACEMALLOC: '1',
+      NODE_TRACEMALLOC_OUTPUT: path.join(tmp.dir, 'own.ntm'),
       NODE_TRACEMALLOC_INTERVAL: '32K',
+      NODE_TRACEMALLOC_SNAPSHOT_EVERY: '200',
+      NODE_TRACEMALLOC_KEEP: 'all',
     });
+    const own = (): string[] => filesIn(tmp.dir, /^own-\d+\.ntm$/);
     const result = await attach([String(target.pid), '-d', '500ms', '-o', 'no.ntm'], tmp.dir);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
@@ -187,9 +191,13 @@ describe('tracemalloc attach', () => {
     );
     expect(fs.existsSync(path.join(tmp.dir, 'no.ntm'))).toBe(false);
     expect(processListeners(target.pid)).toEqual([]);
-    // Its own tracing went on: the dump it writes at SIGTERM names its allocator.
+    // Its own tracing went on: a dump it writes after the attach names its allocator.
+    const before = own().length;
+    for (let i = 0; i < 300 && own().length <= before; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = own();
+    expect(after.length).toBeGreaterThan(before);
     expect((await target.stop()).signal).toBe('SIGTERM');
-    expect(topFunction(out)).toBe('leakyAllocator');
+    expect(topFunction(after[after.length - 1])).toBe('leakyAllocator');
   });
 
   test('the inspector port taken by another process: a clear error, the target runs on', async () => {
