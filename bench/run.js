@@ -112,6 +112,7 @@ const dumpLoad = script('dump-load.js');
 const deepStacks = script('deep-stacks.js');
 const coverage = script('coverage.js');
 const builtinDepth = script('builtin-depth.js');
+const leakWatch = script('leak-watch.js');
 
 const parts = [
   header,
@@ -124,6 +125,7 @@ const parts = [
   section('Deep stacks (65,535 frames)', deepStacks),
   section('Error bars: coverage of the 95% intervals', coverage),
   section('Builtins: frames recorded beyond the traceback limit', builtinDepth),
+  section('Leak watch', leakWatch),
 ];
 // docs/performance.md quotes our overhead table and the targets' verdicts
 // between markers; regenerate them too.

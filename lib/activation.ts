@@ -20,6 +20,7 @@ export const ENV = {
   VIEW: 'NODE_TRACEMALLOC_VIEW',
   INLINING: 'NODE_TRACEMALLOC_INLINING',
   ON_ERROR: 'NODE_TRACEMALLOC_ON_ERROR',
+  KEEP: 'NODE_TRACEMALLOC_KEEP',
   /** Internal: a file `tracemalloc run` gives its child, one line per dump written. */
   MANIFEST: 'NODE_TRACEMALLOC_RUN_MANIFEST',
   /** Internal: the socket on which `tracemalloc run` relays the signals it gets (lib/run-control.ts). */
@@ -45,6 +46,9 @@ export function defaultView(snapshotEvery: number): SnapshotView {
   return snapshotEvery > 0 ? 'live' : 'peak';
 }
 
+/** Dumps of a series kept unless told otherwise: the oldest beyond these are removed. */
+export const DEFAULT_KEEP = 10;
+
 /** What the environment asks register to do. */
 export interface ActivationSettings {
   /** Traceback limit; 0 when `NODE_TRACEMALLOC=0` turns tracing off. */
@@ -63,6 +67,8 @@ export interface ActivationSettings {
   view: SnapshotView;
   /** Let V8 inline (false: turn inlining off before the program runs, so every function keeps its frame). */
   inlining: boolean;
+  /** Dumps of a `%n` series kept on disk, the newest (`Infinity`: all). */
+  keep: number;
   /** Internal manifest path (see {@link ENV}). */
   manifest: string | undefined;
   /** Internal control socket path (see {@link ENV}). */
@@ -139,6 +145,16 @@ export function parseView(text: string): SnapshotView {
   );
 }
 
+/** How many dumps of a series to keep: an integer ≥ 1, or `all`. */
+export function parseKeep(text: string): number {
+  if (text.trim().toLowerCase() === 'all') return Infinity;
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new SettingError(`invalid number of dumps to keep: ${JSON.stringify(text)} (expected an integer ≥ 1, or all)`);
+  }
+  return n;
+}
+
 /** An on/off setting from text: 1, true, on, yes or 0, false, off, no. */
 export function parseSwitch(text: string): boolean {
   const value = text.trim().toLowerCase();
@@ -203,7 +219,11 @@ export function seriesPath(expanded: string, n: number): string {
   return expanded.replace(/%([n%])/g, (_, letter: string) => (letter === 'n' ? String(n).padStart(4, '0') : '%'));
 }
 
-function setting<T>(env: NodeJS.ProcessEnv, name: string, parse: (text: string) => T, fallback: T): T {
+/**
+ * Variable `name` of `env` parsed, or `fallback` when unset or empty.
+ * @throws {SettingError} the parser's, prefixed with the variable's name
+ */
+export function setting<T>(env: NodeJS.ProcessEnv, name: string, parse: (text: string) => T, fallback: T): T {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   try {
@@ -267,6 +287,7 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
     sourceMaps: false,
     view: defaultView(0),
     inlining: true,
+    keep: DEFAULT_KEEP,
   };
   if (frames === 0) return { ...off, manifest, control };
   // Read by errorPolicy() when tracing cannot start; checked here so that a typo is reported.
@@ -277,9 +298,10 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   const sourceMaps = setting(env, ENV.SOURCE_MAPS, parseSwitch, true);
   const view = setting(env, ENV.VIEW, parseView, defaultView(snapshotEvery));
   const inlining = setting(env, ENV.INLINING, parseSwitch, defaultInlining(interval));
+  const keep = setting(env, ENV.KEEP, parseKeep, DEFAULT_KEEP);
   const output = setting(env, ENV.OUTPUT, (text) => expandOutput(text, context, snapshotEvery > 0), undefined);
   if (snapshotEvery > 0 && output === undefined) {
     throw new SettingError(`${ENV.SNAPSHOT_EVERY}: needs ${ENV.OUTPUT}, the path of the dumps`);
   }
-  return { frames, interval, output, report, snapshotEvery, sourceMaps, view, inlining, manifest, control };
+  return { frames, interval, output, report, snapshotEvery, sourceMaps, view, inlining, keep, manifest, control };
 }

@@ -80,3 +80,9 @@ export { toFlameGraphHtml, type FlameGraphOptions } from './export/flamegraph';
 export { frameLabel } from './export/label';
 export { applySourceMaps } from './source-maps';
 export { startWithBudget, chooseInterval, sampleCostMicros, type BudgetOptions, type BudgetChoice } from './budget';
+// Production: the pprof endpoint, deltas, the leak watch (README, "Production").
+export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from './http/pprof-handler';
+export { listenPprof, type PprofListener, type PprofListenerOptions } from './http/pprof-listener';
+export { snapshotDelta } from './snapshot-delta';
+export { watchLeaks, LeakWatcher, formatLeak, type LeakWatchOptions, type LeakReport, type LeakWatch } from './leak-watch';
+export { type PprofOptions } from './export/pprof';

@@ -2,7 +2,7 @@
 // dumps, and the last dump and report when the program exits through Node.
 // Loaded only when tracing was asked for.
 import * as fs from 'node:fs';
-import { seriesPath, type ActivationSettings } from './activation';
+import { ENV, seriesPath, type ActivationSettings } from './activation';
 import { colorFor, renderTop } from './cli/report';
 import { dumpSnapshot } from './dump';
 import type { Snapshot } from './snapshot';
@@ -95,7 +95,21 @@ export class Session {
         // `tracemalloc run` is gone (killed) and its directory with it: no one to tell.
       }
     }
+    this.pruneSeries();
     return file;
+  }
+
+  /** At most `keep` dumps of a `%n` series stay on disk: the oldest goes, the newest (the exit dump) stays. */
+  private pruneSeries(): void {
+    const { output, keep } = this.settings;
+    const oldest = this.dumps - keep;
+    if (output === undefined || oldest < 1 || seriesPath(output, oldest) === seriesPath(output, this.dumps)) return;
+    if (oldest === 1) say(`keeping the last ${keep} dumps of the series, removing older ones (${ENV.KEEP}=all keeps every one)`);
+    try {
+      fs.rmSync(seriesPath(output, oldest), { force: true });
+    } catch (error) {
+      say(`cannot remove an old dump: ${messageOf(error)}`);
+    }
   }
 
   private work(task: () => void): void {

@@ -14,12 +14,14 @@
 import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { ENV, errorPolicy, readSettings, SettingError, tracingRequested, type ActivationSettings } from './activation';
+import type { ExtraSettings } from './register-extras';
 
 // Once per process even if two copies of the package are preloaded: the
 // second would find V8's sampler taken.
 const ACTIVE = Symbol.for('node-tracemalloc.register');
 
 type SessionModule = typeof import('./register-session');
+type ExtrasModule = typeof import('./register-extras');
 
 /** Tracing cannot start: one line, then exit 1 or run the program untraced, as NODE_TRACEMALLOC_ON_ERROR says. */
 function cannotTrace(session: SessionModule, reason: string): void {
@@ -38,7 +40,9 @@ function activate(): void {
   if (global[ACTIVE] === true) return;
   global[ACTIVE] = true;
   const session = require('./register-session') as SessionModule;
+  const extrasModule = require('./register-extras') as ExtrasModule;
   let settings: ActivationSettings;
+  let extras: ExtraSettings;
   try {
     settings = readSettings(process.env, {
       pid: process.pid,
@@ -46,6 +50,8 @@ function activate(): void {
       hostname: os.hostname(),
       cwd: process.cwd(),
     });
+    // The pprof listener's and the leak watch's variables: a bad one is a bad setting like any other.
+    extras = extrasModule.readExtras(settings.frames === 0 ? {} : process.env);
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     cannotTrace(session, error.message);
@@ -75,6 +81,7 @@ function activate(): void {
   if (settings.control !== undefined && traced.writes) {
     (require('./run-control') as typeof import('./run-control')).startRunControl(traced, settings.control);
   }
+  extrasModule.startExtras(extras, { sourceMaps: settings.sourceMaps, say: session.say });
 }
 
 activate();

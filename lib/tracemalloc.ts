@@ -462,3 +462,12 @@ export function getTracemallocMemory(): number {
     rethrowNative(error);
   }
 }
+
+/**
+ * @internal True while tracing also keeps the samples of collected objects
+ * (an "allocated" profile, as measure() runs it), false for live objects only
+ * or when not tracing: what /debug/pprof/allocs needs (lib/http/pprof-handler.ts).
+ */
+export function tracesCollected(): boolean {
+  return binding().settings()?.includeCollected === true;
+}

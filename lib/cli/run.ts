@@ -1,18 +1,22 @@
 // `tracemalloc run script.js`: runs the script, unmodified, in a child `node`
 // that preloads lib/register.ts, which traces it and writes dumps; then
 // reports the top sites of the last dump. This process never loads the addon.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   DEFAULT_INTERVAL,
+  DEFAULT_KEEP,
   ENV,
   expandOutput,
   parseDuration,
   parseFrames,
   parseInterval,
+  parseKeep,
   parseView,
   SettingError,
 } from '../activation';
+import { EXTRA_ENV, parseLeakWindow } from '../register-extras';
 import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
 import { EXIT, UsageError, type CliIO, type Command } from './command';
 import { escapeControlChars } from '../control-chars';
@@ -30,6 +34,9 @@ const OPTIONS: OptionSpec = {
   interval: { type: 'string', short: 'i' },
   exact: { type: 'boolean' },
   'snapshot-every': { type: 'string' },
+  keep: { type: 'string' },
+  'watch-leaks': { type: 'string' },
+  'leak-window': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'no-source-maps': { type: 'boolean' },
   'node-arg': { type: 'string', multiple: true },
@@ -67,6 +74,11 @@ Options for tracing (before the script; everything after it goes to the script):
                              %t seconds since the epoch, %h host name, %n dump number
       --snapshot-every <ms>  also dump every <ms> (500, 10s, 1m): a series
                              out-0001.ntm, out-0002.ntm, ..., the last at exit
+      --keep <n|all>         dumps of the series kept, the newest (default ${DEFAULT_KEEP});
+                             older ones are removed; the last, at exit, always stays
+      --watch-leaks <ms>     also snapshot every <ms> and report, on stderr, the sites whose
+                             live size grows steadily (a trend with its confidence)
+      --leak-window <n>      snapshots each trend is fitted over (default 10)
       --no-source-maps       report transpiled .js positions, not the sources their
                              source maps name
       --node-arg <flag>      pass a flag to node, e.g. --node-arg=--import=tsx (repeatable);
@@ -139,6 +151,7 @@ function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<
   const everyText = values['snapshot-every'];
   const every = everyText === undefined ? 0 : setting('--snapshot-every', everyText, parseDuration);
   const output = (values.output as string | undefined) ?? defaultOutput;
+  if (values.keep !== undefined) setting('--keep', values.keep, parseKeep);
   // Placeholders and the directory checked here, so a typo fails before the program runs.
   setting('--output', output, (text) => expandOutput(text, { pid: 0, time: 0, hostname: 'host', cwd }, every > 0));
   const env: Record<string, string> = {
@@ -147,6 +160,7 @@ function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<
     [ENV.OUTPUT]: output,
   };
   if (every > 0) env[ENV.SNAPSHOT_EVERY] = String(every);
+  if (values.keep !== undefined) env[ENV.KEEP] = String(values.keep);
   if (values.view !== undefined) env[ENV.VIEW] = setting('--view', values.view, parseView);
   if (values.inlining === true && values['no-inlining'] === true) {
     throw new UsageError('--inlining and --no-inlining cannot be used together');
@@ -154,6 +168,9 @@ function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<
   // Frames visible unless asked: `run` is for finding what allocated.
   env[ENV.INLINING] = values.inlining === true ? '1' : '0';
   if (values['no-source-maps'] === true) env[ENV.SOURCE_MAPS] = '0';
+  // The leak watch (lib/register-extras.ts).
+  if (values['watch-leaks'] !== undefined) env[EXTRA_ENV.WATCH_LEAKS] = String(setting('--watch-leaks', values['watch-leaks'], parseDuration));
+  if (values['leak-window'] !== undefined) env[EXTRA_ENV.WATCH_LEAKS_WINDOW] = String(setting('--leak-window', values['leak-window'], parseLeakWindow));
   return env;
 }
 
@@ -181,16 +198,20 @@ function report(
     }
     return;
   }
+  const written = dumps.length;
+  // The oldest of a long series were removed (--keep): name what is left.
+  dumps = dumps.filter((file, i) => i === written - 1 || fs.existsSync(file));
   const last = dumps[dumps.length - 1];
   const name = displayPath(last, io.cwd);
   let text: string;
   try {
     const data = topReport(loadDump(last, io.cwd), options, name);
     if (json) {
-      text = `${JSON.stringify({ ...data, dumps, ...ended })}\n`;
+      text = `${JSON.stringify({ ...data, dumps, written, ...ended })}\n`;
     } else {
       const first = displayPath(dumps[0], io.cwd);
-      const where = escapeControlChars(dumps.length === 1 ? `Dump: ${name}` : `${dumps.length} dumps: ${first} ... ${name}`);
+      const kept = written > dumps.length ? ` (${written} written, the oldest removed)` : '';
+      const where = escapeControlChars(dumps.length === 1 ? `Dump: ${name}${kept}` : `${dumps.length} dumps${kept}: ${first} ... ${name}`);
       // The report goes to stderr: colour if that is a terminal, whatever stdout is.
       const color = colorFor((io.stderr as { isTTY?: boolean }).isTTY === true, io.env);
       text = `${formatTop(data, { source: name, cwd: io.cwd, color })}\n${where}\n`;

@@ -10,6 +10,21 @@ import { stackDepths } from '../stack-depth';
 import { count, MAX_PPROF_FRAMES, outputTooLarge, PER_TRACE_ADVICE } from './output-limit';
 import { NO_STACK_LABEL } from './label';
 import { groupByStack, snapshotArgument, TotalKeepingRounder } from './tree';
+import * as check from '../validate';
+
+/** Options of {@link encodePprof}. */
+export interface PprofOptions {
+  /**
+   * Names of the two sample types, objects then bytes: `['objects', 'space']`
+   * (default, as @datadog/pprof names them), or Go's `['inuse_objects',
+   * 'inuse_space']` (live memory) and `['alloc_objects', 'alloc_space']`
+   * (allocated), the names continuous profilers (Parca, Pyroscope) give Go's
+   * heap profiles. The bytes type is the default one.
+   */
+  sampleTypes?: readonly [objects: string, space: string];
+  /** What the profile covers, in milliseconds: a delta profile's window (pprof's `duration_nanos`). */
+  durationMs?: number;
+}
 
 /**
  * Encodes a snapshot as a gzipped pprof profile (`profile.proto`): the file
@@ -47,8 +62,14 @@ import { groupByStack, snapshotArgument, TotalKeepingRounder } from './tree';
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` when `snapshot` is not a Snapshot
  * @throws {TracemallocError} `ERR_TRACEMALLOC_OUTPUT_TOO_LARGE` past that limit
  */
-export function encodePprof(snapshot: Snapshot): Buffer {
-  return gzipSync(buildProfile(snapshotArgument(snapshot)).encode());
+export function encodePprof(snapshot: Snapshot, options?: PprofOptions): Buffer {
+  const opts = check.options(options, 'options', ['sampleTypes', 'durationMs'] as const);
+  const names = opts.sampleTypes ?? ['objects', 'space'];
+  if (!Array.isArray(names) || names.length !== 2 || !names.every((n) => typeof n === 'string' && n !== '')) {
+    throw Object.assign(new TypeError('Expected two non-empty strings for sampleTypes'), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  const durationMs = opts.durationMs === undefined ? 0 : check.integerInRange(opts.durationMs, 'durationMs', 0, Number.MAX_SAFE_INTEGER);
+  return gzipSync(buildProfile(snapshotArgument(snapshot), names as [string, string], durationMs).encode());
 }
 
 /** Refuses, before building anything, a profile that would list more than {@link MAX_PPROF_FRAMES} frames. */
@@ -67,13 +88,14 @@ function checkPprofFrames(t: ProfileTable, groupStacks: readonly number[]): void
 // show up in the program's own traces (and cost every program startup time).
 let pprofFormat: typeof PprofFormat | undefined;
 
-function buildProfile(snapshot: Snapshot): PprofFormat.Profile {
+function buildProfile(snapshot: Snapshot, [objectsName, spaceName]: [string, string], durationMs: number): PprofFormat.Profile {
   pprofFormat ??= require('pprof-format') as typeof PprofFormat;
   const { Function: PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } = pprofFormat;
   const t = snapshot.table;
   const strings = new StringTable();
-  const objects = new ValueType({ type: strings.dedup('objects'), unit: strings.dedup('count') });
-  const space = new ValueType({ type: strings.dedup('space'), unit: strings.dedup('bytes') });
+  const objects = new ValueType({ type: strings.dedup(objectsName), unit: strings.dedup('count') });
+  const space = new ValueType({ type: strings.dedup(spaceName), unit: strings.dedup('bytes') });
+  const period = new ValueType({ type: strings.dedup('space'), unit: strings.dedup('bytes') });
   const domainKey = strings.dedup('domain');
 
   const functions: PprofFormat.Function[] = [];
@@ -144,10 +166,11 @@ function buildProfile(snapshot: Snapshot): PprofFormat.Profile {
     sample: samples,
     location: locations,
     function: functions,
-    periodType: space,
+    periodType: period,
     period: snapshot.interval,
     // Milliseconds to nanoseconds as a bigint: the product passes 2^53.
     timeNanos: BigInt(Math.round(snapshot.timestamp)) * 1_000_000n,
+    durationNanos: BigInt(durationMs) * 1_000_000n,
     comment: [strings.dedup(comment), strings.dedup(`traceback limit: ${snapshot.tracebackLimit} frames`)],
     defaultSampleType: space.type,
     stringTable: strings,

@@ -1,0 +1,121 @@
+// `tracemalloc attach <pid>`: profiles the JS heap of a running Node process
+// that was started without node-tracemalloc, through its inspector, and
+// writes a normal dump. This process never loads the addon.
+import { DEFAULT_INTERVAL, expandOutput, parseDuration, parseInterval, SettingError } from '../activation';
+import { attachProfile } from '../attach/attach';
+import { AttachError } from '../attach/process-info';
+import { escapeControlChars } from '../control-chars';
+import { dumpSnapshot } from '../dump';
+import { parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec } from './args';
+import { EXIT, UsageError, type CliIO, type Command } from './command';
+import { colorFor, displayPath, formatTop, topReport } from './report';
+import * as os from 'node:os';
+
+const DEFAULT_DURATION = 30_000;
+
+const OPTIONS: OptionSpec = {
+  ...REPORT_OPTIONS,
+  duration: { type: 'string', short: 'd' },
+  interval: { type: 'string', short: 'i' },
+  output: { type: 'string', short: 'o' },
+  force: { type: 'boolean' },
+};
+
+const HELP = `Usage: tracemalloc attach [options] <pid>
+
+Profile the JS heap of a running Node.js process started without
+node-tracemalloc: open its inspector with SIGUSR1 (Node's documented way),
+run V8's sampling heap profiler for a while over loopback, then close the
+inspector again. Writes a normal dump of the objects allocated meanwhile that
+are still alive at the end, and prints its top sites. The target needs no
+addon; Linux, same user (or root).
+
+While it is open (the duration), the inspector lets anyone who can connect to
+its loopback port run code in the process.
+
+Options:
+  -d, --duration <time>      how long to sample: 30s (default), 500ms, 2m
+  -i, --interval <bytes>     mean bytes between samples: 512K (default), 64K, ...
+  -o, --output <path>        dump path (default tracemalloc-attach.%p.ntm); %p the
+                             target's pid, %t seconds since the epoch, %h host name
+      --force                attach to a process that handles SIGUSR1 but is not named node
+${reportHelp(29, 'print the report as one line of JSON')}
+
+Sizes are V8's estimates; object counts are estimated from them (the inspector
+reports bytes only). Ctrl-C ends the sampling early and still writes the dump.
+
+Examples:
+  tracemalloc attach 4242
+  tracemalloc attach --duration 2m -o /var/tmp/api.ntm $(pgrep -f server.js)
+`;
+
+function setting<T>(option: string, text: unknown, parseValue: (text: string) => T): T {
+  try {
+    return parseValue(String(text));
+  } catch (error) {
+    if (error instanceof SettingError) throw new UsageError(`${option}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** `tracemalloc attach`: see {@link HELP}. */
+export const attachCommand: Command = {
+  name: 'attach',
+  summary: 'profile a running Node process through its inspector and write a dump',
+  help: HELP,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parse(argv, OPTIONS, 1);
+    if (values.help === true) {
+      io.stdout.write(HELP);
+      return EXIT.OK;
+    }
+    const options = reportOptions(values);
+    if (positionals.length === 0) throw new UsageError('missing the pid of the process to attach to');
+    if (!/^\d+$/.test(positionals[0]) || Number(positionals[0]) < 1) {
+      throw new UsageError(`invalid pid ${JSON.stringify(positionals[0])} (expected a process id)`);
+    }
+    const pid = Number(positionals[0]);
+    const durationMs = values.duration === undefined ? DEFAULT_DURATION : setting('--duration', values.duration, parseDuration);
+    const interval = values.interval === undefined ? DEFAULT_INTERVAL : setting('--interval', values.interval, parseInterval);
+    const template = (values.output as string | undefined) ?? 'tracemalloc-attach.%p.ntm';
+    const context = { pid, time: Math.floor(Date.now() / 1000), hostname: os.hostname(), cwd: io.cwd };
+    const output = setting('--output', template, (text) => expandOutput(text, context, false));
+
+    const say = (message: string): void => {
+      io.stderr.write(`tracemalloc attach: ${message}\n`);
+    };
+    // Ctrl-C or SIGTERM: stop sampling now, but still finish (stop V8's
+    // sampler, close the inspector, write the dump).
+    const stop = new AbortController();
+    const onSignal = (): void => {
+      if (!stop.signal.aborted) say('interrupted: taking the profile so far');
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let result;
+    try {
+      result = await attachProfile(pid, { durationMs, interval, force: values.force === true, stop: stop.signal, say });
+    } catch (error) {
+      if (error instanceof AttachError) {
+        say(error.message);
+        return EXIT.FAILED;
+      }
+      throw error;
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+    if (result.closed) say(`closed the inspector of process ${pid} again`);
+    else if (result.wasOpen) say(`left the inspector open on ${result.inspector}, as it was before`);
+    dumpSnapshot(result.snapshot, output);
+    const name = displayPath(output, io.cwd);
+    const data = topReport(result.snapshot, options, name);
+    if (values.json === true) {
+      io.stdout.write(`${JSON.stringify({ ...data, pid, dump: output, inspector: result.inspector, closed: result.closed })}\n`);
+    } else {
+      io.stdout.write(`${formatTop(data, { source: name, cwd: io.cwd, color: colorFor(io.isTTY, io.env) })}\nDump: ${escapeControlChars(name)}\n`);
+    }
+    return EXIT.OK;
+  },
+};
