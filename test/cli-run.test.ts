@@ -187,7 +187,7 @@ describe('tracemalloc run: bad usage exits 2 with one line, before the program r
     [['--snapshot-every', 'often', CJS], /^tracemalloc run: --snapshot-every: invalid period: "often"/],
     [['-o', '/no/such/dir/x.ntm', CJS], /^tracemalloc run: --output: directory \/no\/such\/dir does not exist/],
     [['-o', 'x%z.ntm', CJS], /^tracemalloc run: --output: unknown placeholder %z/],
-    [['--node-arg', '--no-warnings', CJS], /^tracemalloc run: option --node-arg needs a value; write --node-arg=<value>/],
+    [['--node-arg', '--no-warnings', CJS], /^tracemalloc run: option --node-arg needs a value; write --node-arg=--no-warnings for a value starting with "-"/],
     [['--node-arg=--no-warnings', '--', CJS], /^tracemalloc run: --node-arg cannot be used with --/],
   ])('%j', (args, message) => {
     const result = run(args);

@@ -269,7 +269,7 @@ describe('exit codes and messages', () => {
     [['top', '--key', 'line', 'old.ntm'], 'tracemalloc top: invalid --key "line" (expected filename, lineno, function or traceback) (try tracemalloc top --help)'],
     [['top', '-c', '-k', 'traceback', 'old.ntm'], 'tracemalloc top: --cumulative cannot be used with --key traceback (try tracemalloc top --help)'],
     [['top', '--json=yes', 'old.ntm'], 'tracemalloc top: option --json takes no value (try tracemalloc top --help)'],
-    [['diff', 'old.ntm'], 'tracemalloc diff: expected two dump files: <old.ntm> <new.ntm> (try tracemalloc diff --help)'],
+    [['diff', 'old.ntm'], 'tracemalloc diff: missing the new dump file (expected <old.ntm> <new.ntm>) (try tracemalloc diff --help)'],
     [['frobnicate'], 'tracemalloc: unknown command "frobnicate" (try tracemalloc --help)'],
     [['--bogus'], 'tracemalloc: unknown option --bogus (try tracemalloc --help)'],
   ])('bad usage: %j exits 2 with one line', (args, message) => {

@@ -14,8 +14,12 @@ beforeEach(() => {
 });
 afterEach(() => tmp.remove());
 
-/** Runs alloc.js for `ms` under register with a series every 20 ms; returns what it wrote (the manifest) and what is left. */
-function series(ms: number, extra: NodeJS.ProcessEnv): { status: number | null; stderr: string; written: string[]; left: string[] } {
+/**
+ * Runs alloc.js under register with a series every 20 ms until dump number
+ * `until` appears (then one more batch, and the exit dump); returns what it
+ * wrote (the manifest) and what is left.
+ */
+function series(until: number, extra: NodeJS.ProcessEnv): { status: number | null; stderr: string; written: string[]; left: string[] } {
   const manifest = path.join(tmp.dir, 'manifest');
   fs.writeFileSync(manifest, '');
   const result = node(['-r', 'node-tracemalloc/register', CJS], {
@@ -25,7 +29,7 @@ function series(ms: number, extra: NodeJS.ProcessEnv): { status: number | null; 
       NODE_TRACEMALLOC_SNAPSHOT_EVERY: '20',
       // The list of every dump written, as `tracemalloc run` reads it.
       NODE_TRACEMALLOC_RUN_MANIFEST: manifest,
-      RUN_MS: String(ms),
+      UNTIL_FILE: path.join(tmp.dir, `series-${String(until).padStart(4, '0')}.ntm`),
       ...extra,
     },
   });
@@ -35,7 +39,7 @@ function series(ms: number, extra: NodeJS.ProcessEnv): { status: number | null; 
 
 describe('NODE_TRACEMALLOC_KEEP', () => {
   test('keeps the newest N dumps, says so once, and the exit dump is among them', () => {
-    const run = series(600, { NODE_TRACEMALLOC_KEEP: '3', NODE_TRACEMALLOC_INTERVAL: '1' });
+    const run = series(5, { NODE_TRACEMALLOC_KEEP: '3', NODE_TRACEMALLOC_INTERVAL: '1' });
     expect(run.status).toBe(0);
     // More written than kept, or the test shows nothing.
     expect(run.written.length).toBeGreaterThan(3);
@@ -49,7 +53,7 @@ describe('NODE_TRACEMALLOC_KEEP', () => {
   });
 
   test('by default, 10', () => {
-    const run = series(1500, {});
+    const run = series(12, {});
     expect(run.status).toBe(0);
     expect(run.written.length).toBeGreaterThan(10);
     expect(run.left).toEqual(run.written.slice(-10));
@@ -57,7 +61,7 @@ describe('NODE_TRACEMALLOC_KEEP', () => {
   });
 
   test('all keeps every one, silently', () => {
-    const run = series(600, { NODE_TRACEMALLOC_KEEP: 'all' });
+    const run = series(5, { NODE_TRACEMALLOC_KEEP: 'all' });
     expect(run.status).toBe(0);
     expect(run.written.length).toBeGreaterThan(3);
     expect(run.left).toEqual(run.written);
@@ -83,7 +87,10 @@ describe('NODE_TRACEMALLOC_KEEP', () => {
 
 describe('tracemalloc run --keep', () => {
   test('the report names the dumps left and how many were written', () => {
-    const result = cli(['run', '--snapshot-every', '20ms', '--keep', '2', '-o', 'leak.ntm', CJS], { cwd: tmp.dir, env: { RUN_MS: '600' } });
+    const result = cli(['run', '--snapshot-every', '20ms', '--keep', '2', '-o', 'leak.ntm', CJS], {
+      cwd: tmp.dir,
+      env: { UNTIL_FILE: path.join(tmp.dir, 'leak-0004.ntm') },
+    });
     expect(result.status).toBe(0);
     const left = filesIn(tmp.dir, /^leak-\d+\.ntm$/).map((file) => path.basename(file));
     expect(left).toHaveLength(2);
@@ -95,7 +102,10 @@ describe('tracemalloc run --keep', () => {
   });
 
   test('--json lists the dumps left and the number written', () => {
-    const result = cli(['run', '--snapshot-every', '20ms', '--keep', '2', '-o', 'leak.ntm', '--json', CJS], { cwd: tmp.dir, env: { RUN_MS: '600' } });
+    const result = cli(['run', '--snapshot-every', '20ms', '--keep', '2', '-o', 'leak.ntm', '--json', CJS], {
+      cwd: tmp.dir,
+      env: { UNTIL_FILE: path.join(tmp.dir, 'leak-0004.ntm') },
+    });
     expect(result.status).toBe(0);
     const report = lastJson<{ dumps: string[]; written: number }>(result.stderr);
     expect(report.written).toBeGreaterThan(2);

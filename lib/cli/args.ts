@@ -1,15 +1,15 @@
-// Command-line parsing shared by the subcommands: node:util's parseArgs in
-// strict mode, its errors turned into one-line UsageErrors, and the report
-// options (--key, --top, --cumulative, --include, --exclude, --json).
+// What the subcommands share: the report options (--key, --top,
+// --cumulative, --include, --exclude, --all-frames, --json) and reading a dump
+// named on the command line.
 import * as path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { escapeControlChars } from '../control-chars';
 import { DumpFormatError } from '../dump/error';
 import { errorCode } from '../errors';
 import { loadSnapshot } from '../dump';
 import type { Snapshot } from '../snapshot';
 import type { KeyType } from '../statistics';
-import { EXIT, UsageError } from './command';
+import { EXIT, UsageError, type OptionDeclarations, type OptionValues } from './command';
+import { listOf } from './help';
 import type { ReportOptions } from './report';
 
 /** An input file that is not a readable dump: main.ts prints the message and exits 3. */
@@ -21,118 +21,51 @@ export class InputError extends Error {
   }
 }
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/** What --key accepts: Python's key types. */
+export const KEYS = ['filename', 'lineno', 'function', 'traceback'] as const satisfies readonly KeyType[];
 
-/** Parsed values: strings, booleans and repeated strings, by option name. */
-export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-/** `--help`/`-h`, which every command accepts. */
-export const HELP_OPTION: OptionSpec = { help: { type: 'boolean', short: 'h' } };
-
-/** parseArgs' messages, reworded to one short line naming the option. */
-function usageMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
-  switch (errorCode(error)) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${quoted.split(' ')[0]}`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument ${JSON.stringify(quoted)}`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
-      // "Option '-n, --top <value>' argument missing": name the long form.
-      const option = /(--[\w-]+)/.exec(message)?.[1] ?? /(-\w)/.exec(message)?.[1] ?? 'an option';
-      if (/argument missing/.test(message)) return `option ${option} needs a value`;
-      if (/ambiguous/.test(message)) return `option ${option} needs a value; write ${option}=<value> for a value starting with "-"`;
-      if (/does not take an argument/.test(message)) return `option ${option} takes no value`;
-      return message;
-    }
-    default:
-      return message.split('\n')[0];
-  }
-}
-
-/**
- * parseArgs, strict, with `--help` added; its errors become {@link UsageError}s.
- * @throws {UsageError} an unknown option, a missing value, an unexpected argument
- */
-export function parse(argv: string[], options: OptionSpec, maxPositionals: number): { values: Values; positionals: string[] } {
-  let parsed: { values: Values; positionals: string[] };
-  try {
-    parsed = parseArgs({ args: argv, options: { ...HELP_OPTION, ...options }, strict: true, allowPositionals: true }) as {
-      values: Values;
-      positionals: string[];
-    };
-  } catch (error) {
-    throw new UsageError(usageMessage(error));
-  }
-  if (parsed.values.help !== true && parsed.positionals.length > maxPositionals) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}`);
-  }
-  return parsed;
-}
+/** --include, --exclude and --all-frames: the filters of every report and of the flame graph. */
+export const FILTER_OPTIONS = {
+  include: {
+    type: 'string',
+    multiple: true,
+    value: 'glob',
+    help: "keep only traces whose most recent frame's file matches; globs match whole absolute paths, and * crosses /: '*/src/*'",
+  },
+  exclude: { type: 'string', multiple: true, value: 'glob', help: "drop traces whose most recent frame's file matches" },
+  'all-frames': { type: 'boolean', help: '--include/--exclude test every frame of the traceback' },
+} as const satisfies OptionDeclarations;
 
 /** The options of every report (top, diff, run). */
-export const REPORT_OPTIONS: OptionSpec = {
-  key: { type: 'string', short: 'k' },
-  top: { type: 'string', short: 'n' },
-  cumulative: { type: 'boolean', short: 'c' },
-  include: { type: 'string', multiple: true },
-  exclude: { type: 'string', multiple: true },
-  'all-frames': { type: 'boolean' },
-  json: { type: 'boolean' },
-};
+export const REPORT_OPTIONS = {
+  key: { type: 'string', short: 'k', value: 'key', choices: KEYS, default: 'lineno', help: `group by ${listOf(KEYS)}` },
+  top: { type: 'string', short: 'n', value: 'n|all', default: '10', help: 'how many sites to show' },
+  cumulative: {
+    type: 'boolean',
+    short: 'c',
+    help: 'count each trace under every frame of its traceback, not only the most recent one (not with --key traceback)',
+  },
+  ...FILTER_OPTIONS,
+  json: { type: 'boolean', help: 'print the report as JSON' },
+} as const satisfies OptionDeclarations;
 
-const REPORT_HELP_ROWS: readonly (readonly [string, string])[] = [
-  ['-k, --key <key>', 'group by filename, lineno (default), function or traceback'],
-  ['-n, --top <n|all>', 'how many sites to show (default 10)'],
-  ['-c, --cumulative', 'count each trace under every frame of its traceback, not only\nthe most recent one (not with --key traceback)'],
-  ['    --include <glob>', "keep only traces whose most recent frame's file matches (repeatable;\nglobs match whole absolute paths, * crosses /: '*/src/*')"],
-  ['    --exclude <glob>', "drop traces whose most recent frame's file matches (repeatable)"],
-  ['    --all-frames', '--include/--exclude test every frame of the traceback'],
-  ['    --json', 'print the report as JSON'],
-  ['-h, --help', 'show this help'],
-];
+/** The report options from parsed values (--key is one of {@link KEYS}: the parser checked it). */
+export type ReportValues = OptionValues<typeof REPORT_OPTIONS>;
 
-/**
- * Help lines for {@link REPORT_OPTIONS} and --help, descriptions starting at
- * column `width` (so a command's own options can line up with them).
- */
-export function reportHelp(width = 25, json = 'print the report as JSON'): string {
-  return REPORT_HELP_ROWS.map(([flags, text]) => {
-    const lines = (flags === '    --json' ? json : text).split('\n');
-    const first = `  ${flags}`.padEnd(width) + lines[0];
-    return [first, ...lines.slice(1).map((line) => ' '.repeat(width) + line)].join('\n');
-  }).join('\n');
-}
-
-const KEYS: readonly KeyType[] = ['filename', 'lineno', 'function', 'traceback'];
-
-function strings(value: Values[string]): string[] {
-  return Array.isArray(value) ? value.map(String) : [];
+/** The filter options from parsed values. */
+export function filterOptions(values: OptionValues<typeof FILTER_OPTIONS>): Pick<ReportOptions, 'include' | 'exclude' | 'allFrames'> {
+  return { include: values.include, exclude: values.exclude, allFrames: values['all-frames'] };
 }
 
 /**
  * The report options from parsed values.
- * @throws {UsageError} a bad --key or --top, --cumulative with --key traceback
+ * @throws {UsageError} a bad --top, --cumulative with --key traceback
  */
-export function reportOptions(values: Values): ReportOptions {
-  const key = (values.key ?? 'lineno') as string;
-  if (!(KEYS as readonly string[]).includes(key)) {
-    throw new UsageError(`invalid --key ${JSON.stringify(key)} (expected filename, lineno, function or traceback)`);
-  }
-  const topText = (values.top ?? '10') as string;
-  const top = topText === 'all' ? Infinity : /^\d+$/.test(topText) ? Number(topText) : NaN;
-  if (!(top >= 1)) throw new UsageError(`invalid --top ${JSON.stringify(topText)} (expected an integer ≥ 1, or all)`);
-  const cumulative = values.cumulative === true;
-  if (cumulative && key === 'traceback') throw new UsageError('--cumulative cannot be used with --key traceback');
-  return {
-    key: key as KeyType,
-    top,
-    cumulative,
-    include: strings(values.include),
-    exclude: strings(values.exclude),
-    allFrames: values['all-frames'] === true,
-  };
+export function reportOptions(values: ReportValues): ReportOptions {
+  const top = values.top === 'all' ? Infinity : /^\d+$/.test(values.top) ? Number(values.top) : NaN;
+  if (!(top >= 1)) throw new UsageError(`invalid --top ${JSON.stringify(values.top)} (expected an integer ≥ 1, or all)`);
+  if (values.cumulative && values.key === 'traceback') throw new UsageError('--cumulative cannot be used with --key traceback');
+  return { key: values.key, top, cumulative: values.cumulative, ...filterOptions(values) };
 }
 
 const IO_REASONS: Readonly<Record<string, string>> = {

@@ -6,78 +6,67 @@ import { attachProfile } from '../attach/attach';
 import { AttachError } from '../attach/process-info';
 import { escapeControlChars } from '../control-chars';
 import { dumpSnapshot } from '../dump';
-import { parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec } from './args';
-import { EXIT, UsageError, type CliIO, type Command } from './command';
+import { REPORT_OPTIONS, reportOptions } from './args';
+import { EXIT, UsageError, type OptionDeclarations } from './command';
+import { defineCommand } from './define-command';
 import { colorFor, displayPath, formatTop, topReport } from './report';
 import * as os from 'node:os';
 
 const DEFAULT_DURATION = 30_000;
 
-const OPTIONS: OptionSpec = {
+const OPTIONS = {
+  duration: {
+    type: 'string',
+    short: 'd',
+    value: 'time',
+    help: 'how long to sample: 30s (default), 500ms, 2m',
+  },
+  interval: {
+    type: 'string',
+    short: 'i',
+    value: 'bytes',
+    help: `mean bytes between samples: ${DEFAULT_INTERVAL / 1024}K (default), 64K, ...`,
+  },
+  output: {
+    type: 'string',
+    short: 'o',
+    value: 'path',
+    help: "dump path (default tracemalloc-attach.%p.ntm); %p the target's pid, %t seconds since the epoch, %h host name",
+  },
+  force: { type: 'boolean', help: 'attach to a process that handles SIGUSR1 but is not named node' },
   ...REPORT_OPTIONS,
-  duration: { type: 'string', short: 'd' },
-  interval: { type: 'string', short: 'i' },
-  output: { type: 'string', short: 'o' },
-  force: { type: 'boolean' },
-};
+  json: { ...REPORT_OPTIONS.json, help: 'print the report as one line of JSON' },
+} as const satisfies OptionDeclarations;
 
-const HELP = `Usage: tracemalloc attach [options] <pid>
-
-Profile the JS heap of a running Node.js process started without
-node-tracemalloc: open its inspector with SIGUSR1 (Node's documented way),
-run V8's sampling heap profiler for a while over loopback, then close the
-inspector again. Writes a normal dump of the objects allocated meanwhile that
-are still alive at the end, and prints its top sites. The target needs no
-addon; Linux, same user (or root).
-
-While it is open (the duration), the inspector lets anyone who can connect to
-its loopback port run code in the process.
-
-Options:
-  -d, --duration <time>      how long to sample: 30s (default), 500ms, 2m
-  -i, --interval <bytes>     mean bytes between samples: 512K (default), 64K, ...
-  -o, --output <path>        dump path (default tracemalloc-attach.%p.ntm); %p the
-                             target's pid, %t seconds since the epoch, %h host name
-      --force                attach to a process that handles SIGUSR1 but is not named node
-${reportHelp(29, 'print the report as one line of JSON')}
-
-Sizes are V8's estimates; object counts are estimated from them (the inspector
-reports bytes only). Ctrl-C ends the sampling early and still writes the dump.
-
-Examples:
-  tracemalloc attach 4242
-  tracemalloc attach --duration 2m -o /var/tmp/api.ntm $(pgrep -f server.js)
-`;
-
-function setting<T>(option: string, text: unknown, parseValue: (text: string) => T): T {
+function setting<T>(option: string, text: string, parseValue: (text: string) => T): T {
   try {
-    return parseValue(String(text));
+    return parseValue(text);
   } catch (error) {
     if (error instanceof SettingError) throw new UsageError(`${option}: ${error.message}`);
     throw error;
   }
 }
 
-/** `tracemalloc attach`: see {@link HELP}. */
-export const attachCommand: Command = {
+/** `tracemalloc attach`: see `tracemalloc attach --help`. */
+export const attachCommand = defineCommand({
   name: 'attach',
   summary: 'profile a running Node process through its inspector and write a dump',
-  help: HELP,
-  async run(argv: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parse(argv, OPTIONS, 1);
-    if (values.help === true) {
-      io.stdout.write(HELP);
-      return EXIT.OK;
-    }
+  description: `Profile the JS heap of a running Node.js process started without node-tracemalloc: open its inspector with SIGUSR1 (Node's documented way), run V8's sampling heap profiler for a while over loopback, then close the inspector again. Writes a normal dump of the objects allocated meanwhile that are still alive at the end, and prints its top sites. The target needs no addon; Linux, same user (or root).
+
+While it is open (the duration), the inspector lets anyone who can connect to its loopback port run code in the process.`,
+  options: OPTIONS,
+  positionals: [{ name: 'pid', description: 'the pid of the process to attach to' }],
+  notes: `Sizes are V8's estimates; object counts are estimated from them (the inspector reports bytes only). Ctrl-C ends the sampling early and still writes the dump.`,
+  examples: ['tracemalloc attach 4242', 'tracemalloc attach --duration 2m -o /var/tmp/api.ntm $(pgrep -f server.js)'],
+  async handler({ values, positionals }, io) {
     const options = reportOptions(values);
-    if (positionals.length === 0) throw new UsageError('missing the pid of the process to attach to');
     if (!/^\d+$/.test(positionals[0]) || Number(positionals[0]) < 1) {
       throw new UsageError(`invalid pid ${JSON.stringify(positionals[0])} (expected a process id)`);
     }
     const pid = Number(positionals[0]);
     const durationMs = values.duration === undefined ? DEFAULT_DURATION : setting('--duration', values.duration, parseDuration);
     const interval = values.interval === undefined ? DEFAULT_INTERVAL : setting('--interval', values.interval, parseInterval);
-    const template = (values.output as string | undefined) ?? 'tracemalloc-attach.%p.ntm';
+    const template = values.output ?? 'tracemalloc-attach.%p.ntm';
     const context = { pid, time: Math.floor(Date.now() / 1000), hostname: os.hostname(), cwd: io.cwd };
     const output = setting('--output', template, (text) => expandOutput(text, context, false));
 
@@ -95,7 +84,7 @@ export const attachCommand: Command = {
     process.on('SIGTERM', onSignal);
     let result;
     try {
-      result = await attachProfile(pid, { durationMs, interval, force: values.force === true, stop: stop.signal, say });
+      result = await attachProfile(pid, { durationMs, interval, force: values.force, stop: stop.signal, say });
     } catch (error) {
       if (error instanceof AttachError) {
         say(error.message);
@@ -111,11 +100,11 @@ export const attachCommand: Command = {
     dumpSnapshot(result.snapshot, output);
     const name = displayPath(output, io.cwd);
     const data = topReport(result.snapshot, options, name);
-    if (values.json === true) {
+    if (values.json) {
       io.stdout.write(`${JSON.stringify({ ...data, pid, dump: output, inspector: result.inspector, closed: result.closed })}\n`);
     } else {
       io.stdout.write(`${formatTop(data, { source: name, cwd: io.cwd, color: colorFor(io.isTTY, io.env) })}\nDump: ${escapeControlChars(name)}\n`);
     }
     return EXIT.OK;
   },
-};
+});

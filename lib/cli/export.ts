@@ -9,21 +9,33 @@ import { encodeSnapshotJson } from '../export/json';
 import { encodePprof } from '../export/pprof';
 import { writeOutputFile } from '../output-path';
 import type { Snapshot } from '../snapshot';
-import { loadDump, parse, type OptionSpec } from './args';
-import { EXIT, UsageError, type CliIO, type Command } from './command';
+import { loadDump } from './args';
+import { EXIT, UsageError, type CliIO } from './command';
+import { defineCommand } from './define-command';
+import { listOf } from './help';
 
 /** What `--format` accepts. */
 export const EXPORT_FORMATS = ['pprof', 'heapprofile', 'collapsed', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** The format an output name implies, for `-o heap.pb.gz` without `--format`. */
+/** What `--value` accepts (collapsed only). */
+const COLLAPSED_VALUES = ['size', 'count'] as const satisfies readonly CollapsedValue[];
+
+/** Output names that imply a format, for `-o heap.pb.gz` without `--format`. */
+const IMPLIED_FORMATS: readonly (readonly [suffix: string, format: ExportFormat])[] = [
+  ['.pb.gz', 'pprof'],
+  ['.pb', 'pprof'],
+  ['.pprof', 'pprof'],
+  ['.heapprofile', 'heapprofile'],
+  ['.collapsed', 'collapsed'],
+  ['.folded', 'collapsed'],
+  ['.json', 'json'],
+];
+
+/** The format an output name implies, if any. */
 function formatOfName(file: string): ExportFormat | undefined {
   const name = file.toLowerCase();
-  if (/\.(pb|pb\.gz|pprof)$/.test(name)) return 'pprof';
-  if (name.endsWith('.heapprofile')) return 'heapprofile';
-  if (/\.(collapsed|folded)$/.test(name)) return 'collapsed';
-  if (name.endsWith('.json')) return 'json';
-  return undefined;
+  return IMPLIED_FORMATS.find(([suffix]) => name.endsWith(suffix))?.[1];
 }
 
 const WRITE_REASONS: Readonly<Record<string, string>> = {
@@ -68,10 +80,11 @@ function encode(snapshot: Snapshot, format: ExportFormat, value: CollapsedValue)
   }
 }
 
-const HELP = `Usage: tracemalloc export <dump.ntm> --format <format> [-o <file>] [options]
-
-Writes a snapshot dump in a format other tools open. Needs no native addon:
-export on any machine with Node, whatever machine took the dump.
+/** `tracemalloc export`: see `tracemalloc export --help`. */
+export const exportCommand = defineCommand({
+  name: 'export',
+  summary: 'write a dump as pprof, a DevTools .heapprofile, collapsed stacks or JSON',
+  description: `Writes a snapshot dump in a format other tools open. Needs no native addon: export on any machine with Node, whatever machine took the dump.
 
 Formats:
   pprof        gzipped profile.proto in pprof's heap-profile shape (sample
@@ -84,76 +97,54 @@ Formats:
   collapsed    one "outer;...;inner 1234" line per call path: flamegraph.pl,
                inferno, speedscope.
   json         the snapshot as JSON for scripts: info, then traces grouped by
-               call stack (frames most recent first), largest first.
+               call stack (frames most recent first), largest first.`,
+  usage: '<dump.ntm> --format <format> [-o <file>] [options]',
+  options: {
+    format: {
+      type: 'string',
+      short: 'f',
+      value: 'format',
+      choices: EXPORT_FORMATS,
+      help: `${EXPORT_FORMATS.join(' | ')}; may be left out when -o ends in ${listOf(IMPLIED_FORMATS.map(([suffix]) => suffix))}`,
+    },
+    output: {
+      type: 'string',
+      short: 'o',
+      value: 'file',
+      help: 'where to write; "-" or no -o writes to stdout (pprof, being binary, never to a terminal)',
+    },
+    value: { type: 'string', value: 'what', choices: COLLAPSED_VALUES, help: 'collapsed only: size (bytes, the default) or count (objects)' },
+  },
+  positionals: [{ name: 'dump.ntm', description: 'the dump file to read' }],
+  notes: `Frames name the line where each function starts: V8 records no other. In a sampled dump sizes and counts are estimates; pprof, heapprofile and collapsed need integers, so values are rounded keeping the totals (each value within 1, each total within 0.5 of the dump's). json keeps them unrounded.
 
-Options:
-  -f, --format <format>   pprof | heapprofile | collapsed | json; may be left
-                          out when -o ends in .pb.gz, .pprof, .heapprofile,
-                          .collapsed, .folded or .json
-  -o, --output <file>     where to write; "-" or no -o writes to stdout
-                          (pprof, being binary, never to a terminal)
-      --value <what>      collapsed only: size (bytes, the default) or count
-                          (objects)
-  -h, --help              show this help
-
-Frames name the line where each function starts: V8 records no other. In a
-sampled dump sizes and counts are estimates; pprof, heapprofile and collapsed
-need integers, so values are rounded keeping the totals (each value within 1,
-each total within 0.5 of the dump's). json keeps them unrounded.
-
-Exit codes: 0 written; 1 the output could not be written; 2 bad usage;
-3 the input is not a readable dump.
-
-Examples:
-  tracemalloc export heap.ntm -o heap.pb.gz
-  tracemalloc export heap.ntm --format heapprofile -o heap.heapprofile
-  tracemalloc export heap.ntm --format collapsed --value count > heap.folded
-  tracemalloc export heap.ntm --format json | jq '.traces[0]'
-`;
-
-/** `tracemalloc export`: see {@link HELP} (`tracemalloc export --help`). */
-export const exportCommand: Command = {
-  name: 'export',
-  summary: 'write a dump as pprof, a DevTools .heapprofile, collapsed stacks or JSON',
-  help: HELP,
-  async run(argv: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parse(argv, OPTIONS, 1);
-    if (values.help === true) {
-      io.stdout.write(HELP);
-      return EXIT.OK;
-    }
-    if (positionals.length === 0) throw new UsageError('missing the dump file to read');
-    const output = typeof values.output === 'string' ? values.output : '-';
-    const format = exportFormat(values.format as string | undefined, output);
-    const value = (values.value as string | undefined) ?? 'size';
-    if (value !== 'size' && value !== 'count') {
-      throw new UsageError(`invalid --value ${JSON.stringify(value)} (expected size or count)`);
-    }
+Exit codes: 0 written; 1 the output could not be written; 2 bad usage; 3 the input is not a readable dump.`,
+  examples: [
+    'tracemalloc export heap.ntm -o heap.pb.gz',
+    'tracemalloc export heap.ntm --format heapprofile -o heap.heapprofile',
+    'tracemalloc export heap.ntm --format collapsed --value count > heap.folded',
+    "tracemalloc export heap.ntm --format json | jq '.traces[0]'",
+  ],
+  async handler({ values, positionals: [input] }, io) {
+    const output = values.output ?? '-';
+    const format = values.format ?? impliedFormat(output);
     if (values.value !== undefined && format !== 'collapsed') {
       throw new UsageError('--value applies to --format collapsed only');
     }
     if (output === '-' && format === 'pprof' && io.isTTY) {
       throw new UsageError('pprof is binary: give -o <file>, or redirect stdout, rather than write it to a terminal');
     }
-    writeOutput(output, encode(loadDump(positionals[0], io.cwd), format, value), io);
+    writeOutput(output, encode(loadDump(input, io.cwd), format, values.value ?? 'size'), io);
     return EXIT.OK;
   },
-};
+});
 
-const OPTIONS: OptionSpec = {
-  format: { type: 'string', short: 'f' },
-  output: { type: 'string', short: 'o' },
-  value: { type: 'string' },
-};
-
-function exportFormat(given: string | undefined, output: string): ExportFormat {
-  if (given === undefined) {
-    const implied = output === '-' ? undefined : formatOfName(output);
-    if (implied === undefined) throw new UsageError(`--format is required (${EXPORT_FORMATS.join(', ')})`);
-    return implied;
-  }
-  if (!(EXPORT_FORMATS as readonly string[]).includes(given)) {
-    throw new UsageError(`invalid --format ${JSON.stringify(given)} (expected ${EXPORT_FORMATS.join(', ')})`);
-  }
-  return given as ExportFormat;
+/**
+ * The format `-o` implies.
+ * @throws {UsageError} none implied: --format is required
+ */
+function impliedFormat(output: string): ExportFormat {
+  const implied = output === '-' ? undefined : formatOfName(output);
+  if (implied === undefined) throw new UsageError(`--format is required (${listOf(EXPORT_FORMATS)})`);
+  return implied;
 }

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// `tracemalloc <command> ...`: dispatches to the Command objects of
-// commands.ts and turns what they throw into one line on stderr and an exit
+// `tracemalloc <command> ...`: parses its own options, dispatches to the
+// declared commands of commands.ts (which parse theirs from their
+// declarations) and turns what they throw into one line on stderr and an exit
 // code (see EXIT in command.ts): 2 bad usage, 3 an unreadable dump, 1 the rest.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { escapeControlChars } from '../control-chars';
 import { TracemallocError } from '../errors';
-import { EXIT, UsageError, type CliIO } from './command';
+import { EXIT, UsageError, type CliIO, type OptionDeclarations, type ParsedLine } from './command';
 import { COMMANDS, findCommand } from './commands';
+import { optionRows } from './help';
+import { parseDeclared } from './parse';
 
 function version(): string {
   // dist/cli/ or lib/cli/: the package root is two levels up.
@@ -15,7 +18,24 @@ function version(): string {
   return pkg.version ?? 'unknown';
 }
 
-function mainHelp(): string {
+/** `tracemalloc`'s own options, before the command. */
+const MAIN_OPTIONS = {
+  help: { type: 'boolean', short: 'h', help: "show this help; `tracemalloc <command> --help` for a command's" },
+  version: { type: 'boolean', short: 'v', help: 'print the version' },
+} as const satisfies OptionDeclarations;
+
+/** `tracemalloc [options] <command> [args...]`: what follows the command is the command's. */
+const MAIN_LINE = {
+  options: MAIN_OPTIONS,
+  positionals: [
+    { name: 'command', description: 'a command', optional: true },
+    { name: 'args', description: "the command's arguments", optional: true, variadic: true },
+  ],
+  passThrough: true,
+} as const;
+
+/** The `tracemalloc --help` text, with the commands' summaries and these options. */
+export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
   return `Usage: tracemalloc <command> [options]
@@ -26,8 +46,7 @@ Commands:
 ${list}
 
 Options:
-  -h, --help     show this help; \`tracemalloc <command> --help\` for a command's
-  -v, --version  print the version
+${optionRows(Object.entries(MAIN_OPTIONS)).join('\n')}
 
 Exit codes: 0 success; 1 failure; 2 bad usage; 3 an input file is not a
 readable dump. \`run\` passes on the program's exit code.
@@ -60,18 +79,26 @@ function oneLine(error: unknown): string {
  * @example process.exitCode = await main(process.argv.slice(2), io)
  */
 export async function main(argv: string[], io: CliIO): Promise<number> {
-  const [first, ...rest] = argv;
-  if (first === undefined) {
-    io.stderr.write(mainHelp());
+  let line: ParsedLine<typeof MAIN_OPTIONS, typeof MAIN_LINE.positionals>;
+  try {
+    line = parseDeclared(argv, MAIN_LINE);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`tracemalloc: ${oneLine(error)} (try tracemalloc --help)\n`);
     return EXIT.USAGE;
   }
-  if (first === '-h' || first === '--help') {
+  if (line.values.help) {
     io.stdout.write(mainHelp());
     return EXIT.OK;
   }
-  if (first === '-v' || first === '--version') {
+  if (line.values.version) {
     io.stdout.write(`tracemalloc ${version()}\n`);
     return EXIT.OK;
+  }
+  const [first, rest] = line.positionals;
+  if (first === undefined) {
+    io.stderr.write(mainHelp());
+    return EXIT.USAGE;
   }
   if (first === 'help') {
     const command = rest[0] === undefined ? undefined : findCommand(rest[0]);
@@ -81,10 +108,6 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     io.stdout.write(command?.help ?? mainHelp());
     return EXIT.OK;
-  }
-  if (first.startsWith('-')) {
-    io.stderr.write(`tracemalloc: unknown option ${first} (try tracemalloc --help)\n`);
-    return EXIT.USAGE;
   }
   const command = findCommand(first);
   if (command === undefined) {

@@ -17,8 +17,9 @@ import {
   SettingError,
 } from '../activation';
 import { EXTRA_ENV, parseLeakWindow } from '../register-extras';
-import { InputError, loadDump, parse, REPORT_OPTIONS, reportHelp, reportOptions, type OptionSpec, type Values } from './args';
-import { EXIT, UsageError, type CliIO, type Command } from './command';
+import { InputError, loadDump, REPORT_OPTIONS, reportOptions } from './args';
+import { EXIT, UsageError, type CliIO, type OptionDeclarations, type OptionValues } from './command';
+import { defineCommand } from './define-command';
 import { escapeControlChars } from '../control-chars';
 import { TracemallocError } from '../errors';
 import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
@@ -28,110 +29,91 @@ import { RELAYED_SIGNALS } from '../run-protocol';
 /** Traceback limit of `run` unless --frames: deep enough for --key traceback and --cumulative. */
 export const DEFAULT_RUN_FRAMES = 16;
 
-const OPTIONS: OptionSpec = {
+/** The options that set up tracing, before the script. */
+const TRACING_OPTIONS = {
+  frames: {
+    type: 'string',
+    short: 'f',
+    value: 'n',
+    default: String(DEFAULT_RUN_FRAMES),
+    help: 'frames per traceback, 1-65535',
+  },
+  interval: {
+    type: 'string',
+    short: 'i',
+    value: 'bytes',
+    help: `mean bytes between samples: ${DEFAULT_INTERVAL / 1024}K (default), 64K, 4096, ...; smaller is more precise and slower`,
+  },
+  exact: {
+    type: 'boolean',
+    help: 'record every allocation (interval 1): exact sizes and counts, 15-190x slower on allocation-heavy code',
+  },
+  view: {
+    type: 'string',
+    value: 'view',
+    help: `what the report and the dumps show (default peak; live with --snapshot-every):
+  peak       alive when the JS heap was fullest
+             (within 10%), even if freed since
+  live       alive at exit
+  allocated  everything allocated, collected or not`,
+  },
+  'no-inlining': {
+    type: 'boolean',
+    help: "turn V8's inlining off before the program runs, so that small functions keep their own frames (the default)",
+  },
+  inlining: {
+    type: 'boolean',
+    help: "let V8 inline: faster, but an inlined function's allocations are charged to its caller",
+  },
+  output: {
+    type: 'string',
+    short: 'o',
+    value: 'path',
+    help: 'dump path (default tracemalloc-<script>.%p.ntm); %p pid, %t seconds since the epoch, %h host name, %n dump number',
+  },
+  'snapshot-every': {
+    type: 'string',
+    value: 'ms',
+    help: 'also dump every <ms> (500, 10s, 1m): a series out-0001.ntm, out-0002.ntm, ..., the last at exit',
+  },
+  keep: {
+    type: 'string',
+    value: 'n|all',
+    help: `dumps of the series kept, the newest (default ${DEFAULT_KEEP}); older ones are removed; the last, at exit, always stays`,
+  },
+  'watch-leaks': {
+    type: 'string',
+    value: 'ms',
+    help: 'also snapshot every <ms> and report, on stderr, the sites whose live size grows steadily (a trend with its confidence)',
+  },
+  'leak-window': {
+    type: 'string',
+    value: 'n',
+    help: 'snapshots each trend is fitted over (default 10)',
+  },
+  'no-source-maps': {
+    type: 'boolean',
+    help: 'report transpiled .js positions, not the sources their source maps name',
+  },
+  'node-arg': {
+    type: 'string',
+    multiple: true,
+    value: 'flag',
+    help: "pass a flag to node (or put node's own command line after --), e.g. --node-arg=--import=tsx",
+  },
+} as const satisfies OptionDeclarations;
+
+const OPTIONS = {
+  ...TRACING_OPTIONS,
   ...REPORT_OPTIONS,
-  frames: { type: 'string', short: 'f' },
-  interval: { type: 'string', short: 'i' },
-  exact: { type: 'boolean' },
-  'snapshot-every': { type: 'string' },
-  keep: { type: 'string' },
-  'watch-leaks': { type: 'string' },
-  'leak-window': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'no-source-maps': { type: 'boolean' },
-  'node-arg': { type: 'string', multiple: true },
-  view: { type: 'string' },
-  inlining: { type: 'boolean' },
-  'no-inlining': { type: 'boolean' },
-};
+  json: { ...REPORT_OPTIONS.json, help: 'print the report as one line of JSON (on stderr)' },
+} as const satisfies OptionDeclarations;
 
-const HELP = `Usage: tracemalloc run [options] <script> [args...]
-       tracemalloc run [options] -- [node options] <script> [args...]
+type RunValues = OptionValues<typeof OPTIONS>;
 
-Run a Node.js script with allocation tracing on, unmodified, in a child node
-process; when it ends (normally, by an uncaught error, or by Ctrl-C/SIGTERM)
-print its top allocation sites to stderr and keep a dump for \`tracemalloc
-top\`, \`diff\` and \`export\`. The program's stdout is left untouched; its
-exit code (or signal) is passed on.
-
-Options for tracing (before the script; everything after it goes to the script):
-  -f, --frames <n>           frames per traceback, 1-65535 (default ${DEFAULT_RUN_FRAMES})
-  -i, --interval <bytes>     mean bytes between samples: 512K (default), 64K, 4096, ...
-                             smaller is more precise and slower
-      --exact                record every allocation (interval 1): exact sizes and counts,
-                             15-190x slower on allocation-heavy code
-      --view <view>          what the report and the dumps show (default peak; live with
-                             --snapshot-every):
-                               peak       alive when the JS heap was fullest (within 10%),
-                                          even if freed since
-                               live       alive at exit
-                               allocated  everything allocated, collected or not
-      --no-inlining          turn V8's inlining off before the program runs, so that small
-                             functions keep their own frames (the default)
-      --inlining             let V8 inline: faster, but an inlined function's allocations
-                             are charged to its caller
-  -o, --output <path>        dump path (default tracemalloc-<script>.%p.ntm); %p pid,
-                             %t seconds since the epoch, %h host name, %n dump number
-      --snapshot-every <ms>  also dump every <ms> (500, 10s, 1m): a series
-                             out-0001.ntm, out-0002.ntm, ..., the last at exit
-      --keep <n|all>         dumps of the series kept, the newest (default ${DEFAULT_KEEP});
-                             older ones are removed; the last, at exit, always stays
-      --watch-leaks <ms>     also snapshot every <ms> and report, on stderr, the sites whose
-                             live size grows steadily (a trend with its confidence)
-      --leak-window <n>      snapshots each trend is fitted over (default 10)
-      --no-source-maps       report transpiled .js positions, not the sources their
-                             source maps name
-      --node-arg <flag>      pass a flag to node, e.g. --node-arg=--import=tsx (repeatable);
-                             or put node's own command line after --
-
-Options for the report:
-${reportHelp(29, 'print the report as one line of JSON (on stderr)')}
-
-Examples:
-  tracemalloc run app.js --port 8080
-  tracemalloc run --exact --key traceback --top 5 build.js
-  tracemalloc run --view allocated build.js
-  tracemalloc run --snapshot-every 10s -o leak.ntm server.js
-  tracemalloc run -- --import tsx src/main.ts
-  tracemalloc run --node-arg=--enable-source-maps dist/main.js
-`;
-
-/** Our options, node's flags and the script's arguments, split where the script begins. */
-interface CommandLine {
-  ours: string[];
-  /** Everything after `--`: a node command line. */
-  nodeLine: string[] | undefined;
-  script: string | undefined;
-  scriptArgs: string[];
-}
-
-/** Splits at the first positional (the script) or `--`: what follows is not ours to parse. */
-export function splitCommandLine(argv: string[], spec: OptionSpec): CommandLine {
-  const takesValue = (option: { type: string } | undefined): boolean => option?.type === 'string';
-  const byShort = new Map(Object.values(spec).flatMap((o) => (o.short === undefined ? [] : [[o.short, o] as const])));
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i];
-    if (token === '--') return { ours: argv.slice(0, i), nodeLine: argv.slice(i + 1), script: undefined, scriptArgs: [] };
-    if (token.startsWith('--')) {
-      if (!token.includes('=') && takesValue(spec[token.slice(2)])) i++;
-    } else if (token.startsWith('-') && token.length > 1) {
-      // A group of short flags; a value-taking one ends it, its value attached or next.
-      for (let j = 1; j < token.length; j++) {
-        if (takesValue(byShort.get(token[j]))) {
-          if (j === token.length - 1) i++;
-          break;
-        }
-      }
-    } else {
-      return { ours: argv.slice(0, i), nodeLine: undefined, script: token, scriptArgs: argv.slice(i + 1) };
-    }
-  }
-  return { ours: argv, nodeLine: undefined, script: undefined, scriptArgs: [] };
-}
-
-function setting<T>(option: string, text: unknown, parseValue: (text: string) => T): T {
+function setting<T>(option: string, text: string, parseValue: (text: string) => T): T {
   try {
-    return parseValue(String(text));
+    return parseValue(text);
   } catch (error) {
     if (error instanceof SettingError) throw new UsageError(`${option}: ${error.message}`);
     throw error;
@@ -139,18 +121,18 @@ function setting<T>(option: string, text: unknown, parseValue: (text: string) =>
 }
 
 /** The child's environment settings from our options. */
-function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<string, string> {
-  const frames = values.frames === undefined ? DEFAULT_RUN_FRAMES : setting('--frames', values.frames, parseFrames);
+function tracingEnv(values: RunValues, cwd: string, defaultOutput: string): Record<string, string> {
+  const frames = setting('--frames', values.frames, parseFrames);
   if (frames === 0) throw new UsageError('--frames: must be at least 1');
-  if (values.exact === true && values.interval !== undefined) {
+  if (values.exact && values.interval !== undefined) {
     throw new UsageError('--exact and --interval cannot be used together');
   }
   let interval = DEFAULT_INTERVAL;
-  if (values.exact === true) interval = 1;
+  if (values.exact) interval = 1;
   else if (values.interval !== undefined) interval = setting('--interval', values.interval, parseInterval);
   const everyText = values['snapshot-every'];
   const every = everyText === undefined ? 0 : setting('--snapshot-every', everyText, parseDuration);
-  const output = (values.output as string | undefined) ?? defaultOutput;
+  const output = values.output ?? defaultOutput;
   if (values.keep !== undefined) setting('--keep', values.keep, parseKeep);
   // Placeholders and the directory checked here, so a typo fails before the program runs.
   setting('--output', output, (text) => expandOutput(text, { pid: 0, time: 0, hostname: 'host', cwd }, every > 0));
@@ -162,15 +144,19 @@ function tracingEnv(values: Values, cwd: string, defaultOutput: string): Record<
   if (every > 0) env[ENV.SNAPSHOT_EVERY] = String(every);
   if (values.keep !== undefined) env[ENV.KEEP] = String(values.keep);
   if (values.view !== undefined) env[ENV.VIEW] = setting('--view', values.view, parseView);
-  if (values.inlining === true && values['no-inlining'] === true) {
+  if (values.inlining && values['no-inlining']) {
     throw new UsageError('--inlining and --no-inlining cannot be used together');
   }
   // Frames visible unless asked: `run` is for finding what allocated.
-  env[ENV.INLINING] = values.inlining === true ? '1' : '0';
-  if (values['no-source-maps'] === true) env[ENV.SOURCE_MAPS] = '0';
+  env[ENV.INLINING] = values.inlining ? '1' : '0';
+  if (values['no-source-maps']) env[ENV.SOURCE_MAPS] = '0';
   // The leak watch (lib/register-extras.ts).
-  if (values['watch-leaks'] !== undefined) env[EXTRA_ENV.WATCH_LEAKS] = String(setting('--watch-leaks', values['watch-leaks'], parseDuration));
-  if (values['leak-window'] !== undefined) env[EXTRA_ENV.WATCH_LEAKS_WINDOW] = String(setting('--leak-window', values['leak-window'], parseLeakWindow));
+  if (values['watch-leaks'] !== undefined) {
+    env[EXTRA_ENV.WATCH_LEAKS] = String(setting('--watch-leaks', values['watch-leaks'], parseDuration));
+  }
+  if (values['leak-window'] !== undefined) {
+    env[EXTRA_ENV.WATCH_LEAKS_WINDOW] = String(setting('--leak-window', values['leak-window'], parseLeakWindow));
+  }
   return env;
 }
 
@@ -224,26 +210,40 @@ function report(
   io.stderr.write(text);
 }
 
-/** `tracemalloc run`: see {@link HELP}. */
-export const runCommand: Command = {
+/** `tracemalloc run`: see `tracemalloc run --help`. */
+export const runCommand = defineCommand({
   name: 'run',
   summary: 'run a script with tracing on, report its top sites and write a dump',
-  help: HELP,
-  async run(argv: string[], io: CliIO): Promise<number> {
-    const line = splitCommandLine(argv, OPTIONS);
-    const { values } = parse(line.ours, OPTIONS, 0);
-    if (values.help === true) {
-      io.stdout.write(HELP);
-      return EXIT.OK;
-    }
+  description: `Run a Node.js script with allocation tracing on, unmodified, in a child node process; when it ends (normally, by an uncaught error, or by Ctrl-C/SIGTERM) print its top allocation sites to stderr and keep a dump for \`tracemalloc top\`, \`diff\` and \`export\`. The program's stdout is left untouched; its exit code (or signal) is passed on.`,
+  options: OPTIONS,
+  sections: [
+    { title: 'Options for tracing (before the script; everything after it goes to the script)', options: keysOf(TRACING_OPTIONS) },
+    { title: 'Options for the report', options: keysOf(REPORT_OPTIONS) },
+  ],
+  positionals: [
+    { name: 'script', description: 'the script to run' },
+    { name: 'args', description: "the script's arguments", optional: true, variadic: true },
+  ],
+  // Everything from the script on is the script's: `run app.js --top 2` gives app.js `--top 2`.
+  passThrough: true,
+  otherUsages: ['[options] -- [node options] <script> [args...]'],
+  examples: [
+    'tracemalloc run app.js --port 8080',
+    'tracemalloc run --exact --key traceback --top 5 build.js',
+    'tracemalloc run --view allocated build.js',
+    'tracemalloc run --snapshot-every 10s -o leak.ntm server.js',
+    'tracemalloc run -- --import tsx src/main.ts',
+    'tracemalloc run --node-arg=--enable-source-maps dist/main.js',
+  ],
+  async handler({ values, positionals: [script, args], terminated }, io) {
     const options = reportOptions(values);
-    const nodeArgs = Array.isArray(values['node-arg']) ? values['node-arg'].map(String) : [];
-    const nodeLine = line.nodeLine ?? (line.script === undefined ? [] : [...nodeArgs, line.script, ...line.scriptArgs]);
-    if (line.nodeLine !== undefined && nodeArgs.length > 0) {
+    const nodeArgs = values['node-arg'];
+    // After `--` comes node's whole command line: node's flags, then the script.
+    if (terminated && nodeArgs.length > 0) {
       throw new UsageError('--node-arg cannot be used with -- (put node flags after --)');
     }
-    if (nodeLine.length === 0) throw new UsageError('missing the script to run');
-    const settings = tracingEnv(values, io.cwd, defaultOutput(line.script));
+    const nodeLine = terminated ? [script, ...args] : [...nodeArgs, script, ...args];
+    const settings = tracingEnv(values, io.cwd, defaultOutput(terminated ? undefined : script));
 
     // Inherited NODE_TRACEMALLOC* settings would mix with ours: ours only.
     const inherited = Object.entries(io.env).filter(([name]) => !name.startsWith('NODE_TRACEMALLOC'));
@@ -252,7 +252,7 @@ export const runCommand: Command = {
     Object.assign(env, settings, { [ENV.ON_ERROR]: 'fail' });
     const register = path.join(__dirname, '..', 'register.js');
     const ended = await runChild(['-r', register, ...nodeLine], env, io);
-    report(ended.dumps, options, values.json === true, io, { exitCode: ended.code, signal: ended.signal }, ended.explained);
+    report(ended.dumps, options, values.json, io, { exitCode: ended.code, signal: ended.signal }, ended.explained);
     if (ended.signal === null) return ended.code ?? EXIT.FAILED;
     // Die of the same signal, so that a shell sees an interrupted program (bash
     // stops a script on a child killed by SIGINT, not on one that exited 130).
@@ -261,4 +261,9 @@ export const runCommand: Command = {
     }
     return 128 + (os.constants.signals[ended.signal] ?? 0);
   },
-};
+});
+
+/** The keys of a declaration, typed. */
+function keysOf<O extends OptionDeclarations>(options: O): (keyof O & string)[] {
+  return Object.keys(options);
+}
