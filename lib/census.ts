@@ -146,7 +146,7 @@ export function countObjects(options?: CensusOptions): Census {
   } catch (error) {
     rethrowNative(error);
   }
-  const byType: CensusEntry[] = new Array(raw.rowType.length);
+  const byType = new Array<CensusEntry>(raw.rowType.length);
   let total = 0;
   let totalSize = 0;
   for (let i = 0; i < byType.length; i++) {
@@ -252,7 +252,7 @@ export function formatCensus(census: Census, limit: number = 10): string[] {
  * @throws {RangeError} a limit that is not a non-negative integer
  */
 export function formatCensusDiff(diff: readonly CensusDiffEntry[], limit: number = 10): string[] {
-  if (!Array.isArray(diff)) {
+  if (!Array.isArray(diff as unknown)) {
     throw Object.assign(new TypeError('Expected an array of census diff entries for diff'), {
       code: 'ERR_INVALID_ARG_TYPE',
     });

@@ -3,8 +3,8 @@
 // A hand-written matcher rather than a RegExp: no escaping bugs, and no
 // backtracking blow-up on patterns with many stars.
 
-/** A pattern atom: a code point, `?` (any one character), or a `[...]` set. */
-type Atom = number | typeof ANY | CharSet;
+/** A pattern atom: a code point, ANY (`?`: any one character), or a `[...]` set. */
+type Atom = number | CharSet;
 
 const ANY = -1;
 

@@ -9,26 +9,29 @@ import { formatPerCall, formatTopSites } from './measure/report';
 import { isThenable } from './measure/loop';
 import { describeSize, parseSize, type Size } from './size';
 
+/** What a matcher on `expect(fn)` returns: a promise to await when fn is async (the matcher awaits fn). */
+export type AwaitedFor<T, R> = T extends (...args: never[]) => PromiseLike<unknown> ? Promise<R> : R;
+
 declare global {
   // Declaration merging with @types/jest's `jest.Matchers` (same type
   // parameters, as merging requires); harmless without @types/jest.
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface Matchers<R, T = {}> {
       /**
        * Passes when one call of the received function allocates at most
        * `limit` bytes of JS heap (exact, per call: see `measure`). Await it
        * for an async function.
        */
-      toAllocateAtMost(limit: Size, options?: MeasureOptions): R;
+      toAllocateAtMost(limit: Size, options?: MeasureOptions): AwaitedFor<T, R>;
       /** Passes when one call allocates at most `count` objects (exact, per call). */
-      toAllocateObjectsAtMost(count: number, options?: MeasureOptions): R;
+      toAllocateObjectsAtMost(count: number, options?: MeasureOptions): AwaitedFor<T, R>;
       /**
        * Passes when repeated calls leave more than `threshold` bytes alive
        * after a full GC; use as `expect(fn).not.toLeak()`.
        */
-      toLeak(options?: LeakOptions): R;
+      toLeak(options?: LeakOptions): AwaitedFor<T, R>;
     }
   }
 }
@@ -65,7 +68,7 @@ function receivedFunction(received: unknown, name: string): () => unknown {
 }
 
 function then<T>(value: T | Promise<T>, next: (value: T) => MatcherResult): MatcherResult | Promise<MatcherResult> {
-  return isThenable(value) ? Promise.resolve(value).then(next) : next(value as T);
+  return isThenable(value) ? Promise.resolve(value).then(next) : next(value);
 }
 
 /** "5552 B", or "31.3 KiB (32048 B)" from 10 KiB up, where formatSize leaves bytes. */

@@ -181,17 +181,17 @@ export class LeakWatcher {
     this.warmup = o.warmup === undefined ? Math.ceil(this.window / 2) : check.integerInRange(o.warmup, 'warmup', 0, 1_000_000);
     const confidence = o.confidence === undefined ? DEFAULT_CONFIDENCE : o.confidence;
     if (typeof confidence !== 'number' || !(confidence >= 0.5 && confidence < 1)) {
-      throw valueError(`confidence must be a number in [0.5; 1), received ${String(confidence)}`);
+      throw valueError(`confidence must be a number in [0.5; 1), received ${check.describe(confidence)}`);
     }
     this.alpha = 1 - confidence;
     const key = o.key === undefined ? 'lineno' : o.key;
     if (typeof key !== 'string' || !(KEYS as readonly string[]).includes(key)) {
-      throw valueError(`key must be one of ${KEYS.join(', ')}, received ${String(key)}`);
+      throw valueError(`key must be one of ${KEYS.join(', ')}, received ${check.describe(key)}`);
     }
     this.key = key as KeyType;
     const minRate = o.minRate === undefined ? 0 : o.minRate;
     if (typeof minRate !== 'number' || !(minRate >= 0) || !Number.isFinite(minRate)) {
-      throw valueError(`minRate must be a number of bytes per second ≥ 0, received ${String(minRate)}`);
+      throw valueError(`minRate must be a number of bytes per second ≥ 0, received ${check.describe(minRate)}`);
     }
     this.minRate = minRate;
   }

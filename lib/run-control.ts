@@ -72,7 +72,7 @@ export function startRunControl(session: Finisher, socketPath: string): void {
   // Not enumerable, under an unguessable name: out of the program's way.
   Object.defineProperty(globalThis, Symbol.for(entry), { value: Object.freeze(calls) });
 
-  const data: RelayData = { socketPath, listeners: listeners.buffer as SharedArrayBuffer, entry };
+  const data: RelayData = { socketPath, listeners: listeners.buffer, entry };
   try {
     worker = new Worker(path.join(__dirname, 'run-control-worker.js'), {
       workerData: data,

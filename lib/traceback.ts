@@ -93,8 +93,8 @@ export class Traceback implements Iterable<Frame> {
     if (i === 0) return this.oldest;
     if (this.frames !== undefined) return this.frames[i];
     // Walk from the most recent frame towards the oldest: no array made.
-    let t: Traceback = this;
-    for (let steps = this.size - 1 - i; steps > 0; steps--) {
+    let t = this.caller as Traceback;
+    for (let steps = this.size - 2 - i; steps > 0; steps--) {
       if (t.frames !== undefined) return t.frames[i];
       t = t.caller as Traceback;
     }
@@ -113,8 +113,9 @@ export class Traceback implements Iterable<Frame> {
   private all(): readonly Frame[] {
     if (this.frames !== undefined) return this.frames;
     const frames = new Array<Frame>(this.size);
-    let t: Traceback | undefined = this;
-    let i = this.size - 1;
+    frames[this.size - 1] = this.recent as Frame;
+    let t = this.caller;
+    let i = this.size - 2;
     while (t !== undefined && t.frames === undefined) {
       frames[i--] = t.recent as Frame;
       t = t.caller;

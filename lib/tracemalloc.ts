@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { underJest } from './compiled-scripts';
 import { TracemallocError, rethrowNative } from './errors';
-import { defaultInlining, disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from './inlining';
+import { defaultInlining, disableInlining, inliningEnabled } from './inlining';
 import { native, type NativeBinding, type NativeHeapCounters, type NativeSettings, type NativeTable } from './native';
 import { Snapshot, SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
 import { isSnapshotView } from './views';

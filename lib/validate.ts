@@ -2,12 +2,14 @@
 // but received -3 of type number"), shared by every public entry point. The
 // binding checks again: it is reachable from user code too.
 
-function describe(value: unknown): string {
+/** How a received value is named in messages: `"x" of type string`, `an instance of Map`. */
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return `${JSON.stringify(value)} of type string`;
   if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
   if (typeof value === 'function') return 'a function';
-  return `${String(value)} of type ${typeof value}`;
+  // Only primitives are left: String() names them exactly.
+  return `${String(value as string | number | boolean | bigint | symbol | undefined)} of type ${typeof value}`;
 }
 
 function typeError(message: string): TypeError {
@@ -92,5 +94,5 @@ export function options<K extends string>(
       });
     }
   }
-  return value as Partial<Record<K, unknown>>;
+  return value;
 }

@@ -38,7 +38,7 @@ function loadInChild(file: string): { outcome?: LoadOutcome; timedOut: boolean; 
     encoding: 'utf8',
     timeout: 20_000,
   });
-  const timedOut = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  const timedOut = (result.error as { code?: unknown } | undefined)?.code === 'ETIMEDOUT';
   const outcome = result.status === 0 && result.stdout !== '' ? (JSON.parse(result.stdout) as LoadOutcome) : undefined;
   return { outcome, timedOut, signal: result.signal, stderr: result.stderr };
 }

@@ -77,6 +77,8 @@ describe('toFlameGraphHtml', () => {
   });
 
   it('has a script that parses', () => {
+    // Parsing without running: what the Function constructor is for here.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     expect(() => new Function(scripts(html).code)).not.toThrow();
   });
 

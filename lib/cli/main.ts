@@ -62,7 +62,7 @@ function exitCodeOf(error: unknown): number | undefined {
   // Coded: a condition the message explains (an output too large), not a bug: one line.
   if (error instanceof TracemallocError) return EXIT.FAILED;
   if (typeof error === 'object' && error !== null && 'exitCode' in error) {
-    const code = (error as { exitCode: unknown }).exitCode;
+    const code = (error).exitCode;
     if (typeof code === 'number') return code;
   }
   return undefined;
