@@ -1,6 +1,7 @@
 // Python's Filter, DomainFilter and Snapshot.filter_traces over the columnar
 // ProfileTable: each filter is tested once per frame row and stack row
 // (memoized in typed arrays), then once per sample by an array lookup.
+import { OWN_DIRS } from './own-files';
 import * as path from 'node:path';
 import { compileGlob, escapeGlob, type GlobMatcher } from './fnmatch';
 import { UNKNOWN_FILENAME } from './frame';
@@ -163,8 +164,6 @@ export class DomainFilter extends BaseFilter {
   }
 }
 
-const PACKAGE_ROOT = path.resolve(__dirname, '..');
-
 /**
  * Filters hiding node-tracemalloc's own files (its `lib/` and `dist/`):
  * traces whose most recent frame is ours. Snapshots already leave out the
@@ -174,7 +173,7 @@ const PACKAGE_ROOT = path.resolve(__dirname, '..');
  * @example snapshot.filterTraces(TRACER_FILTERS)
  */
 export const TRACER_FILTERS: readonly Filter[] = Object.freeze(
-  ['lib', 'dist'].map((dir) => new Filter(false, escapeGlob(path.join(PACKAGE_ROOT, dir) + path.sep) + '*')),
+  OWN_DIRS.map((dir) => new Filter(false, escapeGlob(dir + path.sep) + '*')),
 );
 
 /**

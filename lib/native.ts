@@ -1,6 +1,6 @@
 // The one typed door to the compiled addon: nothing else imports the binary,
 // so the model, dumps and exports work where the addon was never built.
-import * as path from 'node:path';
+import { PACKAGE_ROOT } from './own-files';
 import load = require('node-gyp-build');
 import { TracemallocError } from './errors';
 import type { ProfileTable } from './table';
@@ -64,16 +64,16 @@ export interface NativeBinding {
   isTracing(): boolean;
   settings(): NativeSettings | null;
   /** `liveOnly`: only samples V8 marks live (needs samplesSayLive). */
-  snapshot(ownPrefixes: string[], liveOnly?: boolean): NativeTable;
+  snapshot(ownPrefixes: readonly string[], liveOnly?: boolean): NativeTable;
   /** Totals of what snapshot() would return, without building its columns. */
-  tracedTotals(ownPrefixes: string[]): { size: number; count: number };
+  tracedTotals(ownPrefixes: readonly string[]): { size: number; count: number };
   profileSize(): { samples: number; nodes: number };
   collectGarbage(): void;
   heapCounters(): NativeHeapCounters | null;
   resetPeak(): void;
   countObjects(): NativeCensus;
   /** Captures the traces each time the heap after a GC passes the last capture by `margin` (and the heap now by `minGrowth` bytes). */
-  armPeak(ownPrefixes: string[], margin: number, minGrowth: number): void;
+  armPeak(ownPrefixes: readonly string[], margin: number, minGrowth: number): void;
   disarmPeak(): void;
   /** Looks now, whatever the heap: keeps the table if it traces more than the kept one. */
   capturePeak(): void;
@@ -81,8 +81,6 @@ export interface NativeBinding {
   peakSnapshot(largerThan: number): NativePeak | null;
 }
 
-/** Package root: where binding.gyp, build/ and prebuilds/ live (lib/ or dist/ is one below). */
-export const packageRoot = path.resolve(__dirname, '..');
 
 let binding: NativeBinding | undefined;
 
@@ -95,7 +93,7 @@ export function native(): NativeBinding {
   if (binding !== undefined) return binding;
   let loaded: NativeBinding;
   try {
-    loaded = load(packageRoot) as NativeBinding;
+    loaded = load(PACKAGE_ROOT) as NativeBinding;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_TRACEMALLOC_ABI_MISMATCH') {

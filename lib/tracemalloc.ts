@@ -1,10 +1,9 @@
 // start/stop/state and takeSnapshot(): the only module that drives the binding.
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { underJest } from './compiled-scripts';
 import { TracemallocError, rethrowNative } from './errors';
 import { defaultInlining, disableInlining, inliningEnabled } from './inlining';
+import { OWN_PREFIXES } from './own-files';
 import { native, type NativeBinding, type NativeHeapCounters, type NativeSettings, type NativeTable } from './native';
 import { Snapshot, SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
 import { isSnapshotView } from './views';
@@ -109,11 +108,9 @@ export interface TracedMemory {
   peak: number;
 }
 
-// The tracer's own files (this directory: lib/ or dist/, as paths and as the
-// file URLs ES modules are named by). Samples whose innermost frame lies here
-// are our own work (snapshot conversion runs under the sampler) and are left
-// out of every snapshot.
-const OWN_PREFIXES = [__dirname + path.sep, pathToFileURL(__dirname).href + '/'];
+// Samples whose innermost frame lies in our own files (lib/own-files.ts) are
+// our own work (snapshot conversion runs under the sampler) and are left out
+// of every snapshot.
 
 function binding(): NativeBinding {
   return native();

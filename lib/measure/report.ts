@@ -5,7 +5,8 @@ import { formatSize } from '../format';
 import { NO_STACK, type Snapshot } from '../snapshot';
 import { Statistic } from '../statistics';
 import { Traceback } from '../traceback';
-import { isOwnFile, scriptedStacks } from './own';
+import { isOwnFile } from '../own-files';
+import { scriptedStacks } from './own';
 
 /**
  * Allocation sites of a snapshot, largest first, each keyed by the innermost
