@@ -2,12 +2,13 @@
 // variables, and the parsers `tracemalloc run` shares with them so that a
 // value means the same on the command line and in the environment. Pure: no
 // addon, no side effects.
+import { DEFAULT_SAMPLED_INTERVAL, MAX_FRAMES, MAX_INTERVAL } from './constants';
 import * as path from 'node:path';
 import { defaultInlining } from './inlining';
 import { outputPathProblem } from './output-path';
 import { parseSize } from './size';
 import { isSnapshotView, type SnapshotView } from './views';
-import { MAX_INTERVAL, samplingInterval } from './validate';
+import { samplingInterval } from './validate';
 
 /** The environment variables lib/register.ts reads. */
 export const ENV = {
@@ -30,12 +31,6 @@ export const ENV = {
 /** What register does when tracing cannot start: run the program untraced with a warning, or exit 1 before it runs. */
 export type OnError = 'warn' | 'fail';
 
-// tracemalloc.ts's MAX_FRAMES, repeated: importing that module would load
-// native.ts, and the CLI, which parses frames too, must work without the addon.
-const MAX_FRAMES_LIMIT = 65535;
-
-/** Register's default interval: V8's own, cheap enough to leave on (1.02–1.09×). */
-export const DEFAULT_INTERVAL = 512 * 1024;
 
 /**
  * The view of the dumps and the exit report unless told: what filled memory,
@@ -89,9 +84,9 @@ export class SettingError extends Error {
  */
 export function parseFrames(text: string): number {
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n > MAX_FRAMES_LIMIT) {
+  if (!Number.isSafeInteger(n) || n > MAX_FRAMES) {
     throw new SettingError(
-      `invalid number of frames: ${JSON.stringify(text)} (expected an integer from 1 to ${MAX_FRAMES_LIMIT}; 0 turns tracing off)`,
+      `invalid number of frames: ${JSON.stringify(text)} (expected an integer from 1 to ${MAX_FRAMES}; 0 turns tracing off)`,
     );
   }
   return n;
@@ -280,7 +275,7 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   const control = env[ENV.CONTROL] || undefined;
   const off = {
     frames: 0,
-    interval: DEFAULT_INTERVAL,
+    interval: DEFAULT_SAMPLED_INTERVAL,
     output: undefined,
     report: 0,
     snapshotEvery: 0,
@@ -292,7 +287,7 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   if (frames === 0) return { ...off, manifest, control };
   // Read by errorPolicy() when tracing cannot start; checked here so that a typo is reported.
   setting(env, ENV.ON_ERROR, parseOnError, 'warn');
-  const interval = setting(env, ENV.INTERVAL, parseInterval, DEFAULT_INTERVAL);
+  const interval = setting(env, ENV.INTERVAL, parseInterval, DEFAULT_SAMPLED_INTERVAL);
   const report = setting(env, ENV.REPORT, (text) => parseCount(text, 'number of sites'), 0);
   const snapshotEvery = setting(env, ENV.SNAPSHOT_EVERY, parseDuration, 0);
   const sourceMaps = setting(env, ENV.SOURCE_MAPS, parseSwitch, true);

@@ -24,6 +24,7 @@
 // calibration. A program that later allocates k times faster pays about k
 // times the overhead; `BudgetChoice` says what was measured so that callers
 // can log it.
+import { MAX_INTERVAL } from './constants';
 import { allocatedBytes } from './measure/counter';
 import { DEFAULT_SAMPLED_INTERVAL, MAX_FRAMES, startNative } from './tracemalloc';
 import * as check from './validate';
@@ -128,7 +129,7 @@ function budgetOptions(options: BudgetOptions): Required<BudgetOptions> {
   const maxInterval =
     opts.maxInterval === undefined
       ? 16 * 1024 * 1024
-      : check.integerInRange(check.samplingInterval(opts.maxInterval, 'maxInterval'), 'maxInterval', minInterval, check.MAX_INTERVAL);
+      : check.integerInRange(check.samplingInterval(opts.maxInterval, 'maxInterval'), 'maxInterval', minInterval, MAX_INTERVAL);
   return { maxOverhead, calibrationMs, minInterval, maxInterval };
 }
 

@@ -8,8 +8,9 @@ import { Trace } from './trace';
 import { Traceback } from './traceback';
 import * as check from './validate';
 
-/** `sampleStack` value of a trace with no frames. */
-export const NO_STACK = 0xffffffff;
+import { MAX_FRAMES, NO_STACK } from './constants';
+
+export { NO_STACK };
 
 export { SNAPSHOT_VIEWS, type SnapshotView } from './views';
 import type { SnapshotView } from './views';
@@ -101,7 +102,7 @@ export class Snapshot {
     const opts = check.options(options, 'options', ['interval'] as const);
     const interval =
       opts.interval === undefined ? 1 : check.integerInRange(opts.interval, 'interval', 1, Number.MAX_SAFE_INTEGER);
-    check.integerInRange(tracebackLimit, 'tracebackLimit', 0, 65535);
+    check.integerInRange(tracebackLimit, 'tracebackLimit', 0, MAX_FRAMES);
     const builder = new TableBuilder();
     traces.forEach((trace, i) => {
       if (typeof trace !== 'object' || trace === null || !Array.isArray(trace.frames)) {

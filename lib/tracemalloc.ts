@@ -3,6 +3,7 @@ import { threadId } from 'node:worker_threads';
 import { underJest } from './compiled-scripts';
 import { TracemallocError, rethrowNative } from './errors';
 import { defaultInlining, disableInlining, inliningEnabled } from './inlining';
+import { MAX_FRAMES } from './constants';
 import { OWN_PREFIXES } from './own-files';
 import { native, type NativeBinding, type NativeHeapCounters, type NativeSettings, type NativeTable } from './native';
 import { Snapshot, SNAPSHOT_VIEWS, type SnapshotView } from './snapshot';
@@ -10,12 +11,7 @@ import { isSnapshotView } from './views';
 import { applySourceMaps } from './source-maps';
 import * as check from './validate';
 
-/** Python's limit on frames per traceback; V8 itself takes any int. */
-export const MAX_FRAMES = 65535;
-/** The largest sampling interval, 2^28 bytes (256 MiB): see validate.ts for why. */
-export { MAX_INTERVAL } from './validate';
-/** V8's default sampling interval, a good always-on setting: 512 KiB. */
-export const DEFAULT_SAMPLED_INTERVAL = 512 * 1024;
+export { MAX_FRAMES, MAX_INTERVAL, DEFAULT_SAMPLED_INTERVAL } from './constants';
 
 /** Options of {@link start}. */
 export interface StartOptions {

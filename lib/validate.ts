@@ -1,3 +1,4 @@
+import { MAX_INTERVAL } from './constants';
 // Argument checks with precise messages ("Expected an integer for interval
 // but received -3 of type number"), shared by every public entry point. The
 // binding checks again: it is reachable from user code too.
@@ -8,8 +9,11 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `${JSON.stringify(value)} of type string`;
   if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
   if (typeof value === 'function') return 'a function';
-  // Only primitives are left: String() names them exactly.
-  return `${String(value as string | number | boolean | bigint | symbol | undefined)} of type ${typeof value}`;
+  if (typeof value === 'symbol') return `${value.toString()} of type symbol`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined) {
+    return `${String(value)} of type ${typeof value}`;
+  }
+  return `a value of type ${typeof value}`;
 }
 
 function typeError(message: string): TypeError {
@@ -42,17 +46,6 @@ export function integerInRange(
   }
   return value;
 }
-
-/**
- * The largest sampling interval V8 honours, 2^28 bytes (256 MiB). V8 draws
- * each step between samples from an exponential law of mean `interval` but
- * caps it at 2^31 − 1 bytes, so the true mean step is shorter and every
- * estimate comes out 1 / (1 − e^(−2^31 / interval)) times too big: 1.00034×
- * at 2^28, 1.019× at 2^29, 1.16× at 2^30, 1.58× at 2^31, 4.5× at 2^33, 512× at
- * 2^40 (and at 4 TiB nothing is ever sampled before the first step ends).
- * native/addon.cc holds the same limit.
- */
-export const MAX_INTERVAL = 2 ** 28;
 
 /** Checks a sampling interval in bytes: an integer from 1 to {@link MAX_INTERVAL}. */
 export function samplingInterval(value: unknown, name = 'interval'): number {

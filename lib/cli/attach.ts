@@ -1,7 +1,8 @@
 // `tracemalloc attach <pid>`: profiles the JS heap of a running Node process
 // that was started without node-tracemalloc, through its inspector, and
 // writes a normal dump. This process never loads the addon.
-import { DEFAULT_INTERVAL, expandOutput, parseDuration, parseInterval, SettingError } from '../activation';
+import { DEFAULT_SAMPLED_INTERVAL } from '../constants';
+import { expandOutput, parseDuration, parseInterval, SettingError } from '../activation';
 import { attachProfile } from '../attach/attach';
 import { AttachError } from '../attach/process-info';
 import { escapeControlChars } from '../control-chars';
@@ -25,7 +26,7 @@ const OPTIONS = {
     type: 'string',
     short: 'i',
     value: 'bytes',
-    help: `mean bytes between samples: ${DEFAULT_INTERVAL / 1024}K (default), 64K, ...`,
+    help: `mean bytes between samples: ${DEFAULT_SAMPLED_INTERVAL / 1024}K (default), 64K, ...`,
   },
   output: {
     type: 'string',
@@ -65,7 +66,7 @@ While it is open (the duration), the inspector lets anyone who can connect to it
     }
     const pid = Number(positionals[0]);
     const durationMs = values.duration === undefined ? DEFAULT_DURATION : setting('--duration', values.duration, parseDuration);
-    const interval = values.interval === undefined ? DEFAULT_INTERVAL : setting('--interval', values.interval, parseInterval);
+    const interval = values.interval === undefined ? DEFAULT_SAMPLED_INTERVAL : setting('--interval', values.interval, parseInterval);
     const template = values.output ?? 'tracemalloc-attach.%p.ntm';
     const context = { pid, time: Math.floor(Date.now() / 1000), hostname: os.hostname(), cwd: io.cwd };
     const output = setting('--output', template, (text) => expandOutput(text, context, false));

@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DEFAULT_INTERVAL,
   DEFAULT_KEEP,
   ENV,
   expandOutput,
@@ -16,6 +15,7 @@ import {
   parseView,
   SettingError,
 } from '../activation';
+import { DEFAULT_SAMPLED_INTERVAL, MAX_FRAMES } from '../constants';
 import { EXTRA_ENV, parseLeakWindow } from '../register-extras';
 import { InputError, loadDump, REPORT_OPTIONS, reportOptions } from './args';
 import { EXIT, UsageError, type CliIO, type OptionDeclarations, type OptionValues } from './command';
@@ -36,13 +36,13 @@ const TRACING_OPTIONS = {
     short: 'f',
     value: 'n',
     default: String(DEFAULT_RUN_FRAMES),
-    help: 'frames per traceback, 1-65535',
+    help: `frames per traceback, 1-${MAX_FRAMES}`,
   },
   interval: {
     type: 'string',
     short: 'i',
     value: 'bytes',
-    help: `mean bytes between samples: ${DEFAULT_INTERVAL / 1024}K (default), 64K, 4096, ...; smaller is more precise and slower`,
+    help: `mean bytes between samples: ${DEFAULT_SAMPLED_INTERVAL / 1024}K (default), 64K, 4096, ...; smaller is more precise and slower`,
   },
   exact: {
     type: 'boolean',
@@ -127,7 +127,7 @@ function tracingEnv(values: RunValues, cwd: string, defaultOutput: string): Reco
   if (values.exact && values.interval !== undefined) {
     throw new UsageError('--exact and --interval cannot be used together');
   }
-  let interval = DEFAULT_INTERVAL;
+  let interval = DEFAULT_SAMPLED_INTERVAL;
   if (values.exact) interval = 1;
   else if (values.interval !== undefined) interval = setting('--interval', values.interval, parseInterval);
   const everyText = values['snapshot-every'];

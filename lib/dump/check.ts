@@ -5,12 +5,9 @@
 import type { ProfileTable } from '../table';
 import { COLUMNS, type ColumnKind } from './layout';
 
-/**
- * `sampleStack` of a trace with no frames: snapshot.ts's NO_STACK, restated
- * rather than imported so that snapshot.ts can import the dump modules
- * without a cycle (test/dump.test.ts checks the two agree).
- */
-export const NO_STACK = 0xffffffff;
+import { NO_STACK } from '../constants';
+
+export { NO_STACK };
 
 const TAG: Readonly<Record<ColumnKind, string>> = { u32: 'Uint32Array', i32: 'Int32Array', f64: 'Float64Array' };
 const ARTICLE: Readonly<Record<ColumnKind, string>> = { u32: 'a', i32: 'an', f64: 'a' };
