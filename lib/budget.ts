@@ -24,6 +24,7 @@
 // calibration. A program that later allocates k times faster pays about k
 // times the overhead; `BudgetChoice` says what was measured so that callers
 // can log it.
+import { argError } from './errors';
 import { MAX_INTERVAL } from './constants';
 import { allocatedBytes } from './measure/counter';
 import { DEFAULT_SAMPLED_INTERVAL, MAX_FRAMES, startNative } from './tracemalloc';
@@ -113,14 +114,10 @@ function budgetOptions(options: BudgetOptions): Required<BudgetOptions> {
   const opts = check.options(options, 'options', ['maxOverhead', 'calibrationMs', 'minInterval', 'maxInterval'] as const);
   const maxOverhead = opts.maxOverhead;
   if (typeof maxOverhead !== 'number') {
-    throw Object.assign(new TypeError(`Expected a number for maxOverhead but received ${typeof maxOverhead}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', `Expected a number for maxOverhead but received ${typeof maxOverhead}`);
   }
   if (!(maxOverhead > 0 && maxOverhead <= 1)) {
-    throw Object.assign(new RangeError(`maxOverhead must be in (0; 1] (0.01 is 1%), received ${maxOverhead}`), {
-      code: 'ERR_OUT_OF_RANGE',
-    });
+    throw argError('ERR_OUT_OF_RANGE', `maxOverhead must be in (0; 1] (0.01 is 1%), received ${maxOverhead}`);
   }
   const calibrationMs =
     opts.calibrationMs === undefined ? 1000 : check.integerInRange(opts.calibrationMs, 'calibrationMs', 1, 600000);

@@ -5,7 +5,7 @@
 // C++ walks it and keeps one row per (node type, name), and only those rows
 // reach JS, as typed columns. This module builds one small object per row.
 import { escapeControlChars } from './control-chars';
-import { rethrowNative } from './errors';
+import { rethrowNative, argError } from './errors';
 import { formatCount, formatSize } from './format';
 import { native } from './native';
 import * as check from './validate';
@@ -252,10 +252,9 @@ export function formatCensus(census: Census, limit: number = 10): string[] {
  * @throws {RangeError} a limit that is not a non-negative integer
  */
 export function formatCensusDiff(diff: readonly CensusDiffEntry[], limit: number = 10): string[] {
-  if (!Array.isArray(diff as unknown)) {
-    throw Object.assign(new TypeError('Expected an array of census diff entries for diff'), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+  const given: unknown = diff;
+  if (!Array.isArray(given)) {
+    throw argError('ERR_INVALID_ARG_TYPE', 'Expected an array of census diff entries for diff');
   }
   check.integerInRange(limit, 'limit', 0, Number.MAX_SAFE_INTEGER);
   return diff
@@ -311,9 +310,7 @@ function bySizeThenCount(a: CensusEntry, b: CensusEntry): number {
 function entriesOf(census: Census, name: string): CensusEntry[] {
   const entries = (census as { byType?: unknown } | null | undefined)?.byType;
   if (typeof census !== 'object' || census === null || !Array.isArray(entries)) {
-    throw Object.assign(new TypeError(`Expected a census (from countObjects()) for ${name}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', `Expected a census (from countObjects()) for ${name}`);
   }
   return entries as CensusEntry[];
 }

@@ -56,3 +56,14 @@ export function rethrowNative(error: unknown): never {
   }
   throw error;
 }
+
+/** The codes of argument errors, as Node's own (a RangeError for ERR_OUT_OF_RANGE, else a TypeError). */
+export type ArgErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';
+
+/** The one way an argument error is made: Node's class for `code`, carrying `code`. */
+export function argError(code: 'ERR_OUT_OF_RANGE', message: string): RangeError & { code: ArgErrorCode };
+export function argError(code: ArgErrorCode, message: string): (TypeError | RangeError) & { code: ArgErrorCode };
+export function argError(code: ArgErrorCode, message: string): (TypeError | RangeError) & { code: ArgErrorCode } {
+  const error = code === 'ERR_OUT_OF_RANGE' ? new RangeError(message) : new TypeError(message);
+  return Object.assign(error, { code });
+}

@@ -1,6 +1,7 @@
 // Python's Filter, DomainFilter and Snapshot.filter_traces over the columnar
 // ProfileTable: each filter is tested once per frame row and stack row
 // (memoized in typed arrays), then once per sample by an array lookup.
+import { argError } from './errors';
 import { OWN_DIRS } from './own-files';
 import * as path from 'node:path';
 import { compileGlob, escapeGlob, type GlobMatcher } from './fnmatch';
@@ -10,10 +11,6 @@ import type { ProfileTable } from './table';
 import type { Trace } from './trace';
 import type { Traceback } from './traceback';
 import * as check from './validate';
-
-function argError<E extends Error>(error: E, code: string): E {
-  return Object.assign(error, { code });
-}
 
 function optionalInteger(value: unknown, name: string, max: number): number | undefined {
   return value === undefined || value === null ? undefined : check.integerInRange(value, name, 0, max);
@@ -86,7 +83,7 @@ export class Filter extends BaseFilter {
     super(inclusive);
     if (typeof filenamePattern !== 'string') {
       const message = `Expected a string for filenamePattern but received ${typeof filenamePattern}`;
-      throw argError(new TypeError(message), 'ERR_INVALID_ARG_TYPE');
+      throw argError('ERR_INVALID_ARG_TYPE', message);
     }
     this.filenamePattern = filenamePattern;
     this.lineno = optionalInteger(lineno, 'lineno', Number.MAX_SAFE_INTEGER);
@@ -190,13 +187,13 @@ function filterList(filters: unknown): BaseFilter[] {
   if (typeof filters !== 'object' || filters === null || !(Symbol.iterator in filters)) {
     // Python's message; a string is refused too (it would iterate characters).
     const kind = filters === null ? 'null' : typeof filters === 'object' ? filters.constructor?.name : typeof filters;
-    throw argError(new TypeError(`filters must be a list of filters, not ${kind}`), 'ERR_INVALID_ARG_TYPE');
+    throw argError('ERR_INVALID_ARG_TYPE', `filters must be a list of filters, not ${kind}`);
   }
   const list = [...(filters as Iterable<unknown>)];
   list.forEach((f, i) => {
     if (!(f instanceof BaseFilter)) {
       const message = `filters[${i}] is not a Filter, DomainFilter or BaseFilter`;
-      throw argError(new TypeError(message), 'ERR_INVALID_ARG_TYPE');
+      throw argError('ERR_INVALID_ARG_TYPE', message);
     }
   });
   return list as BaseFilter[];

@@ -58,5 +58,5 @@ function formatSize(size, sign = false) {
   throw new Error('unreachable');
 }
 
-/* global module -- defined in node only */
+// `module` exists in node only: the browser runs this file as a plain script.
 if (typeof module === 'object' && module !== null) module.exports = { formatSize, toFixedHalfEven };

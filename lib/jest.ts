@@ -2,6 +2,7 @@
 // expect(fn).toAllocateObjectsAtMost(n), expect(fn).not.toLeak().
 // Import this module from a setupFilesAfterEnv file (it registers itself
 // when jest's global `expect` is there), or call register(expect).
+import { argError } from './errors';
 import { formatSize } from './format';
 import { checkLeaks, type LeakOptions, type LeakResult } from './measure/leaks';
 import { measure, type MeasureOptions, type MeasureResult } from './measure/measure';
@@ -60,9 +61,7 @@ function hint(ctx: MatcherContextLike, name: string, expected: string): string {
 function receivedFunction(received: unknown, name: string): () => unknown {
   if (typeof received !== 'function') {
     const kind = received === null ? 'null' : typeof received;
-    throw Object.assign(new TypeError(`${name}: expect() must be given the function to measure, received ${kind}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', `${name}: expect() must be given the function to measure, received ${kind}`);
   }
   return received as () => unknown;
 }
@@ -120,9 +119,7 @@ function toAllocateObjectsAtMost(
 ): MatcherResult | Promise<MatcherResult> {
   const f = receivedFunction(fn, 'toAllocateObjectsAtMost');
   if (typeof count !== 'number' || !(count >= 0)) {
-    throw Object.assign(new TypeError(`toAllocateObjectsAtMost: expected a number of objects ≥ 0, received ${String(count)}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', `toAllocateObjectsAtMost: expected a number of objects ≥ 0, received ${String(count)}`);
   }
   const head = hint(this, 'toAllocateObjectsAtMost', String(count));
   return then(measure(f, { retained: false, ...options }), (r) => ({

@@ -9,7 +9,7 @@
 // churning cache whose sampled size happens to climb is not one either).
 import { parseDuration, SettingError } from './activation';
 import { escapeControlChars } from './control-chars';
-import { TracemallocError } from './errors';
+import { TracemallocError, argError } from './errors';
 import { defaultReportFilters } from './filter';
 import { formatSize } from './format';
 import { Snapshot } from './snapshot';
@@ -90,7 +90,7 @@ const DEFAULT_CONFIDENCE = 0.99;
 const KEYS: readonly KeyType[] = ['filename', 'lineno', 'function', 'traceback'];
 
 function valueError(message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
+  return argError('ERR_OUT_OF_RANGE', message);
 }
 
 /** `every` in milliseconds, from a number or a duration text. */
@@ -383,7 +383,7 @@ export function watchLeaks(options?: LeakWatchOptions): LeakWatch {
   const gc = o.gc === undefined ? true : check.boolean(o.gc, 'gc');
   const sourceMaps = o.sourceMaps === undefined ? false : check.boolean(o.sourceMaps, 'sourceMaps');
   if (o.onLeak !== undefined && typeof o.onLeak !== 'function') {
-    throw Object.assign(new TypeError('Expected a function for onLeak'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw argError('ERR_INVALID_ARG_TYPE', 'Expected a function for onLeak');
   }
   const onLeak =
     (o.onLeak as ((report: LeakReport) => void) | undefined) ??

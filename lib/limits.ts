@@ -2,6 +2,7 @@
 // or plain scripts: run a test body under the sampler and throw an
 // AssertionError (what every runner reports as a failure) with the top
 // allocation sites when it goes over.
+import { argError } from './errors';
 import { AssertionError } from 'node:assert';
 import type { BaseFilter } from './filter';
 import { formatSize } from './format';
@@ -202,9 +203,7 @@ export function limitLeaks(fn: Measured, limit: Size, options?: LimitLeaksOption
   const o = check.options(options, 'options', ['filter', 'warmup', 'frames'] as const);
   const filter = o.filter;
   if (filter !== undefined && typeof filter !== 'function' && !isBaseFilterList(filter)) {
-    throw Object.assign(new TypeError('Expected a function or an iterable of filters for filter'), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', 'Expected a function or an iterable of filters for filter');
   }
   const warmup =
     o.warmup === undefined

@@ -3,6 +3,7 @@
 // a bare prefix and the IEC names are powers of 1024, the SI names with "B"
 // are powers of 1000, so "1 MB" means what a disk label means and "1 MiB"
 // what V8's heap statistics mean.
+import { argError } from './errors';
 
 const UNITS: ReadonlyMap<string, number> = new Map([
   ['', 1],
@@ -32,9 +33,7 @@ const UNIT_HELP =
 export type Size = number | string;
 
 function invalid(text: string, why: string): TypeError {
-  return Object.assign(new TypeError(`Invalid size ${JSON.stringify(text)}: ${why}`), {
-    code: 'ERR_INVALID_ARG_VALUE',
-  });
+  return argError('ERR_INVALID_ARG_VALUE', `Invalid size ${JSON.stringify(text)}: ${why}`);
 }
 
 /**
@@ -64,17 +63,13 @@ function invalid(text: string, why: string): TypeError {
 export function parseSize(size: Size): number {
   if (typeof size === 'number') {
     if (!Number.isFinite(size) || size < 0) {
-      throw Object.assign(new RangeError(`Expected a size of at least 0 bytes but received ${size}`), {
-        code: 'ERR_OUT_OF_RANGE',
-      });
+      throw argError('ERR_OUT_OF_RANGE', `Expected a size of at least 0 bytes but received ${size}`);
     }
     return size;
   }
   if (typeof size !== 'string') {
     const kind = size === null ? 'null' : typeof size;
-    throw Object.assign(new TypeError(`Expected a number of bytes or a string such as "24 KiB" for size but received ${kind}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', `Expected a number of bytes or a string such as "24 KiB" for size but received ${kind}`);
   }
   const match = SIZE_PATTERN.exec(size);
   if (match === null) {

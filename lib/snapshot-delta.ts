@@ -1,11 +1,12 @@
 // What changed between two snapshots, trace by trace: the traces of the newer
 // minus those of the older, per (traceback, domain). The delta profile of
 // Go's `/debug/pprof/heap?seconds=N`; values may be negative (memory freed).
+import { argError } from './errors';
 import { NO_STACK, Snapshot } from './snapshot';
 import { TableBuilder, type FrameData } from './table';
 
 function argumentError(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
+  return argError('ERR_INVALID_ARG_VALUE', message);
 }
 
 /**

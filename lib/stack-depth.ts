@@ -4,6 +4,7 @@
 // depth): 28 s for a 313 KB dump of deep stacks), and lets the exports size
 // their output before writing it. V8's tables list parents first, but a
 // table from a dump need not, so neither function assumes it.
+import { argError } from './errors';
 
 /**
  * The depth of every stack row: 1 for a row with no parent (-1), its
@@ -18,7 +19,7 @@ export function stackDepths(stackParent: Int32Array): Uint32Array {
     let row = i;
     while (row >= 0 && depth[row] === 0) {
       if (chain.length === n) {
-        throw Object.assign(new TypeError(`stack ${i}: stackParent forms a cycle`), { code: 'ERR_INVALID_ARG_VALUE' });
+        throw argError('ERR_INVALID_ARG_VALUE', `stack ${i}: stackParent forms a cycle`);
       }
       chain.push(row);
       row = stackParent[row];

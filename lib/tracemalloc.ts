@@ -1,7 +1,7 @@
 // start/stop/state and takeSnapshot(): the only module that drives the binding.
 import { threadId } from 'node:worker_threads';
 import { underJest } from './compiled-scripts';
-import { TracemallocError, rethrowNative } from './errors';
+import { TracemallocError, argError, rethrowNative } from './errors';
 import { defaultInlining, disableInlining, inliningEnabled } from './inlining';
 import { MAX_FRAMES } from './constants';
 import { OWN_PREFIXES } from './own-files';
@@ -399,9 +399,7 @@ function total(table: NativeTable): number {
 
 function viewOption(value: unknown): SnapshotView {
   if (isSnapshotView(value)) return value;
-  throw Object.assign(new RangeError(`view must be one of ${SNAPSHOT_VIEWS.map((v) => `'${v}'`).join(', ')}, received ${String(value)}`), {
-    code: 'ERR_INVALID_ARG_VALUE',
-  });
+  throw argError('ERR_OUT_OF_RANGE', `view must be one of ${SNAPSHOT_VIEWS.map((v) => `'${v}'`).join(', ')}, received ${check.describe(value)}`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { argError } from './errors';
 import { MAX_INTERVAL } from './constants';
 // Argument checks with precise messages ("Expected an integer for interval
 // but received -3 of type number"), shared by every public entry point. The
@@ -17,11 +18,11 @@ export function describe(value: unknown): string {
 }
 
 function typeError(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
+  return argError('ERR_INVALID_ARG_TYPE', message);
 }
 
 function rangeError(message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
+  return argError('ERR_OUT_OF_RANGE', message);
 }
 
 /**
@@ -82,9 +83,7 @@ export function options<K extends string>(
   for (const key of Object.keys(value)) {
     if (!(allowed as readonly string[]).includes(key)) {
       const known = allowed.length > 0 ? allowed.join(', ') : 'none';
-      throw Object.assign(new TypeError(`Unknown option ${JSON.stringify(key)} in ${name} (known: ${known})`), {
-        code: 'ERR_INVALID_ARG_VALUE',
-      });
+      throw argError('ERR_INVALID_ARG_VALUE', `Unknown option ${JSON.stringify(key)} in ${name} (known: ${known})`);
     }
   }
   return value;

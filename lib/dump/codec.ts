@@ -3,6 +3,7 @@
 // build `snapshot.dump(path)` and `Snapshot.load(path)` on these functions
 // without an import cycle; ../dump.ts wraps them for the public API.
 import * as fs from 'node:fs';
+import { argError } from '../errors';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../atomic-write';
 import { fileKind } from '../output-path';
@@ -30,9 +31,6 @@ export interface DumpOptions {
   level?: number;
 }
 
-function argError(message: string, code = 'ERR_INVALID_ARG_VALUE'): TypeError {
-  return Object.assign(new TypeError(message), { code });
-}
 
 function received(value: unknown): string {
   return value === null ? 'null' : typeof value;
@@ -41,7 +39,7 @@ function received(value: unknown): string {
 function toPath(file: unknown, name: string): string {
   if (typeof file === 'string') return file;
   if (file instanceof URL) return fileURLToPath(file);
-  throw argError(`Expected a string or file URL for ${name} but received ${received(file)}`, 'ERR_INVALID_ARG_TYPE');
+  throw argError('ERR_INVALID_ARG_TYPE', `Expected a string or file URL for ${name} but received ${received(file)}`);
 }
 
 /** The info block of a snapshot: every field a dump stores. */
@@ -56,11 +54,11 @@ export function encodeContents(snapshot: DumpableSnapshot, options?: DumpOptions
   const level = opts.level === undefined ? DEFAULT_LEVEL : check.integerInRange(opts.level, 'level', 0, 9);
   const table: unknown = typeof snapshot === 'object' && snapshot !== null ? snapshot.table : undefined;
   if (typeof table !== 'object' || table === null) {
-    throw argError(`Expected a Snapshot for snapshot but received ${received(snapshot)}`, 'ERR_INVALID_ARG_TYPE');
+    throw argError('ERR_INVALID_ARG_TYPE', `Expected a Snapshot for snapshot but received ${received(snapshot)}`);
   }
   const info = dumpInfoOf(snapshot);
   const problem = shapeProblem(snapshot.table) ?? infoProblem(info) ?? contentProblem(snapshot.table);
-  if (problem !== undefined) throw argError(`snapshot cannot be dumped: ${problem}`);
+  if (problem !== undefined) throw argError('ERR_INVALID_ARG_VALUE', `snapshot cannot be dumped: ${problem}`);
   return wrapPayload(encodePayload(snapshot.table, info), level);
 }
 
@@ -68,7 +66,7 @@ export function encodeContents(snapshot: DumpableSnapshot, options?: DumpOptions
 export function decodeContents(bytes: Uint8Array, sourceName = '<buffer>'): DumpContents {
   // The tag, not instanceof: a Buffer from another realm (vm, jest) is fine.
   if (!ArrayBuffer.isView(bytes) || (bytes)[Symbol.toStringTag] !== 'Uint8Array') {
-    throw argError(`Expected a Buffer or Uint8Array for bytes but received ${received(bytes)}`, 'ERR_INVALID_ARG_TYPE');
+    throw argError('ERR_INVALID_ARG_TYPE', `Expected a Buffer or Uint8Array for bytes but received ${received(bytes)}`);
   }
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { payload, version } = unwrapPayload(buf, sourceName);

@@ -1,5 +1,6 @@
 // Brendan Gregg's collapsed ("folded") stacks: one `a;b;c 1234` line per
 // call path, the input of flamegraph.pl, inferno, speedscope and friends.
+import { argError } from '../errors';
 import { escapeControlChars } from '../control-chars';
 import type { Snapshot } from '../snapshot';
 import * as check from '../validate';
@@ -54,7 +55,7 @@ export function toCollapsed(snapshot: Snapshot, options?: CollapsedOptions): str
   const value = opts.value ?? 'size';
   if (value !== 'size' && value !== 'count') {
     const message = `Expected "size" or "count" for options.value but received ${JSON.stringify(value)}`;
-    throw Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
+    throw argError('ERR_INVALID_ARG_VALUE', message);
   }
   const keys = new LabelKeys(snapshot);
   const tree = buildCallTree(snapshot, keys.key);

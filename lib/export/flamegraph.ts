@@ -3,6 +3,7 @@
 // No network (a Content-Security-Policy forbids it), so the file can be
 // mailed, attached to a ticket or opened offline. The page is real files in
 // flamegraph/ (page.html, page.css, page.js), read at run time.
+import { argError } from '../errors';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UNKNOWN_FILENAME } from '../frame';
@@ -198,9 +199,7 @@ export function toFlameGraphHtml(snapshot: Snapshot, options?: FlameGraphOptions
   const opts = check.options(options, 'options', ['title'] as const);
   const title = opts.title ?? 'node-tracemalloc flame graph';
   if (typeof title !== 'string') {
-    throw Object.assign(new TypeError(`Expected a string for options.title but received ${typeof title}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', `Expected a string for options.title but received ${typeof title}`);
   }
   const data = flameGraphData(snapshot, title);
   const { html, style, script } = flameGraphPage();

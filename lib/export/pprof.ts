@@ -1,6 +1,7 @@
 // pprof's profile.proto (gzipped), in the heap-profile shape pprof-nodejs
 // (@datadog/pprof) writes, so pprof tools read it as they read a Node heap
 // profile. Encoded by pprof-format, the encoder @datadog/pprof itself uses.
+import { argError } from '../errors';
 import { gzipSync } from 'node:zlib';
 import type * as PprofFormat from 'pprof-format';
 import { UNKNOWN_FILENAME } from '../frame';
@@ -66,7 +67,7 @@ export function encodePprof(snapshot: Snapshot, options?: PprofOptions): Buffer 
   const opts = check.options(options, 'options', ['sampleTypes', 'durationMs'] as const);
   const names = opts.sampleTypes ?? ['objects', 'space'];
   if (!Array.isArray(names) || names.length !== 2 || !names.every((n) => typeof n === 'string' && n !== '')) {
-    throw Object.assign(new TypeError('Expected two non-empty strings for sampleTypes'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw argError('ERR_INVALID_ARG_TYPE', 'Expected two non-empty strings for sampleTypes');
   }
   const durationMs = opts.durationMs === undefined ? 0 : check.integerInRange(opts.durationMs, 'durationMs', 0, Number.MAX_SAFE_INTEGER);
   return gzipSync(buildProfile(snapshotArgument(snapshot), names as [string, string], durationMs).encode());

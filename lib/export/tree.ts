@@ -3,6 +3,7 @@
 // the samples plus one step per used stack row: no object per sample, and no
 // recursion anywhere (traceback limits go up to 65,535 frames, deeper than
 // JS's call stack).
+import { argError } from '../errors';
 import { addSample } from '../sampling-error';
 import { Snapshot } from '../snapshot';
 
@@ -206,9 +207,7 @@ export function snapshotArgument(value: unknown): Snapshot {
         : typeof value === 'object'
           ? `an instance of ${value.constructor?.name ?? 'Object'}`
           : typeof value;
-    throw Object.assign(new TypeError(`Expected a Snapshot for snapshot but received ${kind}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', `Expected a Snapshot for snapshot but received ${kind}`);
   }
   return value;
 }

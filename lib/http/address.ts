@@ -1,9 +1,10 @@
 // Listen addresses of the pprof listener: Go's `host:port` forms, and which
 // of them only this machine can reach. Pure, loaded by register without http.
+import { argError } from '../errors';
 import { BlockList, isIP } from 'node:net';
 
 function valueError(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
+  return argError('ERR_INVALID_ARG_VALUE', message);
 }
 
 /**

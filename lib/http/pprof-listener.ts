@@ -2,6 +2,7 @@
 // pprofHandler() on a loopback address, as Go programs serve net/http/pprof
 // on localhost:6060. It never keeps the program alive and never takes it
 // down: listen errors are reported, request errors answered.
+import { argError } from '../errors';
 import * as http from 'node:http';
 import { isIP } from 'node:net';
 import { isLoopback, parseListenAddress } from './address';
@@ -42,16 +43,14 @@ export interface PprofListener {
  */
 export async function listenPprof(address: string, options?: PprofListenerOptions): Promise<PprofListener> {
   if (typeof address !== 'string') {
-    throw Object.assign(new TypeError('Expected a string such as "127.0.0.1:6060" for address'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw argError('ERR_INVALID_ARG_TYPE', 'Expected a string such as "127.0.0.1:6060" for address');
   }
   const opts = check.options(options, 'options', ['allowRemote', 'sourceMaps', 'maxSeconds'] as const);
   const allowRemote = opts.allowRemote === undefined ? false : check.boolean(opts.allowRemote, 'allowRemote');
   const { host, port } = parseListenAddress(address);
   if (!allowRemote && !isLoopback(host)) {
-    throw Object.assign(new TypeError(
-      `refusing to serve heap profiles on ${JSON.stringify(address)}: not a loopback address, so other machines could read them ` +
-        '(allow it explicitly: allowRemote, or NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE=1)',
-    ), { code: 'ERR_INVALID_ARG_VALUE' });
+    throw argError('ERR_INVALID_ARG_VALUE', `refusing to serve heap profiles on ${JSON.stringify(address)}: not a loopback address, so other machines could read them ` +
+        '(allow it explicitly: allowRemote, or NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE=1)');
   }
   const handler = pprofHandler({ sourceMaps: opts.sourceMaps as boolean | undefined, maxSeconds: opts.maxSeconds as number | undefined });
   const server = http.createServer((req, res) => handler(req, res));

@@ -2,6 +2,7 @@
 // benchmark.js, your own loop): measure the same named functions the harness
 // times, then merge the rows into its table. Measuring happens outside the
 // harness's timed runs, since exact tracing slows code 15-190×.
+import { argError } from '../errors';
 import * as check from '../validate';
 import { measureAsync, type MeasureOptions } from './measure';
 import { formatPerCall } from './report';
@@ -27,9 +28,7 @@ export interface AllocationColumns {
 
 function entries(tasks: Tasks): [string, () => unknown][] {
   if (typeof tasks !== 'object' || tasks === null) {
-    throw Object.assign(new TypeError('Expected an object of named functions or an iterable of [name, fn] pairs for tasks'), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', 'Expected an object of named functions or an iterable of [name, fn] pairs for tasks');
   }
   const list: [string, () => unknown][] =
     Symbol.iterator in tasks
@@ -37,9 +36,7 @@ function entries(tasks: Tasks): [string, () => unknown][] {
       : Object.entries(tasks as Readonly<Record<string, () => unknown>>);
   for (const [name, fn] of list) {
     if (typeof name !== 'string' || typeof fn !== 'function') {
-      throw Object.assign(new TypeError(`Expected a name and a function for task ${String(name)}`), {
-        code: 'ERR_INVALID_ARG_TYPE',
-      });
+      throw argError('ERR_INVALID_ARG_TYPE', `Expected a name and a function for task ${String(name)}`);
     }
   }
   return list;

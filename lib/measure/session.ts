@@ -3,7 +3,7 @@
 // passes. Each traced pass is a sub-plan (`yield*`) that stops the sampler in
 // `finally`, whether fn returned or threw.
 import { underJest } from '../compiled-scripts';
-import { TracemallocError } from '../errors';
+import { TracemallocError, argError } from '../errors';
 import type { Snapshot } from '../snapshot';
 import { applySourceMaps } from '../source-maps';
 import { heapCounters, MAX_FRAMES, samplerSettings, startNative, stop, takeSnapshot } from '../tracemalloc';
@@ -22,9 +22,7 @@ export const AUTO_WARMUP_MS = 50;
 export function measured(fn: unknown, name = 'fn'): Measured {
   if (typeof fn !== 'function') {
     const kind = fn === null ? 'null' : typeof fn;
-    throw Object.assign(new TypeError(`Expected a function for ${name} but received ${kind}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw argError('ERR_INVALID_ARG_TYPE', `Expected a function for ${name} but received ${kind}`);
   }
   return fn as Measured;
 }
