@@ -3,7 +3,7 @@
 // Loaded only when tracing was asked for.
 import * as fs from 'node:fs';
 import { ENV, seriesPath, type ActivationSettings } from './activation';
-import { colorFor, renderTop } from './cli/report';
+import { colorFor, renderTop } from './report';
 import { dumpSnapshot } from './dump';
 import type { Snapshot } from './snapshot';
 import { applySourceMaps } from './source-maps';

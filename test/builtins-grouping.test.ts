@@ -3,7 +3,7 @@
 // called, and cumulative sums skip builtins below a scripted caller; the
 // subtree sums must give what walking each trace to its root gives. And the
 // builtin labels, like every name, reach a terminal escaped.
-import { formatTop, topReport } from '../lib/cli/report';
+import { formatTop, topReport } from '../lib/report';
 import type { FrameData } from '../lib/table';
 import { Snapshot, type TraceData } from '../lib/snapshot';
 

@@ -2,7 +2,7 @@
 // programs in a child node, end to end.
 import * as path from 'node:path';
 import { loadSnapshot } from '../lib/dump';
-import type { TopReport } from '../lib/cli/report';
+import type { TopReport } from '../lib/report';
 import { cli, cliFixtures, cliMain, filesIn, lastJson, nodeWithSignal, tempDir } from './helpers/cli';
 
 const CJS = path.join(cliFixtures, 'alloc.js');

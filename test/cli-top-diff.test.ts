@@ -3,7 +3,7 @@
 // native addon cannot load. The real CLI runs in a child process.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DiffReport, TopReport } from '../lib/cli/report';
+import type { DiffReport, TopReport } from '../lib/report';
 import { dumpSnapshot } from '../lib/dump';
 import { Snapshot, type TraceData } from '../lib/snapshot';
 import { repoRoot } from './helpers/child';

@@ -4,7 +4,7 @@
 // natives, so what V8 inlines does not depend on timing.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { DiffReport, TopReport } from '../lib/cli/report';
+import type { DiffReport, TopReport } from '../lib/report';
 import { disableInlining, inliningEnabled, noInliningFlags } from '../lib/inlining';
 import { fixtures, runNode } from './helpers/child';
 import { cli, lastJson, tempDir } from './helpers/cli';

@@ -4,7 +4,7 @@
 import { encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TopReport } from '../lib/cli/report';
+import type { TopReport } from '../lib/report';
 import { Snapshot } from '../lib/snapshot';
 import { applySourceMaps } from '../lib/source-maps';
 import { repoRoot } from './helpers/child';

@@ -4,7 +4,7 @@
 // and exits has nothing alive at exit; `tracemalloc run` and register's exit
 // report must still name the function that built it.
 import * as path from 'node:path';
-import type { TopReport } from '../lib/cli/report';
+import type { TopReport } from '../lib/report';
 import { loadSnapshot } from '../lib/dump';
 import * as tm from '../lib/tracemalloc';
 import { fixtures, runFixture } from './helpers/child';

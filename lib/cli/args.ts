@@ -10,7 +10,7 @@ import type { Snapshot } from '../snapshot';
 import type { KeyType } from '../statistics';
 import { EXIT, UsageError, type OptionDeclarations, type OptionValues } from './command';
 import { listOf } from './help';
-import type { ReportOptions } from './report';
+import type { ReportOptions } from '../report';
 
 /** An input file that is not a readable dump: main.ts prints the message and exits 3. */
 export class InputError extends Error {

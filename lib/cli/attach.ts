@@ -10,7 +10,7 @@ import { dumpSnapshot } from '../dump';
 import { REPORT_OPTIONS, reportOptions } from './args';
 import { EXIT, UsageError, type OptionDeclarations } from './command';
 import { defineCommand } from './define-command';
-import { colorFor, displayPath, formatTop, topReport } from './report';
+import { colorFor, displayPath, formatTop, topReport } from '../report';
 import * as os from 'node:os';
 
 const DEFAULT_DURATION = 30_000;

@@ -2,7 +2,7 @@
 import { loadDump, REPORT_OPTIONS, reportOptions } from './args';
 import { EXIT } from './command';
 import { defineCommand } from './define-command';
-import { colorFor, diffReport, formatDiff } from './report';
+import { colorFor, diffReport, formatDiff } from '../report';
 
 /** `tracemalloc diff`: see `tracemalloc diff --help`. */
 export const diffCommand = defineCommand({

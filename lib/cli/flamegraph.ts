@@ -8,7 +8,7 @@ import { FILTER_OPTIONS, filterOptions, loadDump } from './args';
 import { EXIT } from './command';
 import { defineCommand } from './define-command';
 import { writeOutput } from './export';
-import { reportFilters } from './report';
+import { reportFilters } from '../report';
 
 /** `tracemalloc flamegraph`: see `tracemalloc flamegraph --help`. */
 export const flamegraphCommand = defineCommand({

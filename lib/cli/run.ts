@@ -22,7 +22,7 @@ import { EXIT, UsageError, type CliIO, type OptionDeclarations, type OptionValue
 import { defineCommand } from './define-command';
 import { escapeControlChars } from '../control-chars';
 import { TracemallocError } from '../errors';
-import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from './report';
+import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from '../report';
 import { runChild } from './run-child';
 import { RELAYED_SIGNALS } from '../run-protocol';
 

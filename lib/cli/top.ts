@@ -2,7 +2,7 @@
 import { loadDump, REPORT_OPTIONS, reportOptions } from './args';
 import { EXIT } from './command';
 import { defineCommand } from './define-command';
-import { colorFor, formatTop, topReport } from './report';
+import { colorFor, formatTop, topReport } from '../report';
 
 /** `tracemalloc top`: see `tracemalloc top --help`. */
 export const topCommand = defineCommand({

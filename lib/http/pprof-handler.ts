@@ -4,7 +4,7 @@
 // node:http request listener, as express middleware (`next` for other
 // paths) and in fastify through `reply.raw` (README, "Production").
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { renderTop, type ReportOptions } from '../cli/report';
+import { renderTop, type ReportOptions } from '../report';
 import { encodePprof } from '../export/pprof';
 import { errorCode } from '../errors';
 import type { Snapshot } from '../snapshot';

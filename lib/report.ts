@@ -2,14 +2,14 @@
 // first (what --json prints), then an aligned terminal table made from it.
 // Pure: no addon, so reports work on a laptop that never built it.
 import * as path from 'node:path';
-import { escapeControlChars } from '../control-chars';
-import { count, MAX_REPORT_FRAMES, outputTooLarge } from '../export/output-limit';
-import { defaultReportFilters, Filter, type BaseFilter } from '../filter';
-import { formatCount, formatSize, roundForDisplay } from '../format';
-import { INLINING_NOTE } from '../inlining';
-import { withinNoise } from '../intervals';
-import type { Snapshot, SnapshotView } from '../snapshot';
-import type { KeyType, Statistic, StatisticDiff } from '../statistics';
+import { escapeControlChars } from './control-chars';
+import { count, MAX_REPORT_FRAMES, outputTooLarge } from './export/output-limit';
+import { defaultReportFilters, Filter, type BaseFilter } from './filter';
+import { formatCount, formatSize, roundForDisplay } from './format';
+import { INLINING_NOTE } from './inlining';
+import { withinNoise } from './intervals';
+import type { Snapshot, SnapshotView } from './snapshot';
+import type { KeyType, Statistic, StatisticDiff } from './statistics';
 
 /** What to show: the grouping, how many sites, and which traces (globs on the most recent frame's file). */
 export interface ReportOptions {
