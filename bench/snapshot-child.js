@@ -1,5 +1,6 @@
 // Snapshot cost with N live samples, for one tool, in a fresh process.
 //   node --expose-gc snapshot-child.js <tool> <n> <reps>
+// <tool>: off, ours, pprof, inspector (bench/snapshot.js), analysis (bench/analysis.js).
 // Exact mode (interval 1): N objects are allocated by 1000 generated
 // functions (200 allocation sites × 5 callers, 8 object sizes), kept alive,
 // and garbage collected away before timing, so every tool sees ~N live
@@ -40,7 +41,8 @@ const fill = require(file);
 fs.rmSync(file);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function time(fn) {
+/** Each run's ms, in order (the first one cold). */
+function times(fn) {
   const ms = [];
   for (let r = 0; r < REPS; r++) {
     global.gc();
@@ -48,15 +50,16 @@ function time(fn) {
     fn();
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return median(ms);
+  return ms;
 }
+const time = (fn) => median(times(fn));
 
 const out = {};
 let binding;
 let tm;
 let session;
 let pprof;
-if (tool === 'ours') {
+if (tool === 'ours' || tool === 'analysis') {
   tm = require(path.join(pkg, 'dist', 'tracemalloc.js'));
   binding = require(path.join(pkg, 'dist', 'native.js')).native();
   tm.start(FRAMES, { interval: 1 });
@@ -94,6 +97,21 @@ if (tool === 'ours') {
   const { Snapshot } = require(path.join(pkg, 'dist', 'snapshot.js'));
   tm.stop();
   out.top10Untraced = time(() => new Snapshot(snap.table, { tracebackLimit: FRAMES, interval: 1 }).statistics('lineno').slice(0, 10));
+} else if (tool === 'analysis') {
+  // bench/analysis.js: the analysis step while tracing against the same
+  // step with tracing stopped, and against GetAllocationProfile alone.
+  // The traced step runs first, so its first run is the cold one.
+  out.samples = binding.profileSize().samples;
+  const top10 = (snapshot) => snapshot.statistics('lineno').slice(0, 10);
+  out.traced = times(() => top10(tm.takeSnapshot({ gc: false })));
+  out.snapshot = times(() => tm.takeSnapshot({ gc: false }));
+  out.floor = times(() => binding.profileSize());
+  const snap = tm.takeSnapshot({ gc: false });
+  out.traces = snap.table.sampleStack.length;
+  tm.stop();
+  // A fresh Snapshot per run: nothing cached from the one before.
+  const { Snapshot } = require(path.join(pkg, 'dist', 'snapshot.js'));
+  out.stopped = times(() => top10(new Snapshot(snap.table, snap.info)));
 } else if (tool === 'pprof') {
   out.profile = time(() => pprof.heap.profile());
   out.profileEncode = time(() => pprof.encodeSync(pprof.heap.profile()));
