@@ -22,12 +22,25 @@ export function slotSums(slots: number): SlotSums {
  * Adds `size[i]` and `count[i]` into slot `slotOf[i]` of `into`, in order of
  * `i`; a `slotOf[i]` at or past the last slot goes to the last one. Used for
  * samples → stack rows (the last slot: samples with no stack row, NO_STACK)
- * and stack rows → keys (the last slot: rows of no key). `into` is made by the
- * caller: an object literal made here, after the loop, was where V8 kept
- * dropping this function's optimized code.
+ * and stack rows → keys (the last slot: rows of no key).
  */
 export function sumBySlot(slotOf: Uint32Array, size: Float64Array, count: Float64Array, into: SlotSums): void {
-  const { size: sizes, count: counts, used } = into;
+  addBySlot(slotOf, size, count, into.size, into.count, into.used);
+}
+
+// The loop, given typed arrays only. V8 keeps no object literal's map alive
+// across a full GC once no object has it: a property read of `into` inside
+// would lose its type feedback at every takeSnapshot(), and the loop its
+// optimized code, for the whole next pass. (So would an object literal made
+// after the loop, which is why `into` is made by the caller.)
+function addBySlot(
+  slotOf: Uint32Array,
+  size: Float64Array,
+  count: Float64Array,
+  sizes: Float64Array,
+  counts: Float64Array,
+  used: Uint8Array,
+): void {
   const last = used.length - 1;
   for (let i = 0; i < slotOf.length; i++) {
     const s = slotOf[i] < last ? slotOf[i] : last;

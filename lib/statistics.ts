@@ -759,6 +759,40 @@ function withUnseen(parts: Parts, sampled: boolean, weight: { size: number; coun
 }
 
 /**
+ * A Statistic per key of `keys`, in order; exact figures need no spread (the
+ * Statistic makes one if a range is read). A module-level function, not a
+ * closure made per call: V8 drops a closure's optimized code at the first
+ * full GC (every takeSnapshot() runs one) after its last instance dies, and
+ * in unoptimized code each read of a Float64Array makes a heap number, which
+ * V8 samples at interval 1.
+ */
+function statisticsFor(
+  keys: readonly number[],
+  space: KeySpace,
+  size: Float64Array,
+  count: Float64Array,
+  totals: KeyTotals | undefined,
+): Statistic[] {
+  const out = new Array<Statistic>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    out[i] = new Statistic(space.traceback(k), size[k], count[k], totals === undefined ? undefined : partsOf(totals, k, 0));
+  }
+  return out;
+}
+
+/**
+ * Python's order of statistics, descending by (size, count), as -1, 0 or 1:
+ * comparisons of the statistics' own fields, which allocate nothing even
+ * unoptimized (a sort compares ~n log n pairs).
+ */
+function descendingSizeCount(x: Statistic, y: Statistic): number {
+  if (x.size !== y.size) return x.size > y.size ? -1 : 1;
+  if (x.count !== y.count) return x.count > y.count ? -1 : 1;
+  return 0;
+}
+
+/**
  * Implements {@link Snapshot.statistics}: see there.
  * @internal
  */
@@ -772,13 +806,11 @@ export function statisticsOf(snapshot: Snapshot, keyType: KeyType, cumulative: b
   const rank = space.ranks();
   const keys: number[] = [];
   for (let k = 0; k < used.length; k++) if (used[k]) keys.push(k);
+  const stats = statisticsFor(keys, space, size, count, totals.sums.length === 0 ? undefined : totals);
   // Python's order: descending by (size, count, key).
-  keys.sort((a, b) => size[b] - size[a] || count[b] - count[a] || rank[b] - rank[a]);
-  // Exact figures need no spread: the Statistic makes one if a range is read.
-  const exact = totals.sums.length === 0;
-  return keys.map(
-    (k) => new Statistic(space.traceback(k), size[k], count[k], exact ? undefined : partsOf(totals, k, 0)),
-  );
+  const order = stats.map((_, i) => i);
+  order.sort((a, b) => descendingSizeCount(stats[a], stats[b]) || rank[keys[b]] - rank[keys[a]]);
+  return order.map((i) => stats[i]);
 }
 
 /**
