@@ -10,6 +10,7 @@ const path = require('node:path');
 const overhead = require('./overhead');
 const snapshot = require('./snapshot');
 const counter = require('./counter');
+const analysis = require('./analysis');
 
 function section(title, body) {
   return `## ${title}\n\n${body.trim()}\n`;
@@ -23,7 +24,7 @@ function script(name) {
 const yes = (ok) => (ok ? '**holds**' : '**misses**');
 
 /** The issue's targets, checked against this run's numbers. */
-function targets(ov, snaps, agreement) {
+function targets(ov, snaps, agreement, analysisRows) {
   const at = (n) => snaps.find((r) => r.n === n);
   const lines = [];
   const s100 = at(100000);
@@ -46,6 +47,8 @@ function targets(ov, snaps, agreement) {
         `(${(o.snapshot / o.floor).toFixed(2)}×), snapshot + top 10 ${yes(o.snapshotTop10 / o.floor <= 1.5)} (${(o.snapshotTop10 / o.floor).toFixed(2)}×).`,
     );
   }
+  const analysisVerdicts = analysis.verdicts(analysisRows);
+  if (analysisVerdicts !== '') lines.push(analysisVerdicts);
   const { worse, cells } = overhead.compare(ov);
   lines.push(
     `- Overhead no worse than any peer at the same settings (paired by round, 5% margin): ${yes(worse.length === 0)} ` +
@@ -104,6 +107,8 @@ const stamp = (what) => process.stderr.write(`[${((Date.now() - started) / 1000)
 require('./pkg').packageRoot();
 stamp('snapshot.js');
 const snaps = snapshot.measure();
+stamp('analysis.js');
+const analysisRows = analysis.measure();
 stamp('counter.js');
 const agreement = counter.measure();
 stamp('overhead.js');
@@ -115,10 +120,11 @@ const builtinDepth = script('builtin-depth.js');
 
 const parts = [
   header,
-  section('Targets', targets(ov, snaps, agreement)),
+  section('Targets', targets(ov, snaps, agreement, analysisRows)),
   section('Tracing overhead', overhead.toMarkdown(ov)),
   section('Cost per sample', overhead.sampleCostMarkdown(ov)),
   section('Snapshot cost', snapshot.toMarkdown(snaps)),
+  section('Analysis cost while tracing (bench/analysis.js)', analysis.toMarkdown(analysisRows)),
   section('Exact totals from GC accounting', counter.toMarkdown(agreement, ov)),
   section('Dump and load', dumpLoad),
   section('Deep stacks (65,535 frames)', deepStacks),
@@ -136,7 +142,7 @@ function quoteInReadme(name, quote) {
 if (!process.env.BENCH_NO_README) {
   const machine = `(Node ${process.version}, ${os.cpus().length} × ${cpu}; from bench/RESULTS.md`;
   quoteInReadme('overhead', `${overhead.oursMarkdown(ov)}\n\n${machine}, which also has the peers.)\n`);
-  const verdicts = targets(ov, snaps, agreement).split('\n\n')[0];
+  const verdicts = targets(ov, snaps, agreement, analysisRows).split('\n\n')[0];
   quoteInReadme('targets', `${verdicts}\n\n${machine}, which says why each miss misses.)\n`);
   fs.writeFileSync(readme, text);
 }
@@ -147,5 +153,5 @@ const inlining = /<!-- inlining:start -->[\s\S]*?<!-- inlining:end -->/.exec(pre
 if (inlining) parts.push(section('The cost of keeping inlined frames (bench/inlining.js)', inlining[0]));
 parts[0] = parts[0].replace(/(when the run started: [^(]*)/, `$1(at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')}) `);
 fs.writeFileSync(out, parts.join('\n') + `\n_Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s._\n`);
-fs.writeFileSync(path.join(os.tmpdir(), 'ntm-bench-raw.json'), JSON.stringify({ ov, snaps, agreement }));
+fs.writeFileSync(path.join(os.tmpdir(), 'ntm-bench-raw.json'), JSON.stringify({ ov, snaps, agreement, analysisRows }));
 process.stderr.write(`wrote ${path.relative(process.cwd(), out)}\n`);
