@@ -42,9 +42,10 @@ fs.rmSync(file);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** Each run's ms, in order (the first one cold). */
-function times(fn) {
+const times = (fn) => timesOf(REPS, fn);
+function timesOf(reps, fn) {
   const ms = [];
-  for (let r = 0; r < REPS; r++) {
+  for (let r = 0; r < reps; r++) {
     global.gc();
     const t0 = process.hrtime.bigint();
     fn();
@@ -99,13 +100,20 @@ if (tool === 'ours') {
   out.top10Untraced = time(() => new Snapshot(snap.table, { tracebackLimit: FRAMES, interval: 1 }).statistics('lineno').slice(0, 10));
 } else if (tool === 'analysis') {
   // bench/analysis.js: the analysis step while tracing against the same
-  // step with tracing stopped, and against GetAllocationProfile alone.
-  // The traced step runs first, so its first run is the cold one.
+  // step with tracing stopped, and against GetAllocationProfile alone. The
+  // steps taken while tracing alternate, so that a busy spell of the shared
+  // machine hits them alike; the traced step goes first, so its first run is
+  // the cold one.
   out.samples = binding.profileSize().samples;
   const top10 = (snapshot) => snapshot.statistics('lineno').slice(0, 10);
-  out.traced = times(() => top10(tm.takeSnapshot({ gc: false })));
-  out.snapshot = times(() => tm.takeSnapshot({ gc: false }));
-  out.floor = times(() => binding.profileSize());
+  out.traced = [];
+  out.snapshot = [];
+  out.floor = [];
+  for (let r = 0; r < REPS; r++) {
+    out.traced.push(timesOf(1, () => top10(tm.takeSnapshot({ gc: false })))[0]);
+    out.snapshot.push(timesOf(1, () => tm.takeSnapshot({ gc: false }))[0]);
+    out.floor.push(timesOf(1, () => binding.profileSize())[0]);
+  }
   const snap = tm.takeSnapshot({ gc: false });
   out.traces = snap.table.sampleStack.length;
   tm.stop();

@@ -1,9 +1,16 @@
 // The summing loops of statistics(): samples into stack rows, stack rows
 // into keys, subtrees into their roots. Plain index loops over typed arrays,
-// kept in small functions that every pass shares: V8 optimizes them within
-// the first large pass (on-stack replacement), and from then on a read of a
-// Float64Array or a sum of doubles allocates nothing. In V8's interpreter each
-// of those is a fresh heap number, which the sampler records at interval 1.
+// in small module-level functions that every pass shares: V8 optimizes them
+// within the first large pass (on-stack replacement), and from then on a
+// read of a Float64Array or a sum of doubles allocates nothing. Unoptimized,
+// each of those is a new heap number, which V8 samples at interval 1.
+//
+// Each loop takes typed arrays and numbers only, from a thin exported
+// wrapper: no property read inside (a typed array's `length` included).
+// V8 may clear a property read's type feedback at a full GC (every
+// takeSnapshot() runs one), and the next call then runs its whole loop
+// unoptimized again. An object literal made after the loop did the same,
+// which is why sums are made by the caller.
 
 /** Sums per slot; the last slot gathers the indexes ≥ slots − 1. */
 export interface SlotSums {
@@ -25,24 +32,32 @@ export function slotSums(slots: number): SlotSums {
  * and stack rows → keys (the last slot: rows of no key).
  */
 export function sumBySlot(slotOf: Uint32Array, size: Float64Array, count: Float64Array, into: SlotSums): void {
-  addBySlot(slotOf, size, count, into.size, into.count, into.used);
+  const n = slotOf.length;
+  const last = into.used.length - 1;
+  // Block by block: a loop called again and again gets optimized code of its
+  // own, which V8 keeps across GCs; one long call gets only on-stack
+  // replacement code, which Node 22 and 26 drop at the next full GC, and
+  // their next pass ran unoptimized until replaced again (15k samples at 100k).
+  for (let from = 0; from < n; from += BLOCK) {
+    addBySlot(from, Math.min(n, from + BLOCK), slotOf, size, count, last, into.size, into.count, into.used);
+  }
 }
 
-// The loop, given typed arrays only. V8 keeps no object literal's map alive
-// across a full GC once no object has it: a property read of `into` inside
-// would lose its type feedback at every takeSnapshot(), and the loop its
-// optimized code, for the whole next pass. (So would an object literal made
-// after the loop, which is why `into` is made by the caller.)
+/** Samples per call of the summing loop. */
+const BLOCK = 4096;
+
 function addBySlot(
+  from: number,
+  to: number,
   slotOf: Uint32Array,
   size: Float64Array,
   count: Float64Array,
+  last: number,
   sizes: Float64Array,
   counts: Float64Array,
   used: Uint8Array,
 ): void {
-  const last = used.length - 1;
-  for (let i = 0; i < slotOf.length; i++) {
+  for (let i = from; i < to; i++) {
     const s = slotOf[i] < last ? slotOf[i] : last;
     sizes[s] += size[i];
     counts[s] += count[i];
@@ -52,10 +67,13 @@ function addBySlot(
 
 /** `values[i]` summed into slot `slotOf[i]` of a new column of `slots` slots, the same way as {@link sumBySlot}. */
 export function sumColumnBySlot(slotOf: Uint32Array, values: Float64Array, slots: number): Float64Array {
-  const last = slots - 1;
   const sums = new Float64Array(slots);
-  for (let i = 0; i < slotOf.length; i++) sums[slotOf[i] < last ? slotOf[i] : last] += values[i];
+  addColumnBySlot(slotOf.length, slotOf, values, slots - 1, sums);
   return sums;
+}
+
+function addColumnBySlot(n: number, slotOf: Uint32Array, values: Float64Array, last: number, sums: Float64Array): void {
+  for (let i = 0; i < n; i++) sums[slotOf[i] < last ? slotOf[i] : last] += values[i];
 }
 
 /**
@@ -64,7 +82,11 @@ export function sumColumnBySlot(slotOf: Uint32Array, values: Float64Array, slots
  * which rows count (others and their own values are skipped).
  */
 export function sumIntoParents(order: Uint32Array, parent: Int32Array, from: Uint8Array, values: Float64Array): void {
-  for (let i = 0; i < order.length; i++) {
+  addIntoParents(order.length, order, parent, from, values);
+}
+
+function addIntoParents(n: number, order: Uint32Array, parent: Int32Array, from: Uint8Array, values: Float64Array): void {
+  for (let i = 0; i < n; i++) {
     const r = order[i];
     const p = parent[r];
     if (p >= 0 && from[r] === 1) values[p] += values[r];
