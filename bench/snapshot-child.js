@@ -1,5 +1,6 @@
 // Snapshot cost with N live samples, for one tool, in a fresh process.
 //   node --expose-gc snapshot-child.js <tool> <n> <reps>
+// <tool>: off, ours, pprof, inspector (bench/snapshot.js), analysis (bench/analysis.js).
 // Exact mode (interval 1): N objects are allocated by 1000 generated
 // functions (200 allocation sites × 5 callers, 8 object sizes), kept alive,
 // and garbage collected away before timing, so every tool sees ~N live
@@ -40,23 +41,26 @@ const fill = require(file);
 fs.rmSync(file);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function time(fn) {
+/** Each run's ms, in order (the first one cold). */
+const times = (fn) => timesOf(REPS, fn);
+function timesOf(reps, fn) {
   const ms = [];
-  for (let r = 0; r < REPS; r++) {
+  for (let r = 0; r < reps; r++) {
     global.gc();
     const t0 = process.hrtime.bigint();
     fn();
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return median(ms);
+  return ms;
 }
+const time = (fn) => median(times(fn));
 
 const out = {};
 let binding;
 let tm;
 let session;
 let pprof;
-if (tool === 'ours') {
+if (tool === 'ours' || tool === 'analysis') {
   tm = require(path.join(pkg, 'dist', 'tracemalloc.js'));
   binding = require(path.join(pkg, 'dist', 'native.js')).native();
   tm.start(FRAMES, { interval: 1 });
@@ -94,6 +98,28 @@ if (tool === 'ours') {
   const { Snapshot } = require(path.join(pkg, 'dist', 'snapshot.js'));
   tm.stop();
   out.top10Untraced = time(() => new Snapshot(snap.table, { tracebackLimit: FRAMES, interval: 1 }).statistics('lineno').slice(0, 10));
+} else if (tool === 'analysis') {
+  // bench/analysis.js: the analysis step while tracing against the same
+  // step with tracing stopped, and against GetAllocationProfile alone. The
+  // steps taken while tracing alternate, so that a busy spell of the shared
+  // machine hits them alike; the traced step goes first, so its first run is
+  // the cold one.
+  out.samples = binding.profileSize().samples;
+  const top10 = (snapshot) => snapshot.statistics('lineno').slice(0, 10);
+  out.traced = [];
+  out.snapshot = [];
+  out.floor = [];
+  for (let r = 0; r < REPS; r++) {
+    out.traced.push(timesOf(1, () => top10(tm.takeSnapshot({ gc: false })))[0]);
+    out.snapshot.push(timesOf(1, () => tm.takeSnapshot({ gc: false }))[0]);
+    out.floor.push(timesOf(1, () => binding.profileSize())[0]);
+  }
+  const snap = tm.takeSnapshot({ gc: false });
+  out.traces = snap.table.sampleStack.length;
+  tm.stop();
+  // A fresh Snapshot per run: nothing cached from the one before.
+  const { Snapshot } = require(path.join(pkg, 'dist', 'snapshot.js'));
+  out.stopped = times(() => top10(new Snapshot(snap.table, snap.info)));
 } else if (tool === 'pprof') {
   out.profile = time(() => pprof.heap.profile());
   out.profileEncode = time(() => pprof.encodeSync(pprof.heap.profile()));

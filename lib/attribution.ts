@@ -71,9 +71,9 @@ export function attributeStacks(table: ProfileTable, skipNodeInternals = false):
       }
       chain.push(cur);
     }
-    for (const row of chain) {
-      scripted[row] = found;
-      callee[row] = found >= 0 ? outer : -1;
+    for (let i = 0; i < chain.length; i++) {
+      scripted[chain[i]] = found;
+      callee[chain[i]] = found >= 0 ? outer : -1;
     }
   }
   return { scripted, callee };

@@ -77,13 +77,13 @@ export class Frame {
    */
   readonly calledBuiltin: string;
 
-  constructor(filename: string, lineno: number, functionName = '', column = 0, options: FrameOptions = {}) {
+  constructor(filename: string, lineno: number, functionName = '', column = 0, options?: FrameOptions) {
     this.filename = filename;
     this.lineno = lineno;
     this.column = column;
     this.functionName = functionName;
-    this.builtin = options.builtin === true;
-    this.calledBuiltin = options.calledBuiltin ?? '';
+    this.builtin = options?.builtin === true;
+    this.calledBuiltin = options?.calledBuiltin ?? '';
   }
 
   /** The function column of reports: `split (builtin) in parseLine`, `split (builtin)`, or the function name. */

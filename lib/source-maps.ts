@@ -8,7 +8,7 @@ import { findSourceMap } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as TraceMapping from '@jridgewell/trace-mapping';
-import type { TraceMap } from '@jridgewell/trace-mapping';
+import type { SourceMapSegment, TraceMap } from '@jridgewell/trace-mapping';
 import { compiledScripts, type CompiledScript } from './compiled-scripts';
 import { rewriteFrames } from './frame-rewrite';
 import { Snapshot } from './snapshot';
@@ -82,56 +82,38 @@ function dataUrlText(url: string): string | undefined {
   }
 }
 
-type Segments = ReturnType<typeof TraceMapping.decodedMappings>[number];
-
-/** A script's map: its decoded lines, sources and names, and its generated text when we read it. */
+/** A script's map, and its generated text when we read it. */
 class ScriptMap {
-  private readonly lines: ReturnType<typeof TraceMapping.decodedMappings>;
-
   constructor(
     private readonly map: TraceMap,
     private readonly generated: string[] | undefined,
-  ) {
-    this.lines = mapping().decodedMappings(map);
-  }
+  ) {}
 
   /** The original of the function starting at 1-based `line`, `column` (V8 gives the `(` of its parameters). */
   lookup(line: number, column: number): Original | undefined {
-    const segments = this.lines[line - 1];
-    if (segments === undefined || segments.length === 0) return undefined;
     const col = column - 1;
-    // The last segment at or before the column (greatest lower bound).
-    let lo = 0;
-    let hi = segments.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (segments[mid][0] <= col) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    if (found < 0) return undefined;
-    const segment = segments[found];
-    if (segment.length === 1) return undefined;
+    // The segment at or before the column (greatest lower bound: trace-mapping's default).
+    const segment = mapping().traceSegment(this.map, line - 1, col);
+    if (segment === null || segment.length === 1) return undefined;
     const source = this.map.resolvedSources[segment[1]];
     if (source === undefined || source === null) return undefined;
     const file = source.startsWith('file://') ? (toPath(source) ?? source) : source;
-    return { file, line: segment[2] + 1, column: segment[3] + 1, name: this.nameBefore(segments, found, line, col) };
+    return { file, line: segment[2] + 1, column: segment[3] + 1, name: this.nameBefore(segment, line, col) };
   }
 
-  private nameBefore(segments: Segments, found: number, line: number, col: number): string | undefined {
+  private nameBefore(found: Readonly<SourceMapSegment>, line: number, col: number): string | undefined {
     const text = this.generated?.[line - 1];
     // Text known but not this line (V8 would not give it): trust no name.
     if (this.generated !== undefined && text === undefined) return undefined;
-    // Without the generated text only the segment found can be trusted.
-    const first = text === undefined ? found : Math.max(0, found - 3);
-    for (let i = found; i >= first; i--) {
-      const segment = segments[i];
-      if (segment.length !== 5) continue;
-      if (text === undefined || NAME_BEFORE_PARAMS.test(text.slice(segment[0], col))) return this.map.names[segment[4]];
+    // Without the generated text only the segment found can be trusted; with
+    // it, the three before it too (each the one before the last one's column).
+    const before = text === undefined ? 0 : 3;
+    let segment: Readonly<SourceMapSegment> | null = found;
+    for (let i = 0; i <= before && segment !== null; i++) {
+      if (segment.length === 5 && (text === undefined || NAME_BEFORE_PARAMS.test(text.slice(segment[0], col)))) {
+        return this.map.names[segment[4]];
+      }
+      segment = segment[0] > 0 ? mapping().traceSegment(this.map, line - 1, segment[0] - 1) : null;
     }
     return undefined;
   }

@@ -9,8 +9,8 @@ import { formatCount, formatSize, roundForDisplay } from './format';
 import { differenceInterval95, exactSum, interval95, withinNoise, type SampledSum } from './intervals';
 import { sharedSamples, stackSpread, type StackSpread } from './sampling-error';
 import type { Snapshot } from './snapshot';
+import { slotSums, sumBySlot, sumColumnBySlot, sumIntoParents } from './slot-sums';
 import { childrenFirst, stackDepths } from './stack-depth';
-import { stackTotals } from './stack-totals';
 import { Traceback } from './traceback';
 
 /**
@@ -34,12 +34,20 @@ function argError<E extends Error>(error: E, code: string): E {
   return Object.assign(error, { code });
 }
 
-function finite(value: unknown, name: string): number {
+// `name` + `field` is the argument's name: joined only to throw (this runs
+// for every statistic, which V8 samples when tracing at interval 1).
+function finite(value: unknown, name: string, field = ''): number {
   if (typeof value !== 'number') {
-    throw argError(new TypeError(`Expected a number for ${name} but received ${typeof value}`), 'ERR_INVALID_ARG_TYPE');
+    throw argError(
+      new TypeError(`Expected a number for ${name}${field} but received ${typeof value}`),
+      'ERR_INVALID_ARG_TYPE',
+    );
   }
   if (!Number.isFinite(value)) {
-    throw argError(new RangeError(`Expected a finite number for ${name} but received ${value}`), 'ERR_OUT_OF_RANGE');
+    throw argError(
+      new RangeError(`Expected a finite number for ${name}${field} but received ${value}`),
+      'ERR_OUT_OF_RANGE',
+    );
   }
   return value;
 }
@@ -104,9 +112,9 @@ function checkSum(value: unknown, name: string): SampledSum {
   if (typeof sum !== 'object' || sum === null) {
     throw argError(new TypeError(`Expected { value, variance, floor } for ${name}`), 'ERR_INVALID_ARG_TYPE');
   }
-  finite(sum.value, `${name}.value`);
-  finite(sum.variance, `${name}.variance`);
-  finite(sum.floor, `${name}.floor`);
+  finite(sum.value, name, '.value');
+  finite(sum.variance, name, '.variance');
+  finite(sum.floor, name, '.floor');
   return sum;
 }
 
@@ -119,10 +127,10 @@ function checkSpread<T extends StatisticSpread>(spread: unknown, diff: boolean):
   checkSum(s.size, 'spread.size');
   checkSum(s.count, 'spread.count');
   if (diff) {
-    for (const part of ['added', 'removed'] as const) {
-      checkSum(s[part]?.size, `spread.${part}.size`);
-      checkSum(s[part]?.count, `spread.${part}.count`);
-    }
+    checkSum(s.added?.size, 'spread.added.size');
+    checkSum(s.added?.count, 'spread.added.count');
+    checkSum(s.removed?.size, 'spread.removed.size');
+    checkSum(s.removed?.count, 'spread.removed.count');
   }
   return spread as T;
 }
@@ -156,29 +164,29 @@ export class Statistic {
   readonly count: number;
   /** V8 samples behind the figures; equal to `count` when exact (every object is a sample). */
   readonly samples: number;
-  private readonly spread: StatisticSpread;
-  private ranges: { size?: Range; count?: Range } = {};
+  // Undefined for exact figures: their spread is made only when a range is
+  // asked for (statistics() makes one Statistic per key; most are never read).
+  private readonly spread: StatisticSpread | undefined;
+  private sizeRangeCache: Range | undefined;
+  private countRangeCache: Range | undefined;
 
   /** @param spread the sampling error, as `statistics()` computes it; omitted: exact figures */
   constructor(traceback: Traceback, size: number, count: number, spread?: StatisticSpread) {
     this.traceback = checkTraceback(traceback);
     this.size = finite(size, 'size');
     this.count = finite(count, 'count');
-    this.spread =
-      spread === undefined
-        ? { samples: this.count, size: exactSum(this.size), count: exactSum(this.count) }
-        : checkSpread<StatisticSpread>(spread, false);
-    this.samples = this.spread.samples;
+    this.spread = spread === undefined ? undefined : checkSpread<StatisticSpread>(spread, false);
+    this.samples = this.spread === undefined ? this.count : this.spread.samples;
   }
 
   /** 95% confidence interval of `size`, `[low, high]`; the value itself when exact. */
   get sizeRange(): Range {
-    return (this.ranges.size ??= frozenRange(interval95(this.spread.size)));
+    return (this.sizeRangeCache ??= frozenRange(interval95(this.spread?.size ?? exactSum(this.size))));
   }
 
   /** 95% confidence interval of `count`, `[low, high]`; the value itself when exact. */
   get countRange(): Range {
-    return (this.ranges.count ??= frozenRange(interval95(this.spread.count)));
+    return (this.countRangeCache ??= frozenRange(interval95(this.spread?.count ?? exactSum(this.count))));
   }
 
   /**
@@ -351,7 +359,13 @@ function compareFrames(x: Frame, y: Frame): number {
  * all sit at `<unknown>:0`, where Python's tracebacks have no frame at all.
  */
 class FrameKeys {
-  private readonly ids = new Map<string, number>();
+  // Per filename: a key's id by its line, or, when the key is also told
+  // apart by function name or called builtin, by JSON of [line, name(, builtin)]
+  // (an exact identity whatever the names hold). The common keys (filename
+  // and lineno) make no string.
+  private readonly ids = new Map<string, Map<number | string, number>>();
+  /** The first frame interned into each key: its frame, when the merged fields agree with it. */
+  private readonly first: Frame[] = [];
   private readonly filename: string[] = [];
   private readonly lineno: number[] = [];
   private readonly name: string[] = [];
@@ -375,17 +389,22 @@ class FrameKeys {
     const lineno = byFile ? 0 : frame.lineno;
     const called = byFile ? '' : calledBuiltin;
     const byName = this.keyType === 'function' || (this.namedBuiltins && frame.builtin);
-    // JSON: an exact, unambiguous identity whatever the filename holds.
-    const text =
+    const key =
       this.keyType === 'function' && called !== ''
-        ? JSON.stringify([frame.filename, lineno, frame.functionName, called])
+        ? JSON.stringify([lineno, frame.functionName, called])
         : byName
-          ? JSON.stringify([frame.filename, lineno, frame.functionName])
-          : JSON.stringify([frame.filename, lineno]);
-    let id = this.ids.get(text);
+          ? JSON.stringify([lineno, frame.functionName])
+          : lineno;
+    let inFile = this.ids.get(frame.filename);
+    if (inFile === undefined) {
+      inFile = new Map();
+      this.ids.set(frame.filename, inFile);
+    }
+    let id = inFile.get(key);
     if (id === undefined) {
       id = this.filename.length;
-      this.ids.set(text, id);
+      inFile.set(key, id);
+      this.first.push(frame);
       this.filename.push(frame.filename);
       this.lineno.push(lineno);
       this.name.push(byFile ? '' : frame.functionName);
@@ -404,8 +423,19 @@ class FrameKeys {
   frame(id: number): Frame {
     let frame = this.frames[id];
     if (frame === undefined) {
-      const options = { builtin: this.builtin[id], calledBuiltin: this.calledBuiltin[id] };
-      frame = new Frame(this.filename[id], this.lineno[id], this.name[id], this.column[id], options);
+      const first = this.first[id];
+      if (
+        first.lineno === this.lineno[id] &&
+        first.functionName === this.name[id] &&
+        first.column === this.column[id] &&
+        first.builtin === this.builtin[id] &&
+        first.calledBuiltin === this.calledBuiltin[id]
+      ) {
+        frame = first; // frames are immutable: the snapshot's own serves
+      } else {
+        const options = { builtin: this.builtin[id], calledBuiltin: this.calledBuiltin[id] };
+        frame = new Frame(this.filename[id], this.lineno[id], this.name[id], this.column[id], options);
+      }
       this.frames[id] = frame;
     }
     return frame;
@@ -482,7 +512,7 @@ class TracebackKeys {
 }
 
 /** Python's frame for traces without one: the C core records `<unknown>:0`. */
-const UNKNOWN_FRAME = new Frame(UNKNOWN_FILENAME, 0, '', 0);
+const UNKNOWN_FRAME = Object.freeze(new Frame(UNKNOWN_FILENAME, 0, '', 0));
 
 /**
  * The keys of the snapshots grouped together (one for statistics(), both
@@ -509,7 +539,7 @@ class KeySpace {
 
   /** The traceback of a key, once every snapshot is grouped. Traceback keys share their callers' tracebacks. */
   traceback(key: number): Traceback {
-    if (this.keyType !== 'traceback') return new Traceback([this.frames.frame(key)]);
+    if (this.keyType !== 'traceback') return Traceback.extend(undefined, this.frames.frame(key));
     const { parent, frameKey } = this.tracebacks;
     return Traceback.memoized(key, parent.length, (k) => parent[k], (k) => this.frames.frame(frameKey[k]), this.tracebackOf);
   }
@@ -526,8 +556,11 @@ interface KeyTotals {
   sums: Float64Array[];
 }
 
-/** keyOfStack value of a row no trace is summed from. */
-const NO_KEY = 0xffffffff;
+/**
+ * keyOfStack value of a row no trace is summed from: above any key id, and
+ * an int32 (2³¹ and above would make V8 drop sumBySlot's optimized code).
+ */
+const NO_KEY = 0x7fffffff;
 
 /**
  * Python's `Snapshot._group_by` over the columns, into `space`'s keys. Cost
@@ -562,11 +595,9 @@ function groupBy(
   const { stackFrame, stackParent } = t;
   const nStacks = stackFrame.length;
 
-  // 1. Totals per stack row. A sample whose stack is not a row (NO_STACK)
-  // has no frames: it goes to the `<unknown>` key, as in Python. The one
-  // per-sample pass runs in WebAssembly (lib/stack-totals.ts): in JS, under
-  // the sampler at a small interval, it allocated 1.5 sampled HeapNumbers per trace.
-  const totals = stackTotals(t.sampleStack, t.sampleSize, t.sampleCount, nStacks);
+  // 1. Totals per stack row, summed once per snapshot. A sample whose stack
+  // is not a row (NO_STACK) has no frames: it goes to the `<unknown>` key, as in Python.
+  const totals = snapshot.stackTotals();
   let rowSize = totals.size.subarray(0, nStacks);
   let rowCount = totals.count.subarray(0, nStacks);
   let rowColumns = columns.map((column) => column.subarray(0, nStacks));
@@ -626,18 +657,20 @@ function groupBy(
     for (let s = 0; s < nStacks; s++) if (rowUsed[s]) keyOfStack[s] = stackKey(s);
   } else {
     const { scripted } = snapshot.attribution();
-    const subSize = Float64Array.from(rowSize);
-    const subCount = Float64Array.from(rowCount);
-    const subColumns = rowColumns.map((column) => Float64Array.from(column));
+    const order = childrenFirst(stackDepths(stackParent));
     const subUsed = rowUsed.slice(0, nStacks);
-    for (const r of childrenFirst(stackDepths(stackParent))) {
-      const p = stackParent[r];
-      if (p < 0 || !subUsed[r]) continue;
-      subSize[p] += subSize[r];
-      subCount[p] += subCount[r];
-      for (const column of subColumns) column[p] += column[r];
-      subUsed[p] = 1;
+    for (let i = 0; i < order.length; i++) {
+      const r = order[i];
+      if (stackParent[r] >= 0 && subUsed[r] === 1) subUsed[stackParent[r]] = 1;
     }
+    const subtreeSums = (column: Float64Array): Float64Array => {
+      const sums = column.slice();
+      sumIntoParents(order, stackParent, subUsed, sums);
+      return sums;
+    };
+    const subSize = subtreeSums(rowSize);
+    const subCount = subtreeSums(rowCount);
+    const subColumns = rowColumns.map(subtreeSums);
     for (let r = 0; r < nStacks; r++) {
       if (!subUsed[r]) continue;
       // A builtin below a scripted caller is no key: its caller is.
@@ -654,17 +687,14 @@ function groupBy(
     looseKey = space.keyType === 'traceback' ? space.tracebacks.intern(-1, unknown) : unknown;
   }
 
-  // 4. Rows summed into keys by the same wasm pass; rows with NO_KEY land in the spare last slot.
+  // 4. Rows summed into keys by the same loop, in row order; rows with NO_KEY land in the spare last slot.
   const capacity = space.size;
-  const byKey = stackTotals(keyOfStack, rowSize, rowCount, capacity);
+  const byKey = slotSums(capacity + 1);
+  sumBySlot(keyOfStack, rowSize, rowCount, byKey);
   const size = byKey.size.slice(0, capacity);
   const count = byKey.count.slice(0, capacity);
   const used = byKey.used.slice(0, capacity);
-  const sums = rowColumns.map((column) => {
-    const sum = new Float64Array(capacity);
-    for (let r = 0; r < nStacks; r++) if (keyOfStack[r] !== NO_KEY) sum[keyOfStack[r]] += column[r];
-    return sum;
-  });
+  const sums = rowColumns.map((column) => sumColumnBySlot(keyOfStack, column, capacity + 1));
   if (looseKey >= 0) {
     size[looseKey] += totals.size[nStacks];
     count[looseKey] += totals.count[nStacks];
@@ -698,13 +728,13 @@ function partsOf(totals: KeyTotals | undefined, key: number, offset: number): Pa
   if (totals.sums.length < offset + SPREAD_COLUMNS) {
     return { samples: totals.count[key], size: exactSum(totals.size[key]), count: exactSum(totals.count[key]) };
   }
-  const [size, count, samples, sizeVariance, countVariance, sampledSize] = totals.sums
-    .slice(offset, offset + SPREAD_COLUMNS)
-    .map((column) => column[key]);
+  // Columns in the order of spreadColumns(): size, count, samples, sizeVariance, countVariance, sampledSize.
+  const column = (c: number): number => totals.sums[offset + c][key];
+  const samples = column(2);
   return {
     samples,
-    size: { value: size, variance: sizeVariance, floor: sampledSize },
-    count: { value: count, variance: countVariance, floor: samples },
+    size: { value: column(0), variance: column(3), floor: column(5) },
+    count: { value: column(1), variance: column(4), floor: samples },
   };
 }
 
@@ -729,6 +759,40 @@ function withUnseen(parts: Parts, sampled: boolean, weight: { size: number; coun
 }
 
 /**
+ * A Statistic per key of `keys`, in order; exact figures need no spread (the
+ * Statistic makes one if a range is read). A module-level function, not a
+ * closure made per call: V8 drops a closure's optimized code at the first
+ * full GC (every takeSnapshot() runs one) after its last instance dies, and
+ * in unoptimized code each read of a Float64Array makes a heap number, which
+ * V8 samples at interval 1.
+ */
+function statisticsFor(
+  keys: readonly number[],
+  space: KeySpace,
+  size: Float64Array,
+  count: Float64Array,
+  totals: KeyTotals | undefined,
+): Statistic[] {
+  const out = new Array<Statistic>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    out[i] = new Statistic(space.traceback(k), size[k], count[k], totals === undefined ? undefined : partsOf(totals, k, 0));
+  }
+  return out;
+}
+
+/**
+ * Python's order of statistics, descending by (size, count), as -1, 0 or 1:
+ * comparisons of the statistics' own fields, which allocate nothing even
+ * unoptimized (a sort compares ~n log n pairs).
+ */
+function descendingSizeCount(x: Statistic, y: Statistic): number {
+  if (x.size !== y.size) return x.size > y.size ? -1 : 1;
+  if (x.count !== y.count) return x.count > y.count ? -1 : 1;
+  return 0;
+}
+
+/**
  * Implements {@link Snapshot.statistics}: see there.
  * @internal
  */
@@ -742,9 +806,11 @@ export function statisticsOf(snapshot: Snapshot, keyType: KeyType, cumulative: b
   const rank = space.ranks();
   const keys: number[] = [];
   for (let k = 0; k < used.length; k++) if (used[k]) keys.push(k);
+  const stats = statisticsFor(keys, space, size, count, totals.sums.length === 0 ? undefined : totals);
   // Python's order: descending by (size, count, key).
-  keys.sort((a, b) => size[b] - size[a] || count[b] - count[a] || rank[b] - rank[a]);
-  return keys.map((k) => new Statistic(space.traceback(k), size[k], count[k], partsOf(totals, k, 0)));
+  const order = stats.map((_, i) => i);
+  order.sort((a, b) => descendingSizeCount(stats[a], stats[b]) || rank[keys[b]] - rank[keys[a]]);
+  return order.map((i) => stats[i]);
 }
 
 /**

@@ -2,6 +2,10 @@ import { escapeControlChars } from './control-chars';
 import { functionLabel, type Frame } from './frame';
 import { sourceLine } from './source-lines';
 
+// What extend() passes to the constructor: no array copied for a traceback
+// whose frames are then replaced by a link (one per stack row or key).
+const LINKED: readonly Frame[] = Object.freeze([]);
+
 /**
  * The frames of one allocation's call stack, **oldest first**, most recent
  * last (like Python's `Traceback`). Iterable and indexable (`at(-1)` is the
@@ -27,7 +31,7 @@ export class Traceback implements Iterable<Frame> {
 
   /** @param frames oldest first, most recent last */
   constructor(frames: readonly Frame[]) {
-    this.frames = Object.freeze([...frames]);
+    this.frames = frames === LINKED ? LINKED : Object.freeze([...frames]);
     this.size = this.frames.length;
     this.recent = this.frames.at(-1);
     this.oldest = this.frames[0];
@@ -39,7 +43,7 @@ export class Traceback implements Iterable<Frame> {
    * @internal
    */
   static extend(caller: Traceback | undefined, frame: Frame): Traceback {
-    const traceback = new Traceback([]);
+    const traceback = new Traceback(LINKED);
     traceback.frames = undefined;
     traceback.caller = caller;
     traceback.recent = frame;

@@ -57,7 +57,7 @@ function loadDist() {
   const { wrapPayload } = require(path.join(DIST, 'dump', 'container'));
   const { encodePayload } = require(path.join(DIST, 'dump', 'payload'));
   const L = require(path.join(DIST, 'dump', 'layout'));
-  const { crc32 } = require(path.join(DIST, 'dump', 'crc32'));
+  const { crc32 } = require('node:zlib');
   const { chainTable, broomTable } = require('./deep-tables');
   return { tm, wrapPayload, encodePayload, L, crc32, chainTable, broomTable };
 }

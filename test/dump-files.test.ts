@@ -5,9 +5,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { encodeSnapshot, loadSnapshot } from '../lib/dump';
 import * as L from '../lib/dump/layout';
-import { crc32 } from '../lib/dump/crc32';
 import { Snapshot } from '../lib/snapshot';
 import { repoRoot } from './helpers/child';
 import { cli, tempDir } from './helpers/cli';
@@ -100,7 +100,7 @@ function header(payloadLength: number, bodyLength: number, flags = L.FLAG_ZLIB):
   };
   u64(payloadLength, L.H_PAYLOAD_LENGTH);
   u64(bodyLength, L.H_BODY_LENGTH);
-  h.writeUInt32LE(crc32(h.subarray(0, L.H_HEADER_CRC)), L.H_HEADER_CRC);
+  h.writeUInt32LE(zlib.crc32(h.subarray(0, L.H_HEADER_CRC)), L.H_HEADER_CRC);
   return h;
 }
 

@@ -15,7 +15,6 @@ import {
 } from '../lib/dump';
 import { dumpInfoOf } from '../lib/dump/codec';
 import { unwrapPayload, wrapPayload } from '../lib/dump/container';
-import { crc32, crc32Portable } from '../lib/dump/crc32';
 import * as L from '../lib/dump/layout';
 import { decodePayload, encodePayload } from '../lib/dump/payload';
 import * as index from '../lib/index';
@@ -355,7 +354,7 @@ describe('writing', () => {
 function editHeader(file: Buffer, edit: (header: Buffer) => void): Buffer {
   const out = Buffer.from(file);
   edit(out);
-  out.writeUInt32LE(crc32(out.subarray(0, L.H_HEADER_CRC)), L.H_HEADER_CRC);
+  out.writeUInt32LE(zlib.crc32(out.subarray(0, L.H_HEADER_CRC)), L.H_HEADER_CRC);
   return out;
 }
 
@@ -562,14 +561,18 @@ describe('errors', () => {
   });
 });
 
-test('the portable CRC-32 agrees with zlib', () => {
+test("a dump's checksums are CRC-32 (IEEE): zlib's, and the standard check value", () => {
+  // The check value of CRC-32 (IEEE 802.3, as zlib and gzip compute it): 0xcbf43926 for "123456789".
+  const stored = wrapPayload(Buffer.from('123456789'), null);
+  expect(stored.readUInt32LE(L.H_PAYLOAD_CRC)).toBe(0xcbf43926);
   const random = prng(7);
   for (const length of [0, 1, 3, 4, 5, 255, 1024, 4099]) {
-    const data = Buffer.alloc(length);
-    for (let i = 0; i < length; i++) data[i] = Math.floor(random() * 256);
-    expect(crc32Portable(data)).toBe(zlib.crc32(data) >>> 0);
+    const payload = Buffer.alloc(length);
+    for (let i = 0; i < length; i++) payload[i] = Math.floor(random() * 256);
+    const header = wrapPayload(payload).subarray(0, L.HEADER_SIZE);
+    expect(header.readUInt32LE(L.H_PAYLOAD_CRC)).toBe(zlib.crc32(payload));
+    expect(header.readUInt32LE(L.H_HEADER_CRC)).toBe(zlib.crc32(header.subarray(0, L.H_HEADER_CRC)));
   }
-  expect(crc32Portable(Buffer.from('123456789'))).toBe(0xcbf43926);
 });
 
 // The fuzz test is scripts/fuzz-dumps.js, run by test/fuzz-dumps.test.ts.

@@ -3,7 +3,6 @@
 // before the payload is inflated or parsed.
 import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
-import { crc32 } from './crc32';
 import { DumpFormatError, type DumpFormatReason } from './error';
 import * as L from './layout';
 
@@ -33,8 +32,8 @@ export function wrapPayload(payload: Uint8Array, level: number | null = DEFAULT_
   header.writeUInt16LE(level === null ? 0 : L.FLAG_ZLIB, L.H_FLAGS);
   writeUInt64(header, payload.length, L.H_PAYLOAD_LENGTH);
   writeUInt64(header, body.length, L.H_BODY_LENGTH);
-  header.writeUInt32LE(crc32(payload), L.H_PAYLOAD_CRC);
-  header.writeUInt32LE(crc32(header.subarray(0, L.H_HEADER_CRC)), L.H_HEADER_CRC);
+  header.writeUInt32LE(zlib.crc32(payload), L.H_PAYLOAD_CRC);
+  header.writeUInt32LE(zlib.crc32(header.subarray(0, L.H_HEADER_CRC)), L.H_HEADER_CRC);
   return Buffer.concat([header, body]);
 }
 
@@ -87,7 +86,7 @@ export function parseHeader(head: Buffer, fileLength: number, file: string): Dum
   if (head.length < L.HEADER_SIZE) {
     fail('truncated', `expected a ${L.HEADER_SIZE}-byte header, found ${head.length} bytes`);
   }
-  const headerCrc = crc32(head.subarray(0, L.H_HEADER_CRC));
+  const headerCrc = zlib.crc32(head.subarray(0, L.H_HEADER_CRC));
   if (headerCrc !== head.readUInt32LE(L.H_HEADER_CRC)) fail('corrupt', 'header checksum mismatch');
   const flags = head.readUInt16LE(L.H_FLAGS);
   if ((flags & ~L.KNOWN_FLAGS) !== 0) {
@@ -156,7 +155,7 @@ export function openBody(header: DumpHeader, body: Buffer, file: string): Buffer
     const detail = `the payload inflates to ${payload.length} bytes, not the declared ${header.payloadLength}`;
     throw new DumpFormatError(file, 'corrupt', detail);
   }
-  const actual = crc32(payload);
+  const actual = zlib.crc32(payload);
   if (actual !== header.payloadCrc) {
     const detail = `payload checksum mismatch (CRC-32 ${hex32(actual)}, header says ${hex32(header.payloadCrc)})`;
     throw new DumpFormatError(file, 'corrupt', detail);
