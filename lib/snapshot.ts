@@ -1,4 +1,5 @@
 import { attributeStacks, type StackAttribution } from './attribution';
+import { argError } from './errors';
 import { dumpContents, loadContents, type DumpOptions } from './dump/codec';
 import { filterTable, type BaseFilter } from './filter';
 import { Frame } from './frame';
@@ -101,23 +102,26 @@ export class Snapshot {
    * @throws {TypeError} on a malformed trace
    */
   static fromTraces(traces: readonly TraceData[], tracebackLimit = 1, options?: { interval?: number }): Snapshot {
-    if (!Array.isArray(traces)) throw new TypeError('Expected an array of traces');
+    const given: unknown = traces;
+    if (!Array.isArray(given)) throw argError('ERR_INVALID_ARG_TYPE', 'Expected an array of traces');
     const opts = check.options(options, 'options', ['interval'] as const);
     const interval =
       opts.interval === undefined ? 1 : check.integerInRange(opts.interval, 'interval', 1, Number.MAX_SAFE_INTEGER);
     check.integerInRange(tracebackLimit, 'tracebackLimit', 0, MAX_FRAMES);
     const builder = new TableBuilder();
     traces.forEach((trace, i) => {
-      if (typeof trace !== 'object' || trace === null || !Array.isArray(trace.frames)) {
-        throw new TypeError(`trace ${i}: expected { domain, size, count?, frames: [...] }`);
+      const frames: unknown = (trace as { frames?: unknown } | null)?.frames;
+      if (typeof trace !== 'object' || trace === null || !Array.isArray(frames)) {
+        throw argError('ERR_INVALID_ARG_TYPE', `trace ${i}: expected { domain, size, count?, frames: [...] }`);
       }
-      for (const frame of trace.frames) {
-        if (typeof frame?.filename !== 'string' || typeof frame.lineno !== 'number') {
-          throw new TypeError(`trace ${i}: every frame needs a string filename and a number lineno`);
+      for (const frame of frames as unknown[]) {
+        const { filename, lineno } = (frame ?? {}) as { filename?: unknown; lineno?: unknown };
+        if (typeof filename !== 'string' || typeof lineno !== 'number') {
+          throw argError('ERR_INVALID_ARG_TYPE', `trace ${i}: every frame needs a string filename and a number lineno`);
         }
       }
       if (typeof trace.size !== 'number' || typeof trace.domain !== 'number') {
-        throw new TypeError(`trace ${i}: size and domain must be numbers`);
+        throw argError('ERR_INVALID_ARG_TYPE', `trace ${i}: size and domain must be numbers`);
       }
       const stack = trace.frames.length === 0 ? NO_STACK : builder.stack(trace.frames);
       builder.sample(stack, trace.size, trace.count ?? 1, trace.domain);
@@ -260,7 +264,7 @@ export class Snapshot {
    */
   compareTo(old: Snapshot, keyType: KeyType, cumulative: boolean = false): StatisticDiff[] {
     if (!(old instanceof Snapshot)) {
-      throw Object.assign(new TypeError('Expected a Snapshot for old'), { code: 'ERR_INVALID_ARG_TYPE' });
+      throw argError('ERR_INVALID_ARG_TYPE', 'Expected a Snapshot for old');
     }
     return compareSnapshots(this, old, keyType, cumulative);
   }

@@ -3,6 +3,7 @@
 // loaded once per call. Must run in the process that ran the code: it reads
 // Node's source map cache and the scripts on disk. Nothing is cached across
 // calls, so the tracer holds no parsed maps that later snapshots would show.
+import { argError } from './errors';
 import * as fs from 'node:fs';
 import { findSourceMap } from 'node:module';
 import * as path from 'node:path';
@@ -231,7 +232,7 @@ function mappableScripts(t: Snapshot['table']): Set<number> {
  */
 export function applySourceMaps(snapshot: Snapshot, options?: SourceMapOptions): Snapshot {
   if (!(snapshot instanceof Snapshot)) {
-    throw Object.assign(new TypeError('Expected a Snapshot for snapshot'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw argError('ERR_INVALID_ARG_TYPE', 'Expected a Snapshot for snapshot');
   }
   const opts = check.options(options, 'options', ['compiled'] as const);
   const compiled = opts.compiled === undefined ? false : check.boolean(opts.compiled, 'compiled');
