@@ -10,7 +10,18 @@ module.exports = tseslint.config(
   {
     // test/fixtures/ are the programs under test: shaped by what they test
     // (allocation patterns, hostile names, line numbers), not by style.
-    ignores: ['dist/', 'build/', 'prebuilds/', 'node_modules/', '.cache/', 'wip/', 'coverage/', 'docs/api/', 'test/fixtures/', 'test-artifacts/'],
+    ignores: [
+      'dist/',
+      'build/',
+      'prebuilds/',
+      'node_modules/',
+      '.cache/',
+      'wip/',
+      'coverage/',
+      'docs/api/',
+      'test/fixtures/',
+      'test-artifacts/',
+    ],
   },
   js.configs.recommended,
   {

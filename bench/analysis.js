@@ -34,7 +34,12 @@ function run(n) {
     maxBuffer: 1 << 26,
   });
   const r = JSON.parse(out.trim().split('\n').pop());
-  const m = { traced: median(r.traced), snapshot: median(r.snapshot), floor: median(r.floor), stopped: median(r.stopped) };
+  const m = {
+    traced: median(r.traced),
+    snapshot: median(r.snapshot),
+    floor: median(r.floor),
+    stopped: median(r.stopped),
+  };
   return {
     samples: r.samples,
     traces: r.traces,

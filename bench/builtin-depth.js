@@ -25,7 +25,16 @@ const REPS = Number(process.env.BENCH_REPS || 7);
 const DEPTHS = [1, 2, 3, 4, 6, 8, 16, 32];
 const STACK = 64;
 const INTERVAL = 256; // bytes: many samples per run, so their cost stands out of the noise // frames of recursion above every allocation in the cost runs
-const LEAF_WORKLOADS = ['inventory', 'builtinMix', 'builtinZoo', 'smallObjects', 'stringBuilding', 'mapChurn', 'jsonRoundTrip', 'tscCompile'];
+const LEAF_WORKLOADS = [
+  'inventory',
+  'builtinMix',
+  'builtinZoo',
+  'smallObjects',
+  'stringBuilding',
+  'mapChurn',
+  'jsonRoundTrip',
+  'tscCompile',
+];
 const COST_WORKLOADS = ['builtinMix', 'tscCompile'];
 
 // Allocations made inside builtins, the kinds issue 11 names.
@@ -49,10 +58,20 @@ function builtinMix(n) {
 // Many builtins that allocate, each called from a scripted function of its
 // own: iterators, promises, regexps, typed arrays, collections.
 const ZOO = {
-  arrayFromValues: () => Array.from(new Map([[1, 2], [3, 4]]).values()),
+  arrayFromValues: () =>
+    Array.from(
+      new Map([
+        [1, 2],
+        [3, 4],
+      ]).values(),
+    ),
   spreadSet: () => [...new Set([1, 2, 3, 4])],
   objectEntries: () => Object.entries({ a: 1, b: 2 }),
-  fromEntries: () => Object.fromEntries([['a', 1], ['b', 2]]),
+  fromEntries: () =>
+    Object.fromEntries([
+      ['a', 1],
+      ['b', 2],
+    ]),
   jsonParse: () => JSON.parse('{"a":[1,2,{"b":"c"}]}'),
   replaceFn: () => 'a-b-c'.replace(/-/g, () => '+'),
   sort: () => [3, 1, 2, 5, 4, 7, 6, 8, 9, 10, 11, 12].sort((a, b) => a - b),
@@ -70,8 +89,15 @@ const ZOO = {
   promiseAll: () => Promise.all([Promise.resolve(1), 2]),
   promiseAllSettled: () => Promise.allSettled([Promise.resolve(1)]),
   asyncAwait: () => (async () => [await null])(),
-  generatorSpread: () => [...(function* () { yield {}; })()],
-  restDestructure: () => { const [, ...rest] = [1, 2, 3, 4]; return rest; },
+  generatorSpread: () => [
+    ...(function* () {
+      yield {};
+    })(),
+  ],
+  restDestructure: () => {
+    const [, ...rest] = [1, 2, 3, 4];
+    return rest;
+  },
   weakMapSet: () => new WeakMap().set({}, [1]),
   padStart: () => 'x'.padStart(40, 'ab'),
   join: () => ['a', 'b', 'c'].join('-'),
@@ -159,7 +185,10 @@ function costChild(name, depth, n) {
 const { median } = require('./overhead');
 
 function child(args) {
-  const result = spawnSync(process.execPath, [__filename, '--child', ...args], { encoding: 'utf8', cwd: path.join(__dirname, '..') });
+  const result = spawnSync(process.execPath, [__filename, '--child', ...args], {
+    encoding: 'utf8',
+    cwd: path.join(__dirname, '..'),
+  });
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed:\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').pop());
 }
@@ -202,11 +231,16 @@ function main() {
     const n = name === 'tscCompile' ? 250000 : 400000;
     const raw = Object.fromEntries(DEPTHS.map((d) => [d, []]));
     for (let rep = 0; rep < REPS; rep++) {
-      for (const d of rep % 2 ? [...DEPTHS].reverse() : DEPTHS) raw[d].push(child(['cost', name, String(d), String(n)]));
+      for (const d of rep % 2 ? [...DEPTHS].reverse() : DEPTHS)
+        raw[d].push(child(['cost', name, String(d), String(n)]));
       process.stderr.write('.');
     }
-    const cost = Object.fromEntries(DEPTHS.map((d) => [d, median(raw[d].map((r) => ((r.on - r.off) * 1000) / r.samples))]));
-    out.push(`| ${name} | ${DEPTHS.map((d) => cost[d].toFixed(2)).join(' | ')} | ${((cost[8] - cost[1]) / 7).toFixed(3)} |`);
+    const cost = Object.fromEntries(
+      DEPTHS.map((d) => [d, median(raw[d].map((r) => ((r.on - r.off) * 1000) / r.samples))]),
+    );
+    out.push(
+      `| ${name} | ${DEPTHS.map((d) => cost[d].toFixed(2)).join(' | ')} | ${((cost[8] - cost[1]) / 7).toFixed(3)} |`,
+    );
   }
   process.stderr.write('\n');
   console.log(out.join('\n'));

@@ -97,11 +97,17 @@ if (process.argv[2] === '--child') {
   console.log(`node ${process.version}, V8 ${process.versions.v8}, ${require('node:os').cpus().length} cores`);
   for (const n of SIZES) {
     const r = child('heap', n);
-    console.log(`\n${n.toLocaleString('en')} live objects (${r.nodes.toLocaleString('en')} heap nodes, ${r.rows} rows):`);
+    console.log(
+      `\n${n.toLocaleString('en')} live objects (${r.nodes.toLocaleString('en')} heap nodes, ${r.rows} rows):`,
+    );
     console.log(`  Item: count=${r.items}, ${r.bytesPerItem} B each`);
-    console.log(`  first census ${r.firstMs.toFixed(0)} ms, second ${r.secondMs.toFixed(0)} ms, gc:false ${r.noGcMs.toFixed(0)} ms`);
+    console.log(
+      `  first census ${r.firstMs.toFixed(0)} ms, second ${r.secondMs.toFixed(0)} ms, gc:false ${r.noGcMs.toFixed(0)} ms`,
+    );
     console.log(`  RSS ${r.rssBeforeMB} MB before, peak +${r.peakRssGrowthMB} MB during, ${r.rssAfterMB} MB after`);
-    console.log(`  young-object churn ${r.churnBeforeMs.toFixed(0)} ms before the first census, ${r.churnAfterMs.toFixed(0)} ms after`);
+    console.log(
+      `  young-object churn ${r.churnBeforeMs.toFixed(0)} ms before the first census, ${r.churnAfterMs.toFixed(0)} ms after`,
+    );
     for (const line of r.top) console.log(`    ${line}`);
   }
   const raw = child('typescript-raw', 0);

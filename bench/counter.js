@@ -7,13 +7,17 @@ const path = require('node:path');
 const { packageRoot } = require('./pkg');
 
 const N = Number(process.env.BENCH_N || 1000000);
-const WORKLOADS = (process.env.BENCH_WORKLOADS || 'smallObjects,stringBuilding,mapChurn,jsonRoundTrip,tscCompile').split(',');
+const WORKLOADS = (
+  process.env.BENCH_WORKLOADS || 'smallObjects,stringBuilding,mapChurn,jsonRoundTrip,tscCompile'
+).split(',');
 
 function measure(log = (s) => process.stderr.write(s)) {
   packageRoot();
   const rows = WORKLOADS.map((workload) => {
     log('.');
-    const out = execFileSync(process.execPath, [path.join(__dirname, 'counter-child.js'), workload, String(N)], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [path.join(__dirname, 'counter-child.js'), workload, String(N)], {
+      encoding: 'utf8',
+    });
     return { workload, ...JSON.parse(out.trim().split('\n').pop()) };
   });
   log('\n');
@@ -32,7 +36,9 @@ function toMarkdown(rows, overheadResults) {
     const c = overheadResults?.[r.workload]?.cells.counter;
     const overhead = c ? `${c.ratio.toFixed(2)}× (${c.min.toFixed(2)}–${c.max.toFixed(2)})` : 'n/a';
     const err = ((r.counter / r.exact - 1) * 100).toFixed(2);
-    lines.push(`| ${r.workload} | ${r.exact.toLocaleString('en-US')} | ${r.counter.toLocaleString('en-US')} | ${err}% | ${overhead} |`);
+    lines.push(
+      `| ${r.workload} | ${r.exact.toLocaleString('en-US')} | ${r.counter.toLocaleString('en-US')} | ${err}% | ${overhead} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -76,7 +76,9 @@ const truth = trace(1, 1);
 const again = trace(1, 1);
 for (const key of [...KEYS, 'growing']) {
   if (truth.stats[key].size !== again.stats[key].size || truth.stats[key].count !== again.stats[key].count) {
-    throw new Error(`the workload is not deterministic: ${key} differs between two exact runs: ${truth.stats[key]} vs ${again.stats[key]}`);
+    throw new Error(
+      `the workload is not deterministic: ${key} differs between two exact runs: ${truth.stats[key]} vs ${again.stats[key]}`,
+    );
   }
 }
 

@@ -61,7 +61,10 @@ function main() {
   if (process.argv.includes('--write-docs')) {
     const docs = path.join(__dirname, '..', 'docs', 'error-bars.md');
     const marked = /(<!-- coverage:start -->\n)[\s\S]*?(<!-- coverage:end -->)/;
-    fs.writeFileSync(docs, fs.readFileSync(docs, 'utf8').replace(marked, (_, start, end) => `${start}${text}\n${end}`));
+    fs.writeFileSync(
+      docs,
+      fs.readFileSync(docs, 'utf8').replace(marked, (_, start, end) => `${start}${text}\n${end}`),
+    );
   }
 }
 

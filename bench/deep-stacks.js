@@ -63,7 +63,10 @@ const CASES = [
 
 const SHAPES = [
   ['chain: 65,535 frames, a sample on every row', chainTable({ depth: MAX, distinct: 3 })],
-  ['broom: 2,000 leaves under 65,534 frames, 3 samples each', broomTable({ depth: MAX - 1, leaves: 2000, samplesPerLeaf: 3 })],
+  [
+    'broom: 2,000 leaves under 65,534 frames, 3 samples each',
+    broomTable({ depth: MAX - 1, leaves: 2000, samplesPerLeaf: 3 }),
+  ],
 ];
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ntm-bench-deep-'));
@@ -75,7 +78,14 @@ try {
     const snapshot = tm.Snapshot.load(file);
     let frames = 0;
     for (const trace of snapshot.traces) frames += trace.traceback.length;
-    const row = { name, bytes: fs.statSync(file).size, stacks: table.stackFrame.length, samples: table.sampleStack.length, frames, cells: [] };
+    const row = {
+      name,
+      bytes: fs.statSync(file).size,
+      stacks: table.stackFrame.length,
+      samples: table.sampleStack.length,
+      frames,
+      cells: [],
+    };
     for (const [what, fn, isExport] of CASES) {
       const { ms, result } = median(() => (isExport ? outcome(() => fn(snapshot, file)) : fn(snapshot, file)));
       row.cells.push([what, ms, isExport ? result : '']);
@@ -88,7 +98,9 @@ try {
 }
 
 const n = (x) => x.toLocaleString('en-US');
-console.log(`Node ${process.version}, ${os.cpus()[0].model}, median of ${RUNS}; each table written and loaded through a dump.\n`);
+console.log(
+  `Node ${process.version}, ${os.cpus()[0].model}, median of ${RUNS}; each table written and loaded through a dump.\n`,
+);
 for (const r of results) {
   console.log(
     `**${r.name}**: ${n(r.stacks)} stacks, ${n(r.samples)} samples, a ${(r.bytes / 1024).toFixed(0)} KiB dump; ` +

@@ -23,7 +23,9 @@ const { packageRoot } = require('./pkg');
 
 const REPS = Number(process.env.BENCH_REPS || 5);
 const N = Number(process.env.BENCH_N || 1000000);
-const WORKLOADS = (process.env.BENCH_WORKLOADS || 'smallObjects,stringBuilding,mapChurn,jsonRoundTrip,tscCompile,helperCalls').split(',');
+const WORKLOADS = (
+  process.env.BENCH_WORKLOADS || 'smallObjects,stringBuilding,mapChurn,jsonRoundTrip,tscCompile,helperCalls'
+).split(',');
 const SETTINGS = [
   { label: 'untraced', tool: 'off', interval: 1, frames: 1 },
   { label: '512 KiB, 16 frames', tool: 'ours', interval: 512 * 1024, frames: 16 },
@@ -41,7 +43,15 @@ function versions() {
 }
 
 function once(version, workload, setting, noInlining) {
-  const args = [path.join(__dirname, 'overhead-child.js'), workload, setting.tool, String(setting.interval), String(setting.frames), String(N), 'late'];
+  const args = [
+    path.join(__dirname, 'overhead-child.js'),
+    workload,
+    setting.tool,
+    String(setting.interval),
+    String(setting.frames),
+    String(N),
+    'late',
+  ];
   const env = { ...process.env, NTM_BENCH_PKG: version.pkg, NTM_BENCH_NO_INLINING: noInlining ? '1' : '0' };
   const child = spawnSync(version.node, args, { encoding: 'utf8', cwd: path.join(__dirname, '..'), env });
   if (child.status !== 0) throw new Error(`${version.node} ${args.join(' ')} failed:\n${child.stderr}`);
@@ -51,7 +61,9 @@ function once(version, workload, setting, noInlining) {
 const { median } = require('./overhead');
 
 function versionOf(node) {
-  return spawnSync(node, ['-p', 'process.version + " (V8 " + process.versions.v8 + ")"'], { encoding: 'utf8' }).stdout.trim();
+  return spawnSync(node, ['-p', 'process.version + " (V8 " + process.versions.v8 + ")"'], {
+    encoding: 'utf8',
+  }).stdout.trim();
 }
 
 function measure(log = (s) => process.stderr.write(s)) {
@@ -92,7 +104,7 @@ function measure(log = (s) => process.stderr.write(s)) {
 function toMarkdown(rows) {
   const fmt = (c) => `${c.ratio.toFixed(2)}× (${c.min.toFixed(2)}–${c.max.toFixed(2)})`;
   return [
-    'Wall time with V8\'s inlining off (`--no-turbo-inlining --no-maglev-inlining`, set before the code gets hot)',
+    "Wall time with V8's inlining off (`--no-turbo-inlining --no-maglev-inlining`, set before the code gets hot)",
     `over the same run with it on: the median of ${REPS} back-to-back pairs in fresh processes (min–max in`,
     `brackets), n = ${N}, tracing started after warm-up. Above 1× inlining off is slower.`,
     '',

@@ -46,7 +46,7 @@ function random() {
 function coverage(sizes) {
   const truth = sizes.reduce((a, b) => a + b, 0);
   const hits = Object.fromEntries(Object.keys(METHODS).map((m) => [m, 0]));
-  for (let t = 0; t < TRIALS; ) {
+  for (let t = 0; t < TRIALS;) {
     let est = 0;
     let variance = 0;
     let sampled = 0;
@@ -78,7 +78,10 @@ const POPULATIONS = [
   ['λ ≈ 10', new Array(20480).fill(32)],
   ['λ ≈ 30: 2000 objects of 1 KiB', new Array(2000).fill(1024)],
   ['λ ≈ 100', new Array(204800).fill(32)],
-  ['mixed: 32 B, 1 KiB, 100 KB', [...new Array(100000).fill(32), ...new Array(3000).fill(1032), ...new Array(20).fill(100000)]],
+  [
+    'mixed: 32 B, 1 KiB, 100 KB',
+    [...new Array(100000).fill(32), ...new Array(3000).fill(1032), ...new Array(20).fill(100000)],
+  ],
   ['100 objects of 40 KiB (p = 0.46)', new Array(100).fill(40960)],
 ];
 

@@ -33,7 +33,11 @@ function handle(req, res) {
   const n = ++served;
   if (process.env.LEAK === '1') rememberSession(n, req);
   const user = `user-${n % 2000}`;
-  const body = JSON.stringify({ n, user: cached(user), items: Array.from({ length: 20 }, (_, i) => ({ i, v: i * n })) });
+  const body = JSON.stringify({
+    n,
+    user: cached(user),
+    items: Array.from({ length: 20 }, (_, i) => ({ i, v: i * n })),
+  });
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(body);
 }
@@ -46,8 +50,12 @@ setInterval(() => {
   const reports = watcher.observe(snapshot, Date.now());
   snapshots++;
   // To replay the run with other settings (LeakWatcher over the dumps).
-  if (process.env.DUMP_DIR) tm.dumpSnapshot(snapshot, `${process.env.DUMP_DIR}/s-${String(snapshots).padStart(4, '0')}.ntm`);
-  fs.writeSync(1, `${JSON.stringify({ snapshot: snapshots, served, reports: reports.map((r) => ({ fn: r.functionName, rate: r.rate, confidence: r.confidence, line: tm.formatLeak(r) })) })}\n`);
+  if (process.env.DUMP_DIR)
+    tm.dumpSnapshot(snapshot, `${process.env.DUMP_DIR}/s-${String(snapshots).padStart(4, '0')}.ntm`);
+  fs.writeSync(
+    1,
+    `${JSON.stringify({ snapshot: snapshots, served, reports: reports.map((r) => ({ fn: r.functionName, rate: r.rate, confidence: r.confidence, line: tm.formatLeak(r) })) })}\n`,
+  );
 }, EVERY);
 
 const server = http.createServer(handle);

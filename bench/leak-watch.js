@@ -18,8 +18,17 @@ const LEAK_S = Number(process.env.LW_LEAK_S || 60);
 
 function runServer(leak, seconds) {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, LEAK: leak ? '1' : '0', EVERY: String(EVERY), WINDOW: String(WINDOW), INTERVAL: String(INTERVAL) };
-    const child = spawn(process.execPath, [path.join(__dirname, 'leak-watch-server.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const env = {
+      ...process.env,
+      LEAK: leak ? '1' : '0',
+      EVERY: String(EVERY),
+      WINDOW: String(WINDOW),
+      INTERVAL: String(INTERVAL),
+    };
+    const child = spawn(process.execPath, [path.join(__dirname, 'leak-watch-server.js')], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const lines = [];
     let buffer = '';
     let load;
@@ -89,7 +98,9 @@ const judgedFrom = Math.ceil(WINDOW / 2) + WINDOW; // warm-up, then a full windo
   const leaky = await runServer(true, LEAK_S);
   const found = leaky.lines.find((l) => l.reports.some((r) => r.fn === 'rememberSession'));
   const report = found?.reports.find((r) => r.fn === 'rememberSession');
-  const others = leaky.lines.flatMap((l) => l.reports.filter((r) => r.fn !== 'rememberSession').map((r) => ({ snapshot: l.snapshot, ...r })));
+  const others = leaky.lines.flatMap((l) =>
+    l.reports.filter((r) => r.fn !== 'rememberSession').map((r) => ({ snapshot: l.snapshot, ...r })),
+  );
   const fp = falseReports.length / Math.max(1, judged.length);
   const out = [
     `\`node bench/leak-watch.js\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}.`,
@@ -106,7 +117,9 @@ const judgedFrom = Math.ceil(WINDOW / 2) + WINDOW; // warm-up, then a full windo
       `${leaky.lines.reduce((a, l) => a + l.reports.length, 0)} | ${found === undefined ? '**not reported**' : `snapshot ${found.snapshot} (${found.snapshot - judgedFrom + 1} after the first judgement)`} |`,
     '',
     `- False-positive rate without a leak: ${falseReports.length} report(s) in ${judged.length} judged snapshots = ${(fp * 100).toFixed(1)}% per snapshot` +
-      (falseReports.length === 0 ? ` (95% upper bound ${((3 / judged.length) * 100).toFixed(1)}%, the rule of three).` : '.'),
+      (falseReports.length === 0
+        ? ` (95% upper bound ${((3 / judged.length) * 100).toFixed(1)}%, the rule of three).`
+        : '.'),
   ];
   for (const r of falseReports) out.push(`  - snapshot ${r.snapshot}: ${r.line}`);
   if (report !== undefined) {
@@ -115,7 +128,9 @@ const judgedFrom = Math.ceil(WINDOW / 2) + WINDOW; // warm-up, then a full windo
     out.push(`  (≈ ${perRequest.toFixed(0)} B per request at the served rate; estimated).`);
   }
   if (others.length > 0) {
-    out.push(`- Other sites reported in the leaking run: ${others.map((r) => `${r.fn || '(builtin)'} at snapshot ${r.snapshot}`).join(', ')}.`);
+    out.push(
+      `- Other sites reported in the leaking run: ${others.map((r) => `${r.fn || '(builtin)'} at snapshot ${r.snapshot}`).join(', ')}.`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 })();

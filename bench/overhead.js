@@ -18,7 +18,9 @@ const { packageRoot } = require('./pkg');
 
 const REPS = Number(process.env.BENCH_REPS || 7);
 const N = Number(process.env.BENCH_N || 1000000);
-const WORKLOADS = (process.env.BENCH_WORKLOADS || 'smallObjects,stringBuilding,mapChurn,jsonRoundTrip,tscCompile').split(',');
+const WORKLOADS = (
+  process.env.BENCH_WORKLOADS || 'smallObjects,stringBuilding,mapChurn,jsonRoundTrip,tscCompile'
+).split(',');
 const KiB = 1024;
 // Every interval at depth 1, and every depth at 8 KiB (where depth costs most
 // among the sampled settings: enough samples for it to show).
@@ -47,7 +49,15 @@ function once(run) {
     args.push('--heap-prof', `--heap-prof-interval=${run.interval}`, `--heap-prof-dir=${profDir}`);
   }
   const tool = run.tool === 'heapprof' ? 'off' : run.tool;
-  args.push(path.join(__dirname, 'overhead-child.js'), run.workload, tool, String(run.interval), String(run.frames), String(N), run.when);
+  args.push(
+    path.join(__dirname, 'overhead-child.js'),
+    run.workload,
+    tool,
+    String(run.interval),
+    String(run.frames),
+    String(N),
+    run.when,
+  );
   const t0 = process.hrtime.bigint();
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: path.join(__dirname, '..') });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -167,13 +177,24 @@ function compare(results) {
     const paired = median(ratios);
     const isWorse = paired > 1.05 && slower >= 0.8;
     rows.push({ workload, label, name, paired, slower });
-    if (isWorse) worse.push(`${workload} at ${label}: ours / ${name} = ${paired.toFixed(2)} (ours slower in ${Math.round(slower * ratios.length)} of ${ratios.length} rounds)`);
+    if (isWorse)
+      worse.push(
+        `${workload} at ${label}: ours / ${name} = ${paired.toFixed(2)} (ours slower in ${Math.round(slower * ratios.length)} of ${ratios.length} rounds)`,
+      );
   };
   for (const [workload, r] of Object.entries(results)) {
-    for (const s of SETTINGS) check(workload, s.label, r.cells[`ours ${s.label}`], r.cells[`pprof ${s.label}`], '@datadog/pprof');
+    for (const s of SETTINGS)
+      check(workload, s.label, r.cells[`ours ${s.label}`], r.cells[`pprof ${s.label}`], '@datadog/pprof');
     for (const s of DEEP) {
       check(workload, s.label, r.cells[`ours ${s.label}`], r.cells[`inspector ${s.label}`], 'inspector');
-      check(workload, `${s.label} (whole process)`, r.cells[`ours ${s.label}`], r.cells[`heapprof ${s.label}`], '--heap-prof', 'roundWall');
+      check(
+        workload,
+        `${s.label} (whole process)`,
+        r.cells[`ours ${s.label}`],
+        r.cells[`heapprof ${s.label}`],
+        '--heap-prof',
+        'roundWall',
+      );
     }
   }
   return { worse, cells: rows.length, rows };
@@ -194,10 +215,12 @@ function toMarkdown(results) {
     '',
     '### Peak RSS over the untraced run, MB (ours / pprof)',
     '',
-    table(results, SETTINGS, (c, s) => `${c[`ours ${s.label}`].rssMB.toFixed(1)} / ${c[`pprof ${s.label}`].rssMB.toFixed(1)}`, [
-      'untraced peak Δ MB',
-      () => '0',
-    ]),
+    table(
+      results,
+      SETTINGS,
+      (c, s) => `${c[`ours ${s.label}`].rssMB.toFixed(1)} / ${c[`pprof ${s.label}`].rssMB.toFixed(1)}`,
+      ['untraced peak Δ MB', () => '0'],
+    ),
     '',
     '### 128 frames: the inspector (in-process) and `node --heap-prof` (whole process)',
     '',
@@ -206,22 +229,34 @@ function toMarkdown(results) {
     'Whole process: spawn to exit of the whole child (startup, warm-up, workload, and for --heap-prof writing',
     'its profile at exit), over the untraced child.',
     '',
-    table(results, DEEP.flatMap((s) => [
-      { label: `ours ${s.label}`, key: `ours ${s.label}` },
-      { label: `inspector ${s.label}`, key: `inspector ${s.label}` },
-    ]), (c, col) => fmt(c[col.key])),
+    table(
+      results,
+      DEEP.flatMap((s) => [
+        { label: `ours ${s.label}`, key: `ours ${s.label}` },
+        { label: `inspector ${s.label}`, key: `inspector ${s.label}` },
+      ]),
+      (c, col) => fmt(c[col.key]),
+    ),
     '',
-    table(results, DEEP.flatMap((s) => [
-      { label: `ours ${s.label}`, key: `ours ${s.label}` },
-      { label: `--heap-prof ${s.label}`, key: `heapprof ${s.label}` },
-    ]), (c, col) => fmtWall(c[col.key]), ['untraced wall ms', (r) => r.baseWall.toFixed(0)]),
+    table(
+      results,
+      DEEP.flatMap((s) => [
+        { label: `ours ${s.label}`, key: `ours ${s.label}` },
+        { label: `--heap-prof ${s.label}`, key: `heapprof ${s.label}` },
+      ]),
+      (c, col) => fmtWall(c[col.key]),
+      ['untraced wall ms', (r) => r.baseWall.toFixed(0)],
+    ),
     '',
     '### GC-accounting counter alone (no sampler)',
     '',
     table(results, [{ label: 'counter on / off' }], (c) => fmt(c.counter)),
     '',
     `Loading node-tracemalloc (\`require\` + \`start()\`, inside the whole-process time above): ` +
-      Object.entries(results).map(([w, r]) => `${w} ${r.cells['ours 512 KiB, 128'].loadMs.toFixed(0)} ms`).join(', ') + '.',
+      Object.entries(results)
+        .map(([w, r]) => `${w} ${r.cells['ours 512 KiB, 128'].loadMs.toFixed(0)} ms`)
+        .join(', ') +
+      '.',
     '',
     `**Against the peers** (paired by round: ours / peer in each round, median): ours was slower by more than 5% in ` +
       `at least 80% of rounds in ${worse.length} of ${cells} comparisons` +
@@ -270,7 +305,9 @@ function sampleCostMarkdown(results) {
     `| --- | ---: | ${labels.map(() => '---:').join(' | ')} |`,
   ];
   for (const row of rows) {
-    lines.push(`| ${row.workload} | ${row.rateMBs.toFixed(0)} | ${row.costs.map((c) => `${c.micros.toFixed(1)} (${Math.round(c.samples)} samples)`).join(' | ')} |`);
+    lines.push(
+      `| ${row.workload} | ${row.rateMBs.toFixed(0)} | ${row.costs.map((c) => `${c.micros.toFixed(1)} (${Math.round(c.samples)} samples)`).join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -15,7 +15,10 @@ function packageRoot() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ntm-bench-pkg-'));
   fs.cpSync(path.join(repo, 'dist'), path.join(root, 'dist'), { recursive: true });
   fs.mkdirSync(path.join(root, 'build', 'Release'), { recursive: true });
-  fs.copyFileSync(path.join(repo, 'build', 'Release', 'tracemalloc.node'), path.join(root, 'build', 'Release', 'tracemalloc.node'));
+  fs.copyFileSync(
+    path.join(repo, 'build', 'Release', 'tracemalloc.node'),
+    path.join(root, 'build', 'Release', 'tracemalloc.node'),
+  );
   fs.copyFileSync(path.join(repo, 'package.json'), path.join(root, 'package.json'));
   fs.symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'));
   process.env.NTM_BENCH_PKG = root; // inherited by every child

@@ -18,7 +18,10 @@ function section(title, body) {
 
 function script(name) {
   process.stderr.write(`running bench/${name}...\n`);
-  return execFileSync(process.execPath, [path.join(__dirname, name)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return execFileSync(process.execPath, [path.join(__dirname, name)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 const yes = (ok) => (ok ? '**holds**' : '**misses**');
@@ -103,7 +106,10 @@ const header = [
   `- Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
   `- Node ${process.version}, V8 ${process.versions.v8}, @datadog/pprof ${require('@datadog/pprof/package.json').version}, TypeScript ${require('typescript').version} (the tscCompile workload)`,
   '- Timings on a shared machine are noisy: read the ratios and their spread, not single numbers.',
-  `- Load average when the run started: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (other jobs shared the 2 cores)`,
+  `- Load average when the run started: ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(', ')} (other jobs shared the 2 cores)`,
   '',
 ].join('\n');
 
@@ -157,7 +163,13 @@ const out = path.join(__dirname, 'RESULTS.md');
 const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
 const inlining = /<!-- inlining:start -->[\s\S]*?<!-- inlining:end -->/.exec(previous);
 if (inlining) parts.push(section('The cost of keeping inlined frames (bench/inlining.js)', inlining[0]));
-parts[0] = parts[0].replace(/(when the run started: [^(]*)/, `$1(at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')}) `);
+parts[0] = parts[0].replace(
+  /(when the run started: [^(]*)/,
+  `$1(at the end: ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(', ')}) `,
+);
 fs.writeFileSync(out, parts.join('\n') + `\n_Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s._\n`);
 fs.writeFileSync(path.join(os.tmpdir(), 'ntm-bench-raw.json'), JSON.stringify({ ov, snaps, agreement, analysisRows }));
 process.stderr.write(`wrote ${path.relative(process.cwd(), out)}\n`);

@@ -97,7 +97,9 @@ if (tool === 'ours') {
   // cost of V8 sampling its allocations at interval 1.
   const { Snapshot } = require(path.join(pkg, 'dist', 'snapshot.js'));
   tm.stop();
-  out.top10Untraced = time(() => new Snapshot(snap.table, { tracebackLimit: FRAMES, interval: 1 }).statistics('lineno').slice(0, 10));
+  out.top10Untraced = time(() =>
+    new Snapshot(snap.table, { tracebackLimit: FRAMES, interval: 1 }).statistics('lineno').slice(0, 10),
+  );
 } else if (tool === 'analysis') {
   // bench/analysis.js: the analysis step while tracing against the same
   // step with tracing stopped, and against GetAllocationProfile alone. The

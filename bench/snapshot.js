@@ -13,10 +13,14 @@ const TOOLS = ['off', 'ours', 'pprof', 'inspector'];
 
 function run(tool, n) {
   const reps = n >= 1000000 ? 3 : 5;
-  const out = execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'snapshot-child.js'), tool, String(n), String(reps)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', path.join(__dirname, 'snapshot-child.js'), tool, String(n), String(reps)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
+  );
   return JSON.parse(out.trim().split('\n').pop());
 }
 
@@ -57,7 +61,9 @@ function toMarkdown(rows) {
     );
   }
   lines.push('', 'Ratios (how many times faster ours is; > 1 is better):', '');
-  lines.push('| live samples | pprof profile() / ours snapshot | pprof profile() / ours snapshot + top 10 | inspector / ours snapshot + top 10 | ours snapshot / floor | ours snapshot + top 10 / floor |');
+  lines.push(
+    '| live samples | pprof profile() / ours snapshot | pprof profile() / ours snapshot + top 10 | inspector / ours snapshot + top 10 | ours snapshot / floor | ours snapshot + top 10 / floor |',
+  );
   lines.push('| ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const o = r.ours;

@@ -31,7 +31,6 @@ export const ENV = {
 /** What register does when tracing cannot start: run the program untraced with a warning, or exit 1 before it runs. */
 export type OnError = 'warn' | 'fail';
 
-
 /**
  * The view of the dumps and the exit report unless told: what filled memory,
  * even if freed before exit; for a series of dumps (snapshot-every), what is
@@ -118,7 +117,9 @@ export function parseDuration(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|)\s*$/i.exec(text);
   const ms = match === null ? NaN : Math.round(Number(match[1]) * DURATION_UNITS[match[2].toLowerCase()]);
   if (!Number.isSafeInteger(ms) || ms < 1 || ms > 0x7fffffff) {
-    throw new SettingError(`invalid period: ${JSON.stringify(text)} (expected milliseconds ≥ 1, such as 500, 500ms, 10s or 1m)`);
+    throw new SettingError(
+      `invalid period: ${JSON.stringify(text)} (expected milliseconds ≥ 1, such as 500, 500ms, 10s or 1m)`,
+    );
   }
   return ms;
 }
@@ -126,7 +127,8 @@ export function parseDuration(text: string): number {
 /** A count of report lines from text: an integer ≥ 0 (0: none). */
 export function parseCount(text: string, what: string): number {
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n)) throw new SettingError(`invalid ${what}: ${JSON.stringify(text)} (expected an integer ≥ 0)`);
+  if (!Number.isSafeInteger(n))
+    throw new SettingError(`invalid ${what}: ${JSON.stringify(text)} (expected an integer ≥ 0)`);
   return n;
 }
 
@@ -145,7 +147,9 @@ export function parseKeep(text: string): number {
   if (text.trim().toLowerCase() === 'all') return Infinity;
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new SettingError(`invalid number of dumps to keep: ${JSON.stringify(text)} (expected an integer ≥ 1, or all)`);
+    throw new SettingError(
+      `invalid number of dumps to keep: ${JSON.stringify(text)} (expected an integer ≥ 1, or all)`,
+    );
   }
   return n;
 }

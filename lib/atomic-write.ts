@@ -26,7 +26,7 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
   const fd = fs.openSync(temp, 'wx');
   try {
     try {
-      for (let written = 0; written < bytes.length; ) {
+      for (let written = 0; written < bytes.length;) {
         written += fs.writeSync(fd, bytes, written, bytes.length - written);
       }
       // Without it a power loss after the rename can leave an empty file

@@ -111,7 +111,12 @@ export function chooseInterval(
 }
 
 function budgetOptions(options: BudgetOptions): Required<BudgetOptions> {
-  const opts = check.options(options, 'options', ['maxOverhead', 'calibrationMs', 'minInterval', 'maxInterval'] as const);
+  const opts = check.options(options, 'options', [
+    'maxOverhead',
+    'calibrationMs',
+    'minInterval',
+    'maxInterval',
+  ] as const);
   const maxOverhead = opts.maxOverhead;
   if (typeof maxOverhead !== 'number') {
     throw argError('ERR_INVALID_ARG_TYPE', `Expected a number for maxOverhead but received ${typeof maxOverhead}`);
@@ -121,12 +126,16 @@ function budgetOptions(options: BudgetOptions): Required<BudgetOptions> {
   }
   const calibrationMs =
     opts.calibrationMs === undefined ? 1000 : check.integerInRange(opts.calibrationMs, 'calibrationMs', 1, 600000);
-  const minInterval =
-    opts.minInterval === undefined ? 1024 : check.samplingInterval(opts.minInterval, 'minInterval');
+  const minInterval = opts.minInterval === undefined ? 1024 : check.samplingInterval(opts.minInterval, 'minInterval');
   const maxInterval =
     opts.maxInterval === undefined
       ? 16 * 1024 * 1024
-      : check.integerInRange(check.samplingInterval(opts.maxInterval, 'maxInterval'), 'maxInterval', minInterval, MAX_INTERVAL);
+      : check.integerInRange(
+          check.samplingInterval(opts.maxInterval, 'maxInterval'),
+          'maxInterval',
+          minInterval,
+          MAX_INTERVAL,
+        );
   return { maxOverhead, calibrationMs, minInterval, maxInterval };
 }
 

@@ -87,5 +87,8 @@ function learn(scriptIds: ReadonlySet<number>): void {
  */
 export function underJest(): boolean {
   const globals = globalThis as { expect?: unknown; jest?: unknown };
-  return process.env.JEST_WORKER_ID !== undefined && (typeof globals.expect === 'function' || typeof globals.jest === 'object');
+  return (
+    process.env.JEST_WORKER_ID !== undefined &&
+    (typeof globals.expect === 'function' || typeof globals.jest === 'object')
+  );
 }

@@ -42,7 +42,7 @@ export class TracemallocError extends Error {
 /** Narrows an unknown thrown value to one carrying a string `code`. */
 export function errorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
-    const code = (error).code;
+    const code = error.code;
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;

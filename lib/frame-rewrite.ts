@@ -40,7 +40,12 @@ export function rewriteFrames(snapshot: Snapshot, patch: (row: number) => FrameP
   for (let row = 0; row < t.frameFile.length; row++) {
     const p = patch(row);
     if (p === undefined) continue;
-    columns ??= { name: t.frameName.slice(), file: t.frameFile.slice(), line: t.frameLine.slice(), column: t.frameColumn.slice() };
+    columns ??= {
+      name: t.frameName.slice(),
+      file: t.frameFile.slice(),
+      line: t.frameLine.slice(),
+      column: t.frameColumn.slice(),
+    };
     if (p.file !== undefined) columns.file[row] = intern(p.file);
     if (p.name !== undefined) columns.name[row] = intern(p.name);
     if (p.line !== undefined) columns.line[row] = p.line;

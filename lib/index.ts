@@ -20,7 +20,15 @@ export {
   type SnapshotOptions,
   type TracedMemory,
 } from './tracemalloc';
-export { Snapshot, TraceList, NO_STACK, SNAPSHOT_VIEWS, type SnapshotInfo, type SnapshotView, type TraceData } from './snapshot';
+export {
+  Snapshot,
+  TraceList,
+  NO_STACK,
+  SNAPSHOT_VIEWS,
+  type SnapshotInfo,
+  type SnapshotView,
+  type TraceData,
+} from './snapshot';
 export { noInliningFlags, disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from './inlining';
 export { Trace } from './trace';
 export { Traceback } from './traceback';
@@ -84,5 +92,12 @@ export { startWithBudget, chooseInterval, sampleCostMicros, type BudgetOptions, 
 export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from './http/pprof-handler';
 export { listenPprof, type PprofListener, type PprofListenerOptions } from './http/pprof-listener';
 export { snapshotDelta } from './snapshot-delta';
-export { watchLeaks, LeakWatcher, formatLeak, type LeakWatchOptions, type LeakReport, type LeakWatch } from './leak-watch';
+export {
+  watchLeaks,
+  LeakWatcher,
+  formatLeak,
+  type LeakWatchOptions,
+  type LeakReport,
+  type LeakWatch,
+} from './leak-watch';
 export { type PprofOptions } from './export/pprof';

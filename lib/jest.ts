@@ -42,7 +42,12 @@ export interface MatcherContextLike {
   isNot?: boolean;
   promise?: string;
   utils?: {
-    matcherHint?: (name: string, received?: string, expected?: string, options?: { isNot?: boolean; promise?: string }) => string;
+    matcherHint?: (
+      name: string,
+      received?: string,
+      expected?: string,
+      options?: { isNot?: boolean; promise?: string },
+    ) => string;
   };
 }
 
@@ -84,7 +89,9 @@ function received(r: MeasureResult): string {
 
 function sites(r: MeasureResult): string {
   const note =
-    r.snapshot.inlining === true ? '\n(inlined functions are charged to their callers: { inlining: true } let V8 inline)' : '';
+    r.snapshot.inlining === true
+      ? '\n(inlined functions are charged to their callers: { inlining: true } let V8 inline)'
+      : '';
   return `Top allocation sites over ${r.iterations} calls:\n${formatTopSites(r.snapshot, { calls: r.iterations })}${note}`;
 }
 
@@ -119,7 +126,10 @@ function toAllocateObjectsAtMost(
 ): MatcherResult | Promise<MatcherResult> {
   const f = receivedFunction(fn, 'toAllocateObjectsAtMost');
   if (typeof count !== 'number' || !(count >= 0)) {
-    throw argError('ERR_INVALID_ARG_TYPE', `toAllocateObjectsAtMost: expected a number of objects ≥ 0, received ${String(count)}`);
+    throw argError(
+      'ERR_INVALID_ARG_TYPE',
+      `toAllocateObjectsAtMost: expected a number of objects ≥ 0, received ${String(count)}`,
+    );
   }
   const head = hint(this, 'toAllocateObjectsAtMost', String(count));
   return then(measure(f, { retained: false, ...options }), (r) => ({
@@ -170,7 +180,11 @@ export interface ExpectLike {
 }
 
 function isExpectLike(value: unknown): value is ExpectLike {
-  return (typeof value === 'function' || typeof value === 'object') && value !== null && typeof (value as ExpectLike).extend === 'function';
+  return (
+    (typeof value === 'function' || typeof value === 'object') &&
+    value !== null &&
+    typeof (value as ExpectLike).extend === 'function'
+  );
 }
 
 /**

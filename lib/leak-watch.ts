@@ -178,7 +178,8 @@ export class LeakWatcher {
   constructor(options?: Omit<LeakWatchOptions, 'every' | 'gc' | 'sourceMaps' | 'onLeak'>) {
     const o = check.options(options, 'options', ['window', 'warmup', 'confidence', 'key', 'minRate'] as const);
     this.window = o.window === undefined ? DEFAULT_WINDOW : check.integerInRange(o.window, 'window', 4, 10_000);
-    this.warmup = o.warmup === undefined ? Math.ceil(this.window / 2) : check.integerInRange(o.warmup, 'warmup', 0, 1_000_000);
+    this.warmup =
+      o.warmup === undefined ? Math.ceil(this.window / 2) : check.integerInRange(o.warmup, 'warmup', 0, 1_000_000);
     const confidence = o.confidence === undefined ? DEFAULT_CONFIDENCE : o.confidence;
     if (typeof confidence !== 'number' || !(confidence >= 0.5 && confidence < 1)) {
       throw valueError(`confidence must be a number in [0.5; 1), received ${check.describe(confidence)}`);
@@ -272,7 +273,8 @@ export class LeakWatcher {
       let kept = keptBy.get(first);
       if (kept === undefined) {
         kept = new Map();
-        for (const stat of samplesUpTo(mine, this.maxIds[first]).statistics(this.key)) kept.set(siteId(stat), stat.size);
+        for (const stat of samplesUpTo(mine, this.maxIds[first]).statistics(this.key))
+          kept.set(siteId(stat), stat.size);
         keptBy.set(first, kept);
       }
       if ((kept.get(id) ?? 0) < 0.5 * sizes[first]) candidates.delete(id);
@@ -344,7 +346,9 @@ export function formatLeak(report: LeakReport): string {
   // As the reports' function column: `set (builtin) in remember` for what a builtin allocated for it.
   const name = report.traceback.at(-1)?.functionLabel ?? report.functionName;
   // The program's own names: escaped, as every report escapes them.
-  const where = escapeControlChars(`${report.filename}${report.lineno > 0 ? `:${report.lineno}` : ''}${name === '' ? '' : ` ${name}`}`);
+  const where = escapeControlChars(
+    `${report.filename}${report.lineno > 0 ? `:${report.lineno}` : ''}${name === '' ? '' : ` ${name}`}`,
+  );
   const t = Number.isFinite(report.t) ? report.t.toFixed(1) : '∞';
   return (
     `leak suspected: ${where}: ${formatSize(report.rate, true)}/s ± ${formatSize(report.rateError)}/s ` +
@@ -378,7 +382,17 @@ export function formatLeak(report: LeakReport): string {
  * @throws {RangeError} {@link TypeError} a bad option
  */
 export function watchLeaks(options?: LeakWatchOptions): LeakWatch {
-  const o = check.options(options, 'options', ['every', 'window', 'warmup', 'confidence', 'key', 'minRate', 'gc', 'sourceMaps', 'onLeak'] as const);
+  const o = check.options(options, 'options', [
+    'every',
+    'window',
+    'warmup',
+    'confidence',
+    'key',
+    'minRate',
+    'gc',
+    'sourceMaps',
+    'onLeak',
+  ] as const);
   const every = everyOption(o.every);
   const gc = o.gc === undefined ? true : check.boolean(o.gc, 'gc');
   const sourceMaps = o.sourceMaps === undefined ? false : check.boolean(o.sourceMaps, 'sourceMaps');
@@ -387,7 +401,8 @@ export function watchLeaks(options?: LeakWatchOptions): LeakWatch {
   }
   const onLeak =
     (o.onLeak as ((report: LeakReport) => void) | undefined) ??
-    ((report: LeakReport) => process.emitWarning(formatLeak(report), { type: 'TracemallocWarning', code: 'TRACEMALLOC_LEAK_SUSPECTED' }));
+    ((report: LeakReport) =>
+      process.emitWarning(formatLeak(report), { type: 'TracemallocWarning', code: 'TRACEMALLOC_LEAK_SUSPECTED' }));
   const watcher = new LeakWatcher({
     window: o.window as number | undefined,
     warmup: o.warmup as number | undefined,
@@ -396,7 +411,10 @@ export function watchLeaks(options?: LeakWatchOptions): LeakWatch {
     minRate: o.minRate as number | undefined,
   });
   if (!tracemalloc.isTracing()) {
-    throw new TracemallocError('ERR_TRACEMALLOC_NOT_TRACING', 'the tracemalloc module must be tracing memory allocations to watch leaks');
+    throw new TracemallocError(
+      'ERR_TRACEMALLOC_NOT_TRACING',
+      'the tracemalloc module must be tracing memory allocations to watch leaks',
+    );
   }
   const tick = (): void => {
     let reports: LeakReport[];
@@ -415,7 +433,9 @@ export function watchLeaks(options?: LeakWatchOptions): LeakWatch {
       try {
         onLeak(report);
       } catch (error) {
-        process.emitWarning(`onLeak threw: ${error instanceof Error ? error.message : String(error)}`, { type: 'TracemallocWarning' });
+        process.emitWarning(`onLeak threw: ${error instanceof Error ? error.message : String(error)}`, {
+          type: 'TracemallocWarning',
+        });
       }
     }
   };

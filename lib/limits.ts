@@ -110,9 +110,17 @@ function limitMemoryPlan(limitText: Size, limit: number, interval: number, frame
  * @throws {TypeError} fn not a function, a bad size or option
  * @throws whatever fn throws
  */
-export function limitMemory(fn: () => PromiseLike<unknown>, limit: Size, options?: LimitMemoryOptions): Promise<MemoryReport>;
+export function limitMemory(
+  fn: () => PromiseLike<unknown>,
+  limit: Size,
+  options?: LimitMemoryOptions,
+): Promise<MemoryReport>;
 export function limitMemory(fn: () => unknown, limit: Size, options?: LimitMemoryOptions): MemoryReport;
-export function limitMemory(fn: Measured, limit: Size, options?: LimitMemoryOptions): MemoryReport | Promise<MemoryReport> {
+export function limitMemory(
+  fn: Measured,
+  limit: Size,
+  options?: LimitMemoryOptions,
+): MemoryReport | Promise<MemoryReport> {
   const f = measured(fn);
   const bytes = parseSize(limit);
   const o = check.options(options, 'options', ['interval', 'frames'] as const);
@@ -156,7 +164,13 @@ function isBaseFilterList(filter: unknown): filter is Iterable<BaseFilter> {
   return typeof filter === 'object' && filter !== null && Symbol.iterator in filter;
 }
 
-function limitLeaksPlan(limitText: Size, limit: number, filter: LeakFilter | undefined, warmup: number, frames: number): Plan<LeakReport> {
+function limitLeaksPlan(
+  limitText: Size,
+  limit: number,
+  filter: LeakFilter | undefined,
+  warmup: number,
+  frames: number,
+): Plan<LeakReport> {
   return (function* () {
     yield* warmUp(warmup);
     const pass = yield* tracedPass(1, frames, false);
@@ -195,7 +209,11 @@ function limitLeaksPlan(limitText: Size, limit: number, filter: LeakFilter | und
  * @throws {TypeError} fn not a function, a bad size or option
  * @throws whatever fn throws
  */
-export function limitLeaks(fn: () => PromiseLike<unknown>, limit: Size, options?: LimitLeaksOptions): Promise<LeakReport>;
+export function limitLeaks(
+  fn: () => PromiseLike<unknown>,
+  limit: Size,
+  options?: LimitLeaksOptions,
+): Promise<LeakReport>;
 export function limitLeaks(fn: () => unknown, limit: Size, options?: LimitLeaksOptions): LeakReport;
 export function limitLeaks(fn: Measured, limit: Size, options?: LimitLeaksOptions): LeakReport | Promise<LeakReport> {
   const f = measured(fn);
@@ -208,7 +226,13 @@ export function limitLeaks(fn: Measured, limit: Size, options?: LimitLeaksOption
   const warmup =
     o.warmup === undefined
       ? 0
-      : check.integerInRange(o.warmup, 'warmup', 0, Number.MAX_SAFE_INTEGER, 'warmup must be an integer number of calls ≥ 0');
+      : check.integerInRange(
+          o.warmup,
+          'warmup',
+          0,
+          Number.MAX_SAFE_INTEGER,
+          'warmup must be an integer number of calls ≥ 0',
+        );
   const frames = framesOption(o.frames, 16);
   requireIdleSampler('limitLeaks()');
   return drive(f, limitLeaksPlan(limit, bytes, filter as LeakFilter | undefined, warmup, frames));

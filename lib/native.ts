@@ -81,7 +81,6 @@ export interface NativeBinding {
   peakSnapshot(largerThan: number): NativePeak | null;
 }
 
-
 let binding: NativeBinding | undefined;
 
 /**

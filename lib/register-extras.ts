@@ -29,7 +29,8 @@ export interface ExtraSettings {
 /** The leak watch's window from text: an integer ≥ 4 (snapshots). */
 export function parseLeakWindow(text: string): number {
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 4 && n <= 10_000)) throw new SettingError(`invalid window: ${JSON.stringify(text)} (expected 4 to 10000 snapshots)`);
+  if (!(n >= 4 && n <= 10_000))
+    throw new SettingError(`invalid window: ${JSON.stringify(text)} (expected 4 to 10000 snapshots)`);
   return n;
 }
 
@@ -78,14 +79,20 @@ export function readExtras(env: NodeJS.ProcessEnv): ExtraSettings {
  * Starts what the settings ask for, while tracing. A listener that cannot
  * listen (port taken) is reported and the program goes on.
  */
-export function startExtras(extras: ExtraSettings, options: { sourceMaps: boolean; say: (message: string) => void }): void {
+export function startExtras(
+  extras: ExtraSettings,
+  options: { sourceMaps: boolean; say: (message: string) => void },
+): void {
   const { say, sourceMaps } = options;
   const { http, allowRemote, watchEvery, watchWindow } = extras;
   if (http !== undefined) {
     const { listenPprof } = require('./http/pprof-listener') as typeof import('./http/pprof-listener');
     listenPprof(http, { allowRemote, sourceMaps }).then(
       (listener) => say(`pprof endpoint on ${listener.url} (go tool pprof ${listener.url}heap)`),
-      (error: unknown) => say(`cannot serve pprof on ${escapeControlChars(http)}: ${error instanceof Error ? error.message : String(error)}; the program goes on without it`),
+      (error: unknown) =>
+        say(
+          `cannot serve pprof on ${escapeControlChars(http)}: ${error instanceof Error ? error.message : String(error)}; the program goes on without it`,
+        ),
     );
   }
   if (watchEvery > 0) {

@@ -104,7 +104,8 @@ export class Session {
     const { output, keep } = this.settings;
     const oldest = this.dumps - keep;
     if (output === undefined || oldest < 1 || seriesPath(output, oldest) === seriesPath(output, this.dumps)) return;
-    if (oldest === 1) say(`keeping the last ${keep} dumps of the series, removing older ones (${ENV.KEEP}=all keeps every one)`);
+    if (oldest === 1)
+      say(`keeping the last ${keep} dumps of the series, removing older ones (${ENV.KEEP}=all keeps every one)`);
     try {
       fs.rmSync(seriesPath(output, oldest), { force: true });
     } catch (error) {
@@ -173,11 +174,15 @@ export class Session {
       return;
     }
     if (this.settings.report > 0) {
-      const text = renderTop(snapshot, { key: 'lineno', top: this.settings.report, cumulative: false, include: [], exclude: [] }, {
-        source: file ?? `process ${process.pid}`,
-        cwd: process.cwd(),
-        color: colorFor(process.stderr.isTTY === true, process.env),
-      });
+      const text = renderTop(
+        snapshot,
+        { key: 'lineno', top: this.settings.report, cumulative: false, include: [], exclude: [] },
+        {
+          source: file ?? `process ${process.pid}`,
+          cwd: process.cwd(),
+          color: colorFor(process.stderr.isTTY === true, process.env),
+        },
+      );
       try {
         fs.writeSync(2, text);
       } catch {

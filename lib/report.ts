@@ -298,7 +298,12 @@ interface Column {
 }
 
 /** Aligns cells; the last column is not padded. Colour is applied after padding, so widths stay right. */
-function table(columns: Column[], rows: string[][], paint: Paint, colorOf: (col: number, cell: string) => string): string[] {
+function table(
+  columns: Column[],
+  rows: string[][],
+  paint: Paint,
+  colorOf: (col: number, cell: string) => string,
+): string[] {
   // A loop, not Math.max(...cells): a deep traceback key makes rows by the hundred thousand.
   const widths = columns.map((c) => c.title.length);
   for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
@@ -311,7 +316,13 @@ function table(columns: Column[], rows: string[][], paint: Paint, colorOf: (col:
       })
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.title), true), ...rows.map((r) => line(r, false))];
+  return [
+    line(
+      columns.map((c) => c.title),
+      true,
+    ),
+    ...rows.map((r) => line(r, false)),
+  ];
 }
 
 function frameCells(r: TopRow, key: KeyType, cwd: string): string[][] {
@@ -322,7 +333,11 @@ function frameCells(r: TopRow, key: KeyType, cwd: string): string[][] {
   };
   // Callers of a traceback key go under it, indented, most recent first.
   return r.frames.length === 0
-    ? [withFunction ? [location(r.filename, r.lineno, cwd), escapeControlChars(r.function)] : [location(r.filename, 0, cwd)]]
+    ? [
+        withFunction
+          ? [location(r.filename, r.lineno, cwd), escapeControlChars(r.function)]
+          : [location(r.filename, 0, cwd)],
+      ]
     : r.frames.map((f, i) => (i === 0 ? cells(f) : cells(f).map((c, j) => (j === 0 ? `  ${c}` : c))));
 }
 
@@ -350,7 +365,13 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
   const title =
     `Top ${shown} of ${report.sites} ${KEY_NOUN[report.key]}${report.cumulative ? ' (cumulative)' : ''} by size` +
     ` — ${escapeControlChars(style.source)}`;
-  const out = [paint('1', title), describe(report.snapshot), viewLine(report.snapshot), ...inliningLines(report.snapshot), ''];
+  const out = [
+    paint('1', title),
+    describe(report.snapshot),
+    viewLine(report.snapshot),
+    ...inliningLines(report.snapshot),
+    '',
+  ];
   if (shown === 0) return `${[...out, 'No allocations recorded.'].join('\n')}\n`;
   // Sampled: each estimate with its error bar and the samples behind it.
   const sampled = !report.snapshot.exact;
@@ -406,7 +427,9 @@ export function formatDiff(report: DiffReport, style: RenderStyle): string {
     paint('1', title),
     `old: ${describe(report.old)}`,
     `new: ${describe(report.new)}`,
-    ...(report.old.view === report.new.view ? [viewLine(report.new)] : [viewLine(report.old, 'old '), viewLine(report.new, 'new ')]),
+    ...(report.old.view === report.new.view
+      ? [viewLine(report.new)]
+      : [viewLine(report.old, 'old '), viewLine(report.new, 'new ')]),
     ...inliningLines(report.old, report.new),
     '',
   ];

@@ -8,7 +8,15 @@ import * as inspector from 'node:inspector';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { MESSAGE, RELAYED_SIGNALS, isRelayedSignal, onLines, type MainMessage, type RelayData, type RelayedSignal } from './run-protocol';
+import {
+  MESSAGE,
+  RELAYED_SIGNALS,
+  isRelayedSignal,
+  onLines,
+  type MainMessage,
+  type RelayData,
+  type RelayedSignal,
+} from './run-protocol';
 
 const data = workerData as RelayData;
 const listeners = new Int32Array(data.listeners);

@@ -5,7 +5,16 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { say, messageOf } from './register-session';
-import { MESSAGE, RELAYED_SIGNALS, inTerminal, isRelayedSignal, type RelayData, type RelayEntry, type RelayedSignal, type MainMessage } from './run-protocol';
+import {
+  MESSAGE,
+  RELAYED_SIGNALS,
+  inTerminal,
+  isRelayedSignal,
+  type RelayData,
+  type RelayEntry,
+  type RelayedSignal,
+  type MainMessage,
+} from './run-protocol';
 
 /** How long this thread waits for the worker to end the process before doing it itself. */
 const DIE_WAIT_MS = 1000;
@@ -23,7 +32,8 @@ export function startRunControl(session: Finisher, socketPath: string): void {
   // die before the parent could ask for the dump. The parent ends the program
   // even when this handler cannot run (see lib/cli/run-child.ts).
   const shield = (): void => onSignal('SIGINT');
-  const programListeners = (signal: RelayedSignal): number => process.listeners(signal).filter((l) => l !== shield).length;
+  const programListeners = (signal: RelayedSignal): number =>
+    process.listeners(signal).filter((l) => l !== shield).length;
   const publish = (signal: RelayedSignal, count: number): void => {
     Atomics.store(listeners, RELAYED_SIGNALS.indexOf(signal), count);
   };

@@ -26,8 +26,7 @@ const UNITS: ReadonlyMap<string, number> = new Map([
 // optional spaces, then an optional unit made of letters.
 const SIZE_PATTERN = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$/i;
 
-const UNIT_HELP =
-  'B, K or KiB, M or MiB, G or GiB, T or TiB (powers of 1024); KB, MB, GB, TB (powers of 1000)';
+const UNIT_HELP = 'B, K or KiB, M or MiB, G or GiB, T or TiB (powers of 1024); KB, MB, GB, TB (powers of 1000)';
 
 /** A size in bytes, or a string such as `'24 KiB'`, `'1 MB'`, `'512K'`, `'2048'`. */
 export type Size = number | string;
@@ -69,7 +68,10 @@ export function parseSize(size: Size): number {
   }
   if (typeof size !== 'string') {
     const kind = size === null ? 'null' : typeof size;
-    throw argError('ERR_INVALID_ARG_TYPE', `Expected a number of bytes or a string such as "24 KiB" for size but received ${kind}`);
+    throw argError(
+      'ERR_INVALID_ARG_TYPE',
+      `Expected a number of bytes or a string such as "24 KiB" for size but received ${kind}`,
+    );
   }
   const match = SIZE_PATTERN.exec(size);
   if (match === null) {

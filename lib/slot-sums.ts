@@ -85,7 +85,13 @@ export function sumIntoParents(order: Uint32Array, parent: Int32Array, from: Uin
   addIntoParents(order.length, order, parent, from, values);
 }
 
-function addIntoParents(n: number, order: Uint32Array, parent: Int32Array, from: Uint8Array, values: Float64Array): void {
+function addIntoParents(
+  n: number,
+  order: Uint32Array,
+  parent: Int32Array,
+  from: Uint8Array,
+  values: Float64Array,
+): void {
   for (let i = 0; i < n; i++) {
     const r = order[i];
     const p = parent[r];

@@ -24,7 +24,9 @@ function argumentError(message: string): TypeError {
  */
 export function snapshotDelta(older: Snapshot, newer: Snapshot): Snapshot {
   if (older.interval !== newer.interval) {
-    throw argumentError(`cannot subtract snapshots taken at different sampling intervals (${older.interval} and ${newer.interval} bytes)`);
+    throw argumentError(
+      `cannot subtract snapshots taken at different sampling intervals (${older.interval} and ${newer.interval} bytes)`,
+    );
   }
   const builder = new TableBuilder();
   const rows = new Map<string, { stack: number; domain: number; size: number; count: number }>();
@@ -35,7 +37,12 @@ export function snapshotDelta(older: Snapshot, newer: Snapshot): Snapshot {
       const list: FrameData[] = [];
       for (let s = row; s >= 0; s = t.stackParent[s]) {
         const f = t.stackFrame[s];
-        list.push({ filename: t.strings[t.frameFile[f]], lineno: t.frameLine[f], functionName: t.strings[t.frameName[f]], column: t.frameColumn[f] });
+        list.push({
+          filename: t.strings[t.frameFile[f]],
+          lineno: t.frameLine[f],
+          functionName: t.strings[t.frameName[f]],
+          column: t.frameColumn[f],
+        });
       }
       return list;
     };

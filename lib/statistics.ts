@@ -78,10 +78,7 @@ function checkKeyType(keyType: unknown, cumulative: unknown): asserts keyType is
     throw argError(new RangeError(message), 'ERR_INVALID_ARG_VALUE');
   }
   if (cumulative && keyType === 'traceback') {
-    throw argError(
-      new RangeError('cumulative mode cannot be used with key type "traceback"'),
-      'ERR_INVALID_ARG_VALUE',
-    );
+    throw argError(new RangeError('cumulative mode cannot be used with key type "traceback"'), 'ERR_INVALID_ARG_VALUE');
   }
 }
 
@@ -332,7 +329,6 @@ export function compareStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
-
 /**
  * Python's order of frames: (filename, lineno), then the function name,
  * which only `function` keys can differ by alone; then the builtin a
@@ -464,7 +460,8 @@ class TracebackKeys {
 
   intern(parent: number, frameKey: number): number {
     // One exact number while the pair fits in 53 bits, else a string.
-    const key = frameKey < 0x4000000 && parent < 0x7ffffff ? (parent + 1) * 0x4000000 + frameKey : `${parent},${frameKey}`;
+    const key =
+      frameKey < 0x4000000 && parent < 0x7ffffff ? (parent + 1) * 0x4000000 + frameKey : `${parent},${frameKey}`;
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.parent.length;
@@ -484,7 +481,9 @@ class TracebackKeys {
   ranks(frameRank: Uint32Array): Uint32Array {
     const n = this.size;
     const byParentThenFrame = Array.from({ length: n }, (_, i) => i);
-    byParentThenFrame.sort((a, b) => this.parent[a] - this.parent[b] || frameRank[this.frameKey[a]] - frameRank[this.frameKey[b]]);
+    byParentThenFrame.sort(
+      (a, b) => this.parent[a] - this.parent[b] || frameRank[this.frameKey[a]] - frameRank[this.frameKey[b]],
+    );
     // Children lists in order: firstChild[p + 1] (slot 0 for the roots), nextSibling.
     const firstChild = new Int32Array(n + 1).fill(-1);
     const nextSibling = new Int32Array(n).fill(-1);
@@ -541,7 +540,13 @@ class KeySpace {
   traceback(key: number): Traceback {
     if (this.keyType !== 'traceback') return Traceback.extend(undefined, this.frames.frame(key));
     const { parent, frameKey } = this.tracebacks;
-    return Traceback.memoized(key, parent.length, (k) => parent[k], (k) => this.frames.frame(frameKey[k]), this.tracebackOf);
+    return Traceback.memoized(
+      key,
+      parent.length,
+      (k) => parent[k],
+      (k) => this.frames.frame(frameKey[k]),
+      this.tracebackOf,
+    );
   }
 }
 
@@ -776,7 +781,12 @@ function statisticsFor(
   const out = new Array<Statistic>(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    out[i] = new Statistic(space.traceback(k), size[k], count[k], totals === undefined ? undefined : partsOf(totals, k, 0));
+    out[i] = new Statistic(
+      space.traceback(k),
+      size[k],
+      count[k],
+      totals === undefined ? undefined : partsOf(totals, k, 0),
+    );
   }
   return out;
 }
@@ -829,7 +839,10 @@ export function compareSnapshots(
   checkKeyType(keyType, cumulative);
   const shared = sharedSamples(current, old);
   const onlyIn = (snapshot: Snapshot, inBoth: Uint8Array): StackSpread =>
-    stackSpread(snapshot, inBoth.map((x) => 1 - x));
+    stackSpread(
+      snapshot,
+      inBoth.map((x) => 1 - x),
+    );
   // Current: the whole snapshot's spread at 0, the samples it alone has at 6.
   const currentColumns = current.exact
     ? []

@@ -49,7 +49,12 @@ export class TableBuilder {
   private readonly stringIndex = new Map<string, number>();
   private readonly frameIndex = new Map<string, number>();
   private readonly stackIndex = new Map<string, number>();
-  private readonly frames = { name: [] as number[], file: [] as number[], line: [] as number[], column: [] as number[] };
+  private readonly frames = {
+    name: [] as number[],
+    file: [] as number[],
+    line: [] as number[],
+    column: [] as number[],
+  };
   private readonly stacks = { frame: [] as number[], parent: [] as number[] };
   private readonly samples = {
     stack: [] as number[],

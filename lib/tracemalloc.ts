@@ -176,10 +176,7 @@ function domain(): number {
 export function start(frames: number = 1, options?: StartOptions): void {
   check.integerInRange(frames, 'frames', 1, MAX_FRAMES, `the number of frames must be in range [1; ${MAX_FRAMES}]`);
   const opts = check.options(options, 'options', ['interval', 'inlining', 'allocated', 'peak'] as const);
-  const interval =
-    opts.interval === undefined
-      ? 1
-      : check.samplingInterval(opts.interval);
+  const interval = opts.interval === undefined ? 1 : check.samplingInterval(opts.interval);
   const inlining = opts.inlining === undefined ? defaultInlining(interval) : check.boolean(opts.inlining, 'inlining');
   const allocated = opts.allocated === undefined ? false : check.boolean(opts.allocated, 'allocated');
   const peak = opts.peak === undefined ? false : check.boolean(opts.peak, 'peak');
@@ -346,7 +343,7 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
   const view = opts.view === undefined ? (settings.includeCollected ? 'allocated' : 'live') : viewOption(opts.view);
   const { inlining, peak } = currentSession();
   if (view === 'allocated' && !settings.includeCollected) {
-    throw viewUnavailable("the allocated view needs tracing started with { allocated: true } (run: --view allocated)");
+    throw viewUnavailable('the allocated view needs tracing started with { allocated: true } (run: --view allocated)');
   }
   // With collected objects kept, only V8's own live mark tells the live ones.
   const liveOnly = view !== 'allocated' && settings.includeCollected;
@@ -356,7 +353,8 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
         'which samples are live: only the allocated view is available (Node 26 gives both)',
     );
   }
-  if (view === 'peak' && !peak) throw viewUnavailable('the peak view needs tracing started with { peak: true } (run: --view peak)');
+  if (view === 'peak' && !peak)
+    throw viewUnavailable('the peak view needs tracing started with { peak: true } (run: --view peak)');
   // Growth since the last look (up to 50 ms of it, and the young
   // generation's) is not missed: looked at now, before a GC frees what may
   // have been the peak.
@@ -399,7 +397,10 @@ function total(table: NativeTable): number {
 
 function viewOption(value: unknown): SnapshotView {
   if (isSnapshotView(value)) return value;
-  throw argError('ERR_OUT_OF_RANGE', `view must be one of ${SNAPSHOT_VIEWS.map((v) => `'${v}'`).join(', ')}, received ${check.describe(value)}`);
+  throw argError(
+    'ERR_OUT_OF_RANGE',
+    `view must be one of ${SNAPSHOT_VIEWS.map((v) => `'${v}'`).join(', ')}, received ${check.describe(value)}`,
+  );
 }
 
 /**

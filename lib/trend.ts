@@ -85,7 +85,8 @@ export function studentUpperTail(t: number, df: number): number {
  */
 export function linearTrend(x: ArrayLike<number>, y: ArrayLike<number>): Trend {
   const n = x.length;
-  if (n !== y.length || n < 3) throw new RangeError(`a trend needs at least 3 points (x and y of one length), got ${n} and ${y.length}`);
+  if (n !== y.length || n < 3)
+    throw new RangeError(`a trend needs at least 3 points (x and y of one length), got ${n} and ${y.length}`);
   let mx = 0;
   let my = 0;
   for (let i = 0; i < n; i++) {

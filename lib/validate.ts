@@ -29,13 +29,7 @@ function rangeError(message: string): RangeError {
  * Checks that `value` is an integer in [min; max].
  * @param rangeMessage message for an integer out of range (Python's wording where one exists)
  */
-export function integerInRange(
-  value: unknown,
-  name: string,
-  min: number,
-  max: number,
-  rangeMessage?: string,
-): number {
+export function integerInRange(value: unknown, name: string, min: number, max: number, rangeMessage?: string): number {
   if (typeof value !== 'number') {
     throw typeError(`Expected an integer for ${name} but received ${describe(value)}`);
   }

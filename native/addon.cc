@@ -1,6 +1,9 @@
 // node_version.h first: it defines NAPI_VERSION unconditionally, and must
-// not redefine the one napi.h would otherwise pick.
+// not redefine the one napi.h would otherwise pick (clang-format would move
+// addon.h above it).
+// clang-format off
 #include <node_version.h>
+// clang-format on
 
 #include "addon.h"
 
@@ -26,16 +29,26 @@ constexpr double kMaxFrames = 65535;
 
 std::string Describe(const Napi::Value& value) {
   switch (value.Type()) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_boolean: return "a boolean";
-    case napi_number: return "a number";
-    case napi_string: return "a string";
-    case napi_symbol: return "a symbol";
-    case napi_object: return "an object";
-    case napi_function: return "a function";
-    case napi_external: return "an external";
-    case napi_bigint: return "a bigint";
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
+    case napi_boolean:
+      return "a boolean";
+    case napi_number:
+      return "a number";
+    case napi_string:
+      return "a string";
+    case napi_symbol:
+      return "a symbol";
+    case napi_object:
+      return "an object";
+    case napi_function:
+      return "a function";
+    case napi_external:
+      return "an external";
+    case napi_bigint:
+      return "a bigint";
   }
   return "an unknown value";
 }
@@ -53,8 +66,8 @@ double IntegerArg(const Napi::CallbackInfo& info, size_t index,
                                          Describe(value));
   }
   double number = value.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(number) || std::floor(number) != number ||
-      number < min || number > max) {
+  if (!std::isfinite(number) || std::floor(number) != number || number < min ||
+      number > max) {
     throw CodedRangeError(
         info.Env(), std::string(name) + " must be an integer in range [" +
                         std::to_string(static_cast<uint64_t>(min)) + "; " +
@@ -89,10 +102,10 @@ std::vector<std::string> StringListArg(const Napi::CallbackInfo& info,
   for (uint32_t i = 0; i < array.Length(); i++) {
     Napi::Value item = array.Get(i);
     if (!item.IsString()) {
-      throw CodedTypeError(info.Env(), std::string("Expected only strings in ") +
-                                           name + " but item " +
-                                           std::to_string(i) + " is " +
-                                           Describe(item));
+      throw CodedTypeError(info.Env(),
+                           std::string("Expected only strings in ") + name +
+                               " but item " + std::to_string(i) + " is " +
+                               Describe(item));
     }
     out.push_back(item.As<Napi::String>().Utf8Value());
   }
@@ -105,7 +118,8 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
     : env_(env), isolate_(v8::Isolate::GetCurrent()) {
   sampler_ = std::make_unique<Sampler>(isolate_);
   heap_watch_ = std::make_unique<HeapWatch>(isolate_);
-  peak_ = std::make_unique<PeakCapture>(isolate_, [this] { return PeakTable(); });
+  peak_ =
+      std::make_unique<PeakCapture>(isolate_, [this] { return PeakTable(); });
   using A = TracemallocAddon;
   DefineAddon(
       exports,
@@ -158,8 +172,8 @@ void TracemallocAddon::OnEnvCleanup(void* data) {
 }
 
 void TracemallocAddon::Teardown() noexcept {
-  peak_.reset();        // removes its GC callback; a pending interrupt is orphaned
-  sampler_.reset();     // stops the sampler if it is ours; never throws
+  peak_.reset();     // removes its GC callback; a pending interrupt is orphaned
+  sampler_.reset();  // stops the sampler if it is ours; never throws
   heap_watch_.reset();  // removes the GC callbacks
 }
 
@@ -174,8 +188,8 @@ Napi::Value TracemallocAddon::Start(const Napi::CallbackInfo& info) {
       info, 0, "interval", 1, kMaxInterval,
       "V8 caps each sampling step at 2 GiB, so a larger interval would "
       "over-estimate every size"));
-  settings.frames = static_cast<int>(IntegerArg(info, 1, "frames", 1,
-                                                kMaxFrames));
+  settings.frames =
+      static_cast<int>(IntegerArg(info, 1, "frames", 1, kMaxFrames));
   settings.include_collected = BoolArg(info, 2, "includeCollected");
   if (sampler_->Running()) {
     throw CodedError(env, "ERR_TRACEMALLOC_ALREADY_TRACING",
@@ -221,9 +235,9 @@ Napi::Value TracemallocAddon::Settings(const Napi::CallbackInfo& info) {
 std::unique_ptr<v8::AllocationProfile> TracemallocAddon::ProfileOrThrow(
     Napi::Env env, bool report_loss) {
   std::unique_ptr<v8::AllocationProfile> profile;
-  Sampler::ProfileState state =
-      sampler_ ? sampler_->Profile(&profile, report_loss)
-               : Sampler::ProfileState::kNotRunning;
+  Sampler::ProfileState state = sampler_
+                                    ? sampler_->Profile(&profile, report_loss)
+                                    : Sampler::ProfileState::kNotRunning;
   if (state == Sampler::ProfileState::kNotRunning) {
     throw CodedError(env, "ERR_TRACEMALLOC_NOT_TRACING",
                      "the tracemalloc module must be tracing memory "
@@ -264,8 +278,8 @@ std::unique_ptr<ProfileTable> TracemallocAddon::TableOf(
 std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
     const Napi::CallbackInfo& info) {
   std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
-  bool live_only =
-      info.Length() > 1 && !info[1].IsUndefined() && BoolArg(info, 1, "liveOnly");
+  bool live_only = info.Length() > 1 && !info[1].IsUndefined() &&
+                   BoolArg(info, 1, "liveOnly");
   if (live_only && !ProfileTable::kSamplesSayLive) {
     throw CodedError(info.Env(), "ERR_TRACEMALLOC_VIEW_UNAVAILABLE",
                      "this V8 does not say which samples are live (Node 26 "
@@ -319,8 +333,8 @@ Napi::Value TracemallocAddon::ProfileSize(const Napi::CallbackInfo& info) {
     for (auto* child : node->children) pending.push_back(child);
   }
   Napi::Object out = Napi::Object::New(env);
-  out.Set("samples", Napi::Number::New(
-                         env, static_cast<double>(profile->GetSamples().size())));
+  out.Set("samples", Napi::Number::New(env, static_cast<double>(
+                                                profile->GetSamples().size())));
   out.Set("nodes", Napi::Number::New(env, nodes));
   return out;
 }

@@ -46,8 +46,8 @@ inline void ThrowOrDrop(napi_env env, const char* code,
   napi_value code_value = nullptr, message_value = nullptr, error = nullptr;
   if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value) !=
           napi_ok ||
-      napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH,
-                              &message_value) != napi_ok ||
+      napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value) !=
+          napi_ok ||
       napi_create_error(env, code_value, message_value, &error) != napi_ok) {
     return;
   }

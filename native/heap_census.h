@@ -81,7 +81,6 @@ class HeapCensus {
   double synthetic_count_ = 0;
   double synthetic_size_ = 0;
   double nodes_ = 0;
-
 };
 
 }  // namespace tracemalloc

@@ -43,7 +43,9 @@ ProfileTable::ProfileTable(v8::Isolate* isolate,
       frames_(frames),
       memory_(memory) {}
 
-uint32_t ProfileTable::Intern(const std::string& s) { return strings_.Intern(s); }
+uint32_t ProfileTable::Intern(const std::string& s) {
+  return strings_.Intern(s);
+}
 
 std::string ProfileTable::Utf8(v8::Local<v8::String> s) const {
   return Utf8Of(isolate_, s);
@@ -131,8 +133,7 @@ void ProfileTable::WalkTree(v8::AllocationProfile::Node* root) {
     // Samples here keep the builtins in front of the nearest scripted frame
     // plus `frames_` frames from it; with no scripted frame recorded, the
     // `frames_` innermost, as V8 alone would have kept.
-    const int32_t keep =
-        std::min(depth, any_script ? run + frames_ : frames_);
+    const int32_t keep = std::min(depth, any_script ? run + frames_ : frames_);
     node_parent_.push_back(parent);
     node_frame_.push_back(frame);
     node_depth_.push_back(depth);
@@ -163,8 +164,8 @@ int64_t ProfileTable::NodeOfId(uint32_t node_id) const {
 }
 
 int32_t ProfileTable::InternStack(uint32_t frame, int32_t parent) {
-  const uint64_t key = (static_cast<uint64_t>(frame) << 32) |
-                       static_cast<uint32_t>(parent + 1);
+  const uint64_t key =
+      (static_cast<uint64_t>(frame) << 32) | static_cast<uint32_t>(parent + 1);
   auto it = stack_index_.find(key);
   if (it != stack_index_.end()) return static_cast<int32_t>(it->second);
   const auto row = static_cast<uint32_t>(stack_frame_.size());
@@ -259,8 +260,8 @@ void ProfileTable::AddSamples(v8::AllocationProfile* profile) {
   for (uint32_t index : order) {
     const v8::AllocationProfile::Sample& s = samples[index];
     const int64_t node = NodeOfId(s.node_id);
-    if (node < 0) continue;              // root itself: no JS frame
-    if (node_own_[node]) continue;       // the tracer's own work
+    if (node < 0) continue;                        // root itself: no JS frame
+    if (node_own_[node]) continue;                 // the tracer's own work
     if (live_only_ && !SampleIsLive(s)) continue;  // collected since
     int32_t stack = node_stack_[node];
     if (stack == -2) {

@@ -131,10 +131,10 @@ class ProfileTable {
   uint32_t max_node_id_ = 0;
   std::vector<int32_t> node_parent_;  // -1: a child of the root
   std::vector<uint32_t> node_frame_;
-  std::vector<int32_t> node_depth_;   // frames on the path, this one included
-  std::vector<int32_t> node_drop_;    // outer frames its samples do not keep
-  std::vector<uint8_t> node_own_;     // samples here are the tracer's own
-  std::vector<int32_t> node_stack_;   // its samples' stack row; -2 not yet made
+  std::vector<int32_t> node_depth_;  // frames on the path, this one included
+  std::vector<int32_t> node_drop_;   // outer frames its samples do not keep
+  std::vector<uint8_t> node_own_;    // samples here are the tracer's own
+  std::vector<int32_t> node_stack_;  // its samples' stack row; -2 not yet made
   // TrimmedStack's memo for drop > 0, keyed by (node, drop).
   std::unordered_map<uint64_t, int32_t> trimmed_;
 
@@ -146,7 +146,6 @@ class ProfileTable {
 
   std::vector<uint32_t> sample_stack_;
   std::vector<double> sample_size_, sample_count_, sample_id_;
-
 };
 
 }  // namespace tracemalloc

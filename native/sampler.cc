@@ -21,7 +21,6 @@ v8::HeapProfiler::SamplingFlags FlagsOf(const SamplerSettings& settings) {
   return static_cast<v8::HeapProfiler::SamplingFlags>(flags);
 }
 
-
 }  // namespace
 
 Sampler::StartResult Sampler::Start(const SamplerSettings& settings) {
@@ -57,8 +56,7 @@ bool Sampler::Running() {
   return running_;
 }
 
-bool Sampler::Owns(v8::AllocationProfile* profile,
-                   uint64_t* max_id_out) const {
+bool Sampler::Owns(v8::AllocationProfile* profile, uint64_t* max_id_out) const {
   uint64_t max_id = 0;
   for (const auto& sample : profile->GetSamples()) {
     max_id = std::max(max_id, sample.sample_id);

@@ -35,9 +35,9 @@ namespace tracemalloc {
 constexpr int kBuiltinFrames = 2;
 
 struct SamplerSettings {
-  uint64_t interval = 1;          // mean bytes between samples; 1 = all
-  int frames = 1;                 // traceback limit, as start(frames) took it
-  bool include_collected = false; // keep samples of objects GC has freed
+  uint64_t interval = 1;           // mean bytes between samples; 1 = all
+  int frames = 1;                  // traceback limit, as start(frames) took it
+  bool include_collected = false;  // keep samples of objects GC has freed
   // What V8 records per sample: the limit, plus room for builtins.
   int Depth() const { return frames + kBuiltinFrames; }
 };
@@ -95,8 +95,7 @@ class Sampler {
   // stack deeper than we record, and (when samples are never dropped) no
   // sample id lower than one seen before. `max_id`, when given, receives the
   // highest sample id (read in the same pass).
-  bool Owns(v8::AllocationProfile* profile,
-            uint64_t* max_id = nullptr) const;
+  bool Owns(v8::AllocationProfile* profile, uint64_t* max_id = nullptr) const;
 
   v8::Isolate* isolate_;
   bool running_ = false;

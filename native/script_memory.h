@@ -37,8 +37,9 @@ class ScriptMemory {
 
   // `line`, `column`: 1-based, 0 once the script is freed.
   void Position(int script_id, int start, int* line, int* column) {
-    const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(script_id)) << 32) |
-                         static_cast<uint32_t>(start);
+    const uint64_t key =
+        (static_cast<uint64_t>(static_cast<uint32_t>(script_id)) << 32) |
+        static_cast<uint32_t>(start);
     if (*line > 0) {
       positions_[key] = {*line, *column};
       return;

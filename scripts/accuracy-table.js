@@ -94,7 +94,11 @@ function workloads() {
         let c = 0;
         return () => ++c;
       },
-      opt: [5 * WORD + 7 * WORD, 2, 'Context 40 (map, length, scope info, previous, c) + arrow JSFunction 56; TurboFan folds the two'],
+      opt: [
+        5 * WORD + 7 * WORD,
+        2,
+        'Context 40 (map, length, scope info, previous, c) + arrow JSFunction 56; TurboFan folds the two',
+      ],
       base: [5 * WORD + 7 * WORD, 2, 'same'],
     },
     {
@@ -131,7 +135,16 @@ function child(tier) {
     for (let i = 0; i < calls; i++) w.fn();
     const counted = counter.bytes() / calls;
     const [bytes, allocs, how] = w[tier];
-    rows.push({ name: w.name, bytes, allocs, how, measured: r.bytesPerOp, measuredAllocs: r.allocsPerOp, exact: r.exact, counted });
+    rows.push({
+      name: w.name,
+      bytes,
+      allocs,
+      how,
+      measured: r.bytesPerOp,
+      measuredAllocs: r.allocsPerOp,
+      exact: r.exact,
+      counted,
+    });
   }
   process.stdout.write(JSON.stringify(rows));
 }
@@ -171,5 +184,7 @@ if (process.argv[2] === '--child') {
   );
   console.log(table('Optimized code (TurboFan, after 100,000 warm-up calls)', run('opt', [])));
   console.log('');
-  console.log(table('Unoptimized code (node --max-opt=1: interpreter and Sparkplug only)', run('base', ['--max-opt=1'])));
+  console.log(
+    table('Unoptimized code (node --max-opt=1: interpreter and Sparkplug only)', run('base', ['--max-opt=1'])),
+  );
 }

@@ -58,14 +58,31 @@ function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tracemalloc-prebuilds-'));
   let failures = 0;
   try {
-    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: versions.root, encoding: 'utf8' }).trim().split('\n').pop();
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', tmp], {
+      cwd: versions.root,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .pop();
     const tgz = path.join(tmp, tarball);
     const listing = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' });
-    const nodes = all.map((v) => ({ ...v, dir: versions.installNode(v.version) })).map((v) => ({ ...v, abi: versions.abiOf(v.dir) }));
+    const nodes = all
+      .map((v) => ({ ...v, dir: versions.installNode(v.version) }))
+      .map((v) => ({ ...v, abi: versions.abiOf(v.dir) }));
     console.log(`${tarball}:`);
-    for (const v of nodes) check(listing.includes(`package/prebuilds/linux-x64/node.abi${v.abi}.node`), `the tarball holds the prebuild for Node ${v.version} (ABI ${v.abi})`);
+    for (const v of nodes)
+      check(
+        listing.includes(`package/prebuilds/linux-x64/node.abi${v.abi}.node`),
+        `the tarball holds the prebuild for Node ${v.version} (ABI ${v.abi})`,
+      );
     check(!listing.includes('package/build/'), 'the tarball holds no build/');
-    for (const file of ['dist/format-size.js', 'dist/export/flamegraph/page.html', 'dist/export/flamegraph/page.css', 'dist/export/flamegraph/page.js']) {
+    for (const file of [
+      'dist/format-size.js',
+      'dist/export/flamegraph/page.html',
+      'dist/export/flamegraph/page.css',
+      'dist/export/flamegraph/page.js',
+    ]) {
       check(listing.includes(`package/${file}`), `the tarball holds ${file}`);
     }
     for (const v of nodes) {
@@ -73,24 +90,63 @@ function main() {
       try {
         const project = path.join(tmp, `project-${v.major}`);
         fs.mkdirSync(project);
-        fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: `probe-${v.major}`, version: '1.0.0', private: true }));
+        fs.writeFileSync(
+          path.join(project, 'package.json'),
+          JSON.stringify({ name: `probe-${v.major}`, version: '1.0.0', private: true }),
+        );
         const env = { ...process.env, PATH: compilerlessPath(v.dir, tmp), npm_config_nodedir: '' };
         const hidden = COMPILERS.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { env }).status === 0);
-        check(hidden.length === 0, `no compiler, make or python on PATH${hidden.length ? ` (found ${hidden.join(', ')})` : ''}`);
+        check(
+          hidden.length === 0,
+          `no compiler, make or python on PATH${hidden.length ? ` (found ${hidden.join(', ')})` : ''}`,
+        );
         const node = path.join(v.dir, 'bin', 'node');
-        const install = spawnSync(node, [npmCli, 'install', tgz, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project, env, encoding: 'utf8' });
-        check(install.status === 0, `npm install of the tarball succeeds${install.status === 0 ? '' : `:\n${install.stdout}\n${install.stderr}`}`);
-        check(!fs.existsSync(path.join(project, 'node_modules', 'node-tracemalloc', 'build')), 'nothing was compiled (no build/)');
+        const install = spawnSync(
+          node,
+          [npmCli, 'install', tgz, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+          { cwd: project, env, encoding: 'utf8' },
+        );
+        check(
+          install.status === 0,
+          `npm install of the tarball succeeds${install.status === 0 ? '' : `:\n${install.stdout}\n${install.stderr}`}`,
+        );
+        check(
+          !fs.existsSync(path.join(project, 'node_modules', 'node-tracemalloc', 'build')),
+          'nothing was compiled (no build/)',
+        );
         const run = spawnSync(node, ['-e', PROBE], { cwd: project, env, encoding: 'utf8' });
         check(run.status === 0, `it loads and traces${run.status === 0 ? '' : `:\n${run.stderr}`}`);
         const probe = JSON.parse(run.stdout.trim().split('\n').pop());
-        check(probe.binary === `prebuilds/linux-x64/node.abi${v.abi}.node`, `it loaded its own prebuild (${probe.binary})`);
-        check(probe.top === 'makeRows' && probe.count >= 2000, `the top function is makeRows with ${probe.count} allocations (exact)`);
+        check(
+          probe.binary === `prebuilds/linux-x64/node.abi${v.abi}.node`,
+          `it loaded its own prebuild (${probe.binary})`,
+        );
+        check(
+          probe.top === 'makeRows' && probe.count >= 2000,
+          `the top function is makeRows with ${probe.count} allocations (exact)`,
+        );
         check(probe.flamegraph, 'it writes a flame graph from its page files');
         for (const other of nodes.filter((o) => o.abi !== v.abi)) {
-          const file = path.join(project, 'node_modules', 'node-tracemalloc', 'prebuilds', 'linux-x64', `node.abi${other.abi}.node`);
-          const refused = spawnSync(node, ['-e', `try { require(${JSON.stringify(file)}); console.log('LOADED'); } catch (e) { console.log(e.code, e.message); }`], { env, encoding: 'utf8' });
-          check(refused.stdout.startsWith('ERR_TRACEMALLOC_ABI_MISMATCH'), `the ABI ${other.abi} prebuild is refused: ${refused.stdout.trim()}`);
+          const file = path.join(
+            project,
+            'node_modules',
+            'node-tracemalloc',
+            'prebuilds',
+            'linux-x64',
+            `node.abi${other.abi}.node`,
+          );
+          const refused = spawnSync(
+            node,
+            [
+              '-e',
+              `try { require(${JSON.stringify(file)}); console.log('LOADED'); } catch (e) { console.log(e.code, e.message); }`,
+            ],
+            { env, encoding: 'utf8' },
+          );
+          check(
+            refused.stdout.startsWith('ERR_TRACEMALLOC_ABI_MISMATCH'),
+            `the ABI ${other.abi} prebuild is refused: ${refused.stdout.trim()}`,
+          );
         }
       } catch (error) {
         failures++;

@@ -16,7 +16,7 @@ const block = (title, text) => `### \`${title}\`\n\n\`\`\`text\n${text}\`\`\`\n`
 const section = [
   HEADING,
   '',
-  'Generated from the commands\' declarations in `lib/cli/` by `npm run docs:cli`; `test/cli-help.test.ts` fails when this section is out of date.',
+  "Generated from the commands' declarations in `lib/cli/` by `npm run docs:cli`; `test/cli-help.test.ts` fails when this section is out of date.",
   '',
   block('tracemalloc --help', mainHelp()),
   ...COMMANDS.map((command) => block(`tracemalloc ${command.name} --help`, command.help)),
@@ -29,4 +29,7 @@ if (start < 0) throw new Error(`docs/cli.md has no "${HEADING}" section`);
 // To the next second-level heading, or the end of the page.
 const next = page.indexOf('\n## ', start + 1);
 const end = next < 0 ? page.length : next;
-fs.writeFileSync(file, `${page.slice(0, start + 1)}${section}${next < 0 ? '' : '\n'}${page.slice(end + (next < 0 ? 0 : 1))}`);
+fs.writeFileSync(
+  file,
+  `${page.slice(0, start + 1)}${section}${next < 0 ? '' : '\n'}${page.slice(end + (next < 0 ? 0 : 1))}`,
+);

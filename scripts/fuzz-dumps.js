@@ -63,14 +63,35 @@ function loadDist() {
 }
 
 // Names a program may give its functions and files, hostile ones included.
-const NAMES = ['', 'a.js', '/app/server.js', 'getData', '\x1b[2J\x1b]0;t\x07', 'over\rwrite', 'bad\ud800name', '😀é', 'x;y\nz',
-  '(V8 API)', '(GC)', 'node:internal/x', 'file:///tmp/a.mjs', 'file://%zz', '<unknown>', '\u202egnp.js'];
+const NAMES = [
+  '',
+  'a.js',
+  '/app/server.js',
+  'getData',
+  '\x1b[2J\x1b]0;t\x07',
+  'over\rwrite',
+  'bad\ud800name',
+  '😀é',
+  'x;y\nz',
+  '(V8 API)',
+  '(GC)',
+  'node:internal/x',
+  'file:///tmp/a.mjs',
+  'file://%zz',
+  '<unknown>',
+  '\u202egnp.js',
+];
 
 function baseSnapshots(d) {
   const frame = (filename, lineno, functionName, column) => ({ filename, lineno, functionName, column });
   const traces = [
     { domain: 0, size: 64, frames: [frame('/app/server.js', 12, 'getData', 3)] },
-    { domain: 0, size: 4096, count: 3, frames: [frame('/app/db.js', 40, 'query'), frame('/app/server.js', 12, 'getData', 3)] },
+    {
+      domain: 0,
+      size: 4096,
+      count: 3,
+      frames: [frame('/app/db.js', 40, 'query'), frame('/app/server.js', 12, 'getData', 3)],
+    },
     { domain: 2, size: 24, frames: [] },
     { domain: 1, size: 0.5, count: 0.25, frames: [frame('file:///tmp/é/ü.mjs', 1, 'bad\ud800name')] },
     { domain: 0, size: 8, frames: [frame('\ufeffbom.js', 0, '😀'), frame('', 0, '(V8 API)')] },
@@ -94,7 +115,11 @@ function baseSnapshots(d) {
     },
     { tracebackLimit: 65535, interval: 1, timestamp: 1712345678901.5 },
   );
-  return [d.tm.Snapshot.fromTraces(traces, 25, { interval: 512 * 1024 }), unordered, d.tm.Snapshot.fromTraces([], 1)].map((s) => ({
+  return [
+    d.tm.Snapshot.fromTraces(traces, 25, { interval: 512 * 1024 }),
+    unordered,
+    d.tm.Snapshot.fromTraces([], 1),
+  ].map((s) => ({
     snapshot: s,
     file: d.tm.encodeSnapshot(s),
     payload: payloadOf(d, s.table, s),
@@ -175,7 +200,10 @@ function makeCase(d, bases, seed, n) {
     case 2: // cut short
       return { kind, bytes: base.file.subarray(0, int(base.file.length)) };
     case 3: // garbage appended
-      return { kind, bytes: Buffer.concat([base.file, Buffer.from(Array.from({ length: 1 + int(64) }, () => int(256)))]) };
+      return {
+        kind,
+        bytes: Buffer.concat([base.file, Buffer.from(Array.from({ length: 1 + int(64) }, () => int(256)))]),
+      };
     case 4: // damaged payload with a valid checksum
       return { kind, bytes: d.wrapPayload(flip(payload), random() < 0.5 ? null : 1) };
     case 5: {
@@ -187,7 +215,10 @@ function makeCase(d, bases, seed, n) {
       return { kind, bytes: d.wrapPayload(payload) };
     }
     case 6: // a payload cut short or extended, with a valid checksum
-      payload = random() < 0.5 ? payload.subarray(0, int(payload.length)) : Buffer.concat([payload, Buffer.alloc(1 + int(40), int(256))]);
+      payload =
+        random() < 0.5
+          ? payload.subarray(0, int(payload.length))
+          : Buffer.concat([payload, Buffer.alloc(1 + int(40), int(256))]);
       return { kind, bytes: d.wrapPayload(payload) };
     case 7: {
       // dense damage where counts, lengths and first indexes live
@@ -202,7 +233,12 @@ function makeCase(d, bases, seed, n) {
       const table = randomTable(int, random, d.tm.NO_STACK);
       const interval = random() < 0.5 ? 1 : 1 + int(1 << 20);
       // Format 2 stores the tracing session (0 unknown).
-      const info = { tracebackLimit: int(65536), interval, timestamp: int(2e12), session: random() < 0.5 ? 0 : 1 + int(2 ** 31) };
+      const info = {
+        tracebackLimit: int(65536),
+        interval,
+        timestamp: int(2e12),
+        session: random() < 0.5 ? 0 : 1 + int(2 ** 31),
+      };
       return { kind, bytes: d.wrapPayload(payloadOf(d, table, info), random() < 0.3 ? null : 1) };
     }
     default: {
@@ -232,7 +268,8 @@ function validityProblem(s, NO_STACK) {
     if (t.frameName[f] >= t.strings.length || t.frameFile[f] >= t.strings.length) return `frame ${f} out of range`;
   }
   for (let i = 0; i < stacks; i++) {
-    if (t.stackFrame[i] >= frames || t.stackParent[i] < -1 || t.stackParent[i] >= stacks) return `stack ${i} out of range`;
+    if (t.stackFrame[i] >= frames || t.stackParent[i] < -1 || t.stackParent[i] >= stacks)
+      return `stack ${i} out of range`;
   }
   for (let i = 0; i < t.sampleStack.length; i++) {
     if (t.sampleStack[i] >= stacks && t.sampleStack[i] !== NO_STACK) return `sample ${i} out of range`;
@@ -266,26 +303,51 @@ function exercise(d, snapshot, other) {
   const objects = snapshot.totalCount;
   for (const key of ['filename', 'lineno', 'function', 'traceback']) {
     const stats = snapshot.statistics(key);
-    expect(near(stats.reduce((n, s) => n + s.size, 0), total), `statistics('${key}') sizes do not add up to the total`);
-    expect(near(stats.reduce((n, s) => n + s.count, 0), objects), `statistics('${key}') counts do not add up to the total`);
+    expect(
+      near(
+        stats.reduce((n, s) => n + s.size, 0),
+        total,
+      ),
+      `statistics('${key}') sizes do not add up to the total`,
+    );
+    expect(
+      near(
+        stats.reduce((n, s) => n + s.count, 0),
+        objects,
+      ),
+      `statistics('${key}') counts do not add up to the total`,
+    );
     for (const s of stats.slice(0, 5)) String(s);
     if (key !== 'traceback') {
       const cumulative = snapshot.statistics(key, true);
-      expect(cumulative.every((s) => s.size <= total * 65536 + 1e-6), `statistics('${key}', true) out of bounds`);
+      expect(
+        cumulative.every((s) => s.size <= total * 65536 + 1e-6),
+        `statistics('${key}', true) out of bounds`,
+      );
     }
   }
   const diffs = snapshot.compareTo(other, 'traceback');
-  expect(diffs.every((x) => Number.isFinite(x.sizeDiff)), 'compareTo gave a non-finite difference');
+  expect(
+    diffs.every((x) => Number.isFinite(x.sizeDiff)),
+    'compareTo gave a non-finite difference',
+  );
   snapshot.compareTo(other, 'lineno', true);
   const self = snapshot.compareTo(snapshot, 'function');
-  expect(self.every((x) => x.sizeDiff === 0 && x.countDiff === 0), 'compareTo(itself) is not all zeros');
+  expect(
+    self.every((x) => x.sizeDiff === 0 && x.countDiff === 0),
+    'compareTo(itself) is not all zeros',
+  );
   class Recent extends tm.BaseFilter {
     match(trace) {
       const frame = trace.traceback.at(-1);
       return frame === undefined || frame.lineno % 2 === 0;
     }
   }
-  const filtered = snapshot.filterTraces([new tm.Filter(true, '*a*'), new tm.Filter(false, '<unknown>', undefined, true), new tm.DomainFilter(false, 1)]);
+  const filtered = snapshot.filterTraces([
+    new tm.Filter(true, '*a*'),
+    new tm.Filter(false, '<unknown>', undefined, true),
+    new tm.DomainFilter(false, 1),
+  ]);
   filtered.statistics('lineno');
   snapshot.filterTraces([new Recent(true)]).statistics('traceback');
   let shown = 0;
@@ -297,7 +359,13 @@ function exercise(d, snapshot, other) {
   const json = exported(() => tm.encodeSnapshotJson(snapshot));
   if (json !== undefined && json.length < 4 * 2 ** 20) {
     const parsed = JSON.parse(json);
-    expect(near(parsed.traces.reduce((n, x) => n + x.size, 0), total), 'the JSON export lost bytes');
+    expect(
+      near(
+        parsed.traces.reduce((n, x) => n + x.size, 0),
+        total,
+      ),
+      'the JSON export lost bytes',
+    );
   }
   exported(() => tm.toCollapsed(snapshot));
   exported(() => JSON.parse(tm.encodeHeapProfile(snapshot)));
@@ -305,7 +373,10 @@ function exercise(d, snapshot, other) {
   exported(() => tm.toFlameGraphHtml(snapshot));
   // What loads writes back the same.
   const again = tm.decodeSnapshot(tm.encodeSnapshot(snapshot));
-  expect(again.table.strings.length === snapshot.table.strings.length && near(again.totalSize, total), 'a reloaded snapshot differs');
+  expect(
+    again.table.strings.length === snapshot.table.strings.length && near(again.totalSize, total),
+    'a reloaded snapshot differs',
+  );
 }
 
 /** One case: 'loaded', a DumpFormatError reason, or throws (an unexpected error). */
@@ -315,7 +386,11 @@ function runCase(d, bases, seed, n) {
   try {
     snapshot = d.tm.decodeSnapshot(bytes, 'fuzz');
   } catch (error) {
-    if (error instanceof d.tm.DumpFormatError && REASONS.includes(error.reason) && error.message.startsWith(`node-tracemalloc dump fuzz: ${error.reason}: `)) {
+    if (
+      error instanceof d.tm.DumpFormatError &&
+      REASONS.includes(error.reason) &&
+      error.message.startsWith(`node-tracemalloc dump fuzz: ${error.reason}: `)
+    ) {
       return error.reason;
     }
     throw error;
@@ -334,7 +409,12 @@ function runCase(d, bases, seed, n) {
  */
 function injected() {
   const spec = process.env.FUZZ_DUMPS_INJECT ?? '';
-  return new Map(spec.split(',').filter(Boolean).map((item) => [Number(item.split(':')[1]), item.split(':')[0]]));
+  return new Map(
+    spec
+      .split(',')
+      .filter(Boolean)
+      .map((item) => [Number(item.split(':')[1]), item.split(':')[0]]),
+  );
 }
 
 function worker(opts) {
@@ -360,7 +440,17 @@ function worker(opts) {
 
 function runWorker(opts, from, onLine) {
   return new Promise((resolve) => {
-    const args = ['--max-old-space-size=1024', __filename, '--worker', '--seed', String(opts.seed), '--cases', String(opts.cases), '--from', String(from)];
+    const args = [
+      '--max-old-space-size=1024',
+      __filename,
+      '--worker',
+      '--seed',
+      String(opts.seed),
+      '--cases',
+      String(opts.cases),
+      '--from',
+      String(from),
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffered = '';
     let stderr = '';
@@ -411,7 +501,13 @@ async function parent(opts) {
     if (last === opts.cases - 1 && ended.code === 0) break;
     const culprit = last + 1;
     if (ended.hung) findings.hangs.push({ case: culprit, ms: opts.timeout });
-    else findings.crashes.push({ case: culprit, exit: ended.code, signal: ended.signal, stderr: ended.stderr.trim().split('\n').slice(-3).join(' | ') });
+    else
+      findings.crashes.push({
+        case: culprit,
+        exit: ended.code,
+        signal: ended.signal,
+        stderr: ended.stderr.trim().split('\n').slice(-3).join(' | '),
+      });
     next = culprit + 1;
   }
   const summary = {
@@ -422,7 +518,11 @@ async function parent(opts) {
     crashes: findings.crashes.length,
     hangs: findings.hangs.length,
     unexpected: findings.unexpected.length,
-    findings: [...findings.crashes.map((f) => ({ kind: 'crash', ...f })), ...findings.hangs.map((f) => ({ kind: 'hang', ...f })), ...findings.unexpected.map((f) => ({ kind: 'unexpected', ...f }))].slice(0, 20),
+    findings: [
+      ...findings.crashes.map((f) => ({ kind: 'crash', ...f })),
+      ...findings.hangs.map((f) => ({ kind: 'hang', ...f })),
+      ...findings.unexpected.map((f) => ({ kind: 'unexpected', ...f })),
+    ].slice(0, 20),
   };
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -434,7 +534,9 @@ async function parent(opts) {
         `  crashes ${summary.crashes}, hangs ${summary.hangs}, unexpected errors ${summary.unexpected}\n`,
     );
     for (const f of summary.findings) {
-      process.stdout.write(`  ${f.kind} at case ${f.case}: ${JSON.stringify(f)}  (replay: node scripts/fuzz-dumps.js --seed ${opts.seed} --replay ${f.case})\n`);
+      process.stdout.write(
+        `  ${f.kind} at case ${f.case}: ${JSON.stringify(f)}  (replay: node scripts/fuzz-dumps.js --seed ${opts.seed} --replay ${f.case})\n`,
+      );
     }
   }
   return summary.crashes + summary.hangs + summary.unexpected === 0 ? 0 : 1;

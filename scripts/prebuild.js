@@ -19,7 +19,9 @@ const versions = require('./lib/node-versions');
 function main() {
   const { values } = parseArgs({ options: { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    console.log('Usage: node scripts/prebuild.js [--only 20,22]\n\nWrites prebuilds/<platform>-<arch>/node.abi<N>.node for each supported Node.');
+    console.log(
+      'Usage: node scripts/prebuild.js [--only 20,22]\n\nWrites prebuilds/<platform>-<arch>/node.abi<N>.node for each supported Node.',
+    );
     return;
   }
   const out = path.join(versions.root, 'prebuilds', `${process.platform}-${process.arch}`);
@@ -29,12 +31,15 @@ function main() {
     const abi = versions.abiOf(nodeDir);
     const dir = versions.stage(major);
     const warnings = versions.buildAddon(dir, nodeDir);
-    if (warnings.length > 0) throw new Error(`the addon built with warnings on Node ${version}:\n${warnings.join('\n')}`);
+    if (warnings.length > 0)
+      throw new Error(`the addon built with warnings on Node ${version}:\n${warnings.join('\n')}`);
     const file = path.join(out, `node.abi${abi}.node`);
     fs.copyFileSync(path.join(dir, 'build', 'Release', 'tracemalloc.node'), file);
     // Debug sections are most of the file; symbols stay for stack traces.
     execFileSync('strip', ['--strip-debug', file]);
-    console.log(`Node ${version} (ABI ${abi}): ${path.relative(versions.root, file)} (${Math.round(fs.statSync(file).size / 1024)} KiB)`);
+    console.log(
+      `Node ${version} (ABI ${abi}): ${path.relative(versions.root, file)} (${Math.round(fs.statSync(file).size / 1024)} KiB)`,
+    );
   }
 }
 

@@ -16,7 +16,13 @@ if (!name || !/^[a-z-]+$/.test(name)) {
 const root = path.join(__dirname, '..');
 const docs = path.join(root, 'docs');
 const candidates = [path.join(root, 'README.md')].concat(
-  fs.existsSync(docs) ? fs.readdirSync(docs).filter((f) => f.endsWith('.md')).sort().map((f) => path.join(docs, f)) : [],
+  fs.existsSync(docs)
+    ? fs
+        .readdirSync(docs)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+        .map((f) => path.join(docs, f))
+    : [],
 );
 const start = `<!-- ${name}:start -->\n`;
 const end = `<!-- ${name}:end -->`;
@@ -27,7 +33,9 @@ const holders = candidates.filter((file) => {
 });
 if (holders.length !== 1) {
   const where = holders.map((file) => path.relative(root, file)).join(', ');
-  console.error(`${start.trim()} ... ${end} markers: expected in one of README.md and docs/*.md, found in ${holders.length ? where : 'none'}`);
+  console.error(
+    `${start.trim()} ... ${end} markers: expected in one of README.md and docs/*.md, found in ${holders.length ? where : 'none'}`,
+  );
   process.exit(1);
 }
 const file = holders[0];

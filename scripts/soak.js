@@ -23,10 +23,11 @@ const { parseArgs } = require('node:util');
 const dist = path.join(__dirname, '..', 'dist');
 
 if (process.argv[2] === '--server') server();
-else client().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+else
+  client().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
 
 // ---- the traced server ---------------------------------------------------
 
@@ -42,7 +43,12 @@ function server() {
   function item(id) {
     let entry = cache.get(id);
     if (entry === undefined) {
-      entry = { id, name: `item ${id}`, tags: Array.from({ length: 8 }, (_, i) => `tag-${(id * 7 + i) % 97}`), created: Date.now() };
+      entry = {
+        id,
+        name: `item ${id}`,
+        tags: Array.from({ length: 8 }, (_, i) => `tag-${(id * 7 + i) % 97}`),
+        created: Date.now(),
+      };
       cache.set(id, entry);
       if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value);
     }
@@ -53,7 +59,11 @@ function server() {
     try {
       const url = new URL(req.url, 'http://127.0.0.1');
       const id = Number(url.searchParams.get('id')) || 0;
-      const body = JSON.stringify({ item: item(id % 10000), related: [item((id + 1) % 10000), item((id + 2) % 10000)], at: Date.now() });
+      const body = JSON.stringify({
+        item: item(id % 10000),
+        related: [item((id + 1) % 10000), item((id + 2) % 10000)],
+        at: Date.now(),
+      });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     } catch (error) {
@@ -208,7 +218,9 @@ async function client() {
     `soak: node ${process.version}, server pid ${child.pid}, 127.0.0.1:${port}, production preset start(16, { interval: 512 KiB }), ` +
       `${opts.concurrency} requests in flight, ${opts.duration / 1000} s`,
   );
-  console.log('requests, errors, RSS, heap used and retained samples are exact counts; traced and tracer bytes are estimates');
+  console.log(
+    'requests, errors, RSS, heap used and retained samples are exact counts; traced and tracer bytes are estimates',
+  );
   console.log('  time  requests    req/s  errors  RSS MB  heap MB  samples  traced (est.)  tracer (est.)  tracing');
   let lastDone = 0;
   let lastErrors = 0;

@@ -55,7 +55,8 @@ function main() {
       row.abi = versions.abiOf(nodeDir);
       const dir = versions.stage(major);
       const warnings = versions.buildAddon(dir, nodeDir);
-      if (warnings.length > 0) throw new Error(`the addon built with warnings on Node ${version}:\n${warnings.join('\n')}`);
+      if (warnings.length > 0)
+        throw new Error(`the addon built with warnings on Node ${version}:\n${warnings.join('\n')}`);
       const env = versions.envFor(nodeDir, { NODE_TRACEMALLOC_MATRIX: version });
       const node = path.join(nodeDir, 'bin', 'node');
       for (const args of [
@@ -88,7 +89,8 @@ function main() {
   console.log(`\n${table}`);
   if (values['write-support']) writeSupport(rows);
   const failed = rows.filter((r) => r.result !== 'pass');
-  const count = (word) => rows.reduce((sum, r) => sum + Number((new RegExp(`(\\d+) ${word}`).exec(r.tests) || [0, 0])[1]), 0);
+  const count = (word) =>
+    rows.reduce((sum, r) => sum + Number((new RegExp(`(\\d+) ${word}`).exec(r.tests) || [0, 0])[1]), 0);
   console.error(`versions: ${rows.length - failed.length} passed, ${failed.length} failed`);
   // The closing line CI reads: jest's tests summed over the versions.
   console.log(`matrix: ${count('passed')} passed, ${count('failed')} failed`);

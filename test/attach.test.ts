@@ -91,11 +91,17 @@ describe('tracemalloc attach', () => {
     const target = await startTarget(process.execPath, ['--inspect-port=0', APP]);
     const result = await attach([String(target.pid), '--duration', '1s', '-i', '32K', '-o', 'out.ntm'], tmp.dir);
     expect(result.status).toBe(0);
-    expect(result.stderr).toMatch(new RegExp(`^tracemalloc attach: opened the inspector of process ${target.pid} on 127\\.0\\.0\\.1:\\d+\\n`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^tracemalloc attach: opened the inspector of process ${target.pid} on 127\\.0\\.0\\.1:\\d+\\n`),
+    );
     expect(result.stderr).toContain(`tracemalloc attach: closed the inspector of process ${target.pid} again\n`);
-    expect(result.stdout).toMatch(/^Top \d+ of \d+ lines by size — out\.ntm\nestimated: sampled every 32\.0 KiB, traceback limit 128 frames;/);
+    expect(result.stdout).toMatch(
+      /^Top \d+ of \d+ lines by size — out\.ntm\nestimated: sampled every 32\.0 KiB, traceback limit 128 frames;/,
+    );
     // The first row of the report is the allocating function (size ±, count ±, samples, average: the columns of main's reports).
-    expect(result.stdout).toMatch(/\s+function\n\s*\S+ \S+\s+\S+ \S+\s+\d+\s+\d+\s+\d+\s+\d+ B\s+\S+allocating-app\.js:8\s+leakyAllocator\n/);
+    expect(result.stdout).toMatch(
+      /\s+function\n\s*\S+ \S+\s+\S+ \S+\s+\d+\s+\d+\s+\d+\s+\d+ B\s+\S+allocating-app\.js:8\s+leakyAllocator\n/,
+    );
     expect(result.stdout).toMatch(/\nDump: out\.ntm\n$/);
     expect(topFunction(path.join(tmp.dir, 'out.ntm'))).toBe('leakyAllocator');
     // Opened by SIGUSR1, then closed: the target listens on nothing now, and runs on.
@@ -148,7 +154,10 @@ describe('tracemalloc attach', () => {
       return;
     }
     const target = await startTarget(process.execPath, [APP]);
-    const result = await attach([String(target.pid), '-d', '500ms', '-i', '32K', '-o', 'default.ntm', '--json'], tmp.dir);
+    const result = await attach(
+      [String(target.pid), '-d', '500ms', '-i', '32K', '-o', 'default.ntm', '--json'],
+      tmp.dir,
+    );
     expect(result.stderr).toContain('on 127.0.0.1:9229');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ pid: target.pid, inspector: '127.0.0.1:9229', closed: true });
@@ -156,10 +165,14 @@ describe('tracemalloc attach', () => {
 
   test('Ctrl-C ends the sampling early, and still stops the sampler, closes the inspector and writes the dump', async () => {
     const target = await startTarget(process.execPath, ['--inspect-port=0', APP]);
-    const child = spawn(process.execPath, [cliMain, 'attach', String(target.pid), '-d', '10m', '-i', '32K', '-o', 'early.ntm'], {
-      cwd: tmp.dir,
-      env: cleanEnv(),
-    });
+    const child = spawn(
+      process.execPath,
+      [cliMain, 'attach', String(target.pid), '-d', '10m', '-i', '32K', '-o', 'early.ntm'],
+      {
+        cwd: tmp.dir,
+        env: cleanEnv(),
+      },
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
@@ -212,7 +225,9 @@ describe('tracemalloc attach', () => {
         `tracemalloc attach: the inspector port ${port} is taken by another process (127.0.0.1:${port} is in use), so process ${target.pid} ` +
           'could not open its inspector (its own stderr says so). Free the port, or start the program with --inspect-port=<free port>\n',
       );
-      expect(target.stderr()).toMatch(new RegExp(`Starting inspector on 127\\.0\\.0\\.1:${port} failed: address already in use`));
+      expect(target.stderr()).toMatch(
+        new RegExp(`Starting inspector on 127\\.0\\.0\\.1:${port} failed: address already in use`),
+      );
       expect(target.alive()).toBe(true);
     } finally {
       taken.close();
@@ -229,10 +244,15 @@ describe('tracemalloc attach', () => {
     );
     expect(sleeper.alive()).toBe(true);
     // A program that handles SIGUSR1 but is not Node is not signalled either.
-    const shell = await startTarget('bash', ['-c', 'trap "echo GOT USR1 >&2" USR1; echo READY; while :; do sleep 0.1; done']);
+    const shell = await startTarget('bash', [
+      '-c',
+      'trap "echo GOT USR1 >&2" USR1; echo READY; while :; do sleep 0.1; done',
+    ]);
     const second = await attach([String(shell.pid)], tmp.dir);
     expect(second.status).toBe(1);
-    expect(second.stderr).toMatch(/does not look like Node: SIGUSR1 means something else to most programs, so nothing was sent \(pass --force if it is Node under another name\)\n$/);
+    expect(second.stderr).toMatch(
+      /does not look like Node: SIGUSR1 means something else to most programs, so nothing was sent \(pass --force if it is Node under another name\)\n$/,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(shell.stderr()).not.toContain('GOT USR1');
   });
@@ -241,9 +261,13 @@ describe('tracemalloc attach', () => {
     const missing = cli(['attach', '999999999']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe('tracemalloc attach: no process with pid 999999999\n');
-    expect(cli(['attach']).stderr).toBe('tracemalloc attach: missing the pid of the process to attach to (try tracemalloc attach --help)\n');
+    expect(cli(['attach']).stderr).toBe(
+      'tracemalloc attach: missing the pid of the process to attach to (try tracemalloc attach --help)\n',
+    );
     expect(cli(['attach', 'abc']).status).toBe(2);
-    expect(cli(['attach', '1', '--duration', 'long']).stderr).toMatch(/^tracemalloc attach: --duration: invalid period: "long"/);
+    expect(cli(['attach', '1', '--duration', 'long']).stderr).toMatch(
+      /^tracemalloc attach: --duration: invalid period: "long"/,
+    );
   });
 });
 
@@ -254,10 +278,13 @@ describe('the sampling profile as a snapshot', () => {
     frame: { filename: string; lineno: number };
   }
   test('at interval 1, against the addon: the same frame, one object per sample, the profile bytes kept', () => {
-    const r = runFixture<{ native: Totals; inspector: Totals; raw: { selfSize: number; samples: number; bytes: number }; tracebackLimit: number; exact: boolean }>(
-      path.join('prod', 'inspector-vs-native.js'),
-      DETERMINISTIC_FLAGS,
-    );
+    const r = runFixture<{
+      native: Totals;
+      inspector: Totals;
+      raw: { selfSize: number; samples: number; bytes: number };
+      tracebackLimit: number;
+      exact: boolean;
+    }>(path.join('prod', 'inspector-vs-native.js'), DETERMINISTIC_FLAGS);
     // 1-based start lines from the protocol's 0-based ones, as the addon reads V8's.
     expect(r.inspector.frame).toEqual(r.native.frame);
     expect(r.inspector.count).toBe(r.raw.samples);

@@ -18,11 +18,7 @@ const MAX_INTERVAL = 16 * 1024 * 1024;
  * trying them in turn), kept within [minInterval; maxInterval], and `clamped`
  * says when the bounds moved it.
  */
-function expectBudgetContract(
-  choice: ReturnType<typeof chooseInterval>,
-  rate: number,
-  options: BudgetOptions,
-): void {
+function expectBudgetContract(choice: ReturnType<typeof chooseInterval>, rate: number, options: BudgetOptions): void {
   const min = options.minInterval ?? MIN_INTERVAL;
   const max = options.maxInterval ?? MAX_INTERVAL;
   const overheadAt = (interval: number): number => (rate / interval) * choice.sampleCostMicros * 1e-6;
@@ -176,9 +172,11 @@ describe('startWithBudget (real V8)', () => {
 
   test('already tracing with other settings: rejects, tracing untouched', async () => {
     tm.start(1, { interval: 1 });
-    await expect(startWithBudget(1, { maxOverhead: 0.01, calibrationMs: 20, minInterval: 4096 })).rejects.toMatchObject({
-      code: 'ERR_TRACEMALLOC_ALREADY_TRACING',
-    });
+    await expect(startWithBudget(1, { maxOverhead: 0.01, calibrationMs: 20, minInterval: 4096 })).rejects.toMatchObject(
+      {
+        code: 'ERR_TRACEMALLOC_ALREADY_TRACING',
+      },
+    );
     expect(tm.getSamplingInterval()).toBe(1);
   });
 

@@ -12,7 +12,12 @@ const scripted: FrameData[] = [
   { filename: 'a.js', lineno: 5, functionName: 'g' },
   { filename: 'b.js', lineno: 3, functionName: 'h' },
 ];
-const builtins: FrameData[] = ['split', 'map'].map((functionName) => ({ filename: '', lineno: 0, functionName, builtin: true }));
+const builtins: FrameData[] = ['split', 'map'].map((functionName) => ({
+  filename: '',
+  lineno: 0,
+  functionName,
+  builtin: true,
+}));
 
 /** Deterministic traces (a linear congruential generator), frames most recent first, builtins anywhere. */
 function randomTraces(seed: number, n: number): TraceData[] {
@@ -44,7 +49,10 @@ function reference(traces: TraceData[], key: 'lineno' | 'function', cumulative: 
       frames.forEach((f, i) => {
         // A builtin counts only when no scripted frame called it.
         if (f.builtin === true && frames.slice(i + 1).some((g) => g.builtin !== true)) return;
-        add(key === 'function' ? `${where(f)} ${f.functionName}${f.builtin === true ? ' (builtin)' : ''}` : where(f), t.size);
+        add(
+          key === 'function' ? `${where(f)} ${f.functionName}${f.builtin === true ? ' (builtin)' : ''}` : where(f),
+          t.size,
+        );
       });
       continue;
     }

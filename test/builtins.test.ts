@@ -113,6 +113,8 @@ test("'traceback' keys keep the builtin as a leaf; formatted, it reads `split (b
     ['makeMaps', 'Map'],
     ['fillMap', 'set'],
   ]) {
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`builtins\\.js", line \\d+, in ${builtin} \\(builtin\\) in ${fn}$`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`builtins\\.js", line \\d+, in ${builtin} \\(builtin\\) in ${fn}$`)),
+    );
   }
 });

@@ -233,9 +233,7 @@ describe('formatCensus / formatCensusDiff', () => {
       'MyObject: count=10000 (+10000), size=391 KiB (+391 KiB)',
       '(code): count=2 (+2), size=720 B (+720 B)',
     ]);
-    expect(formatCensusDiff(diffCensus(c, empty), 1)).toEqual([
-      'MyObject: count=0 (-10000), size=0 B (-391 KiB)',
-    ]);
+    expect(formatCensusDiff(diffCensus(c, empty), 1)).toEqual(['MyObject: count=0 (-10000), size=0 B (-391 KiB)']);
     expect(() => formatCensusDiff('x' as never)).toThrow(TypeError);
   });
 

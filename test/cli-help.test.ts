@@ -12,7 +12,14 @@ import { parseDeclared } from '../lib/cli/parse';
 import { repoRoot } from './helpers/child';
 
 const OPTIONS = {
-  key: { type: 'string', short: 'k', value: 'key', choices: ['lineno', 'function'], default: 'lineno', help: 'group by' },
+  key: {
+    type: 'string',
+    short: 'k',
+    value: 'key',
+    choices: ['lineno', 'function'],
+    default: 'lineno',
+    help: 'group by',
+  },
   top: { type: 'string', short: 'n', value: 'n|all', help: 'how many' },
   output: { type: 'string', short: 'o', value: 'path', help: 'where' },
   include: { type: 'string', multiple: true, value: 'glob', help: 'keep' },
@@ -20,7 +27,10 @@ const OPTIONS = {
   json: { type: 'boolean', help: 'as JSON' },
 } as const satisfies OptionDeclarations;
 
-const ONE_FILE = { options: OPTIONS, positionals: [{ name: 'dump.ntm', description: 'the dump file to read' }] } as const;
+const ONE_FILE = {
+  options: OPTIONS,
+  positionals: [{ name: 'dump.ntm', description: 'the dump file to read' }],
+} as const;
 const TWO_FILES = {
   options: OPTIONS,
   positionals: [
@@ -71,14 +81,20 @@ describe('parsing a declared command line', () => {
   });
 
   test('short groups, attached values, repeats and `--` come from parseArgs', () => {
-    const { values, positionals, terminated } = parseDeclared(['-cn5', '--include=a', '--include', 'b', '--', '-x.ntm'], ONE_FILE);
+    const { values, positionals, terminated } = parseDeclared(
+      ['-cn5', '--include=a', '--include', 'b', '--', '-x.ntm'],
+      ONE_FILE,
+    );
     expect(values).toMatchObject({ cumulative: true, top: '5', include: ['a', 'b'] });
     expect(positionals).toEqual(['-x.ntm']);
     expect(terminated).toBe(true);
   });
 
   test('passThrough: everything from the first positional on is passed on untouched', () => {
-    const line = parseDeclared(['-cn5', '-o', 'out.ntm', '--key', 'function', 'app.js', '--top', '2', '-c', '--', '--bogus', '--help'], SCRIPT);
+    const line = parseDeclared(
+      ['-cn5', '-o', 'out.ntm', '--key', 'function', 'app.js', '--top', '2', '-c', '--', '--bogus', '--help'],
+      SCRIPT,
+    );
     expect(line.values).toMatchObject({ cumulative: true, top: '5', output: 'out.ntm', key: 'function', json: false });
     expect(line.positionals).toEqual(['app.js', ['--top', '2', '-c', '--', '--bogus', '--help']]);
     expect(line.terminated).toBe(false);
@@ -184,8 +200,19 @@ Examples:
 
   test('a usage line that names an undeclared option or leaves out a positional is refused', () => {
     const demo = (usage: string): string =>
-      commandHelp({ name: 'demo', summary: '', description: '', usage, options: OPTIONS, positionals: ONE_FILE.positionals, examples: [], handler: () => Promise.resolve(0) });
-    expect(demo('<dump.ntm> --key <key> [-o <path>] [options]')).toMatch(/^Usage: tracemalloc demo <dump\.ntm> --key <key> \[-o <path>\] \[options\]\n/);
+      commandHelp({
+        name: 'demo',
+        summary: '',
+        description: '',
+        usage,
+        options: OPTIONS,
+        positionals: ONE_FILE.positionals,
+        examples: [],
+        handler: () => Promise.resolve(0),
+      });
+    expect(demo('<dump.ntm> --key <key> [-o <path>] [options]')).toMatch(
+      /^Usage: tracemalloc demo <dump\.ntm> --key <key> \[-o <path>\] \[options\]\n/,
+    );
     expect(() => demo('<dump.ntm> --format <format>')).toThrow(/does not match the declaration \(--format\)/);
     expect(() => demo('<dump.ntm> [-f <format>]')).toThrow(/does not match the declaration \(-f\)/);
     expect(() => demo('[options] -- <file>')).toThrow(/does not match the declaration \(<dump\.ntm>\)/);
@@ -206,16 +233,22 @@ Examples:
     ).toThrow(/must list each option once/);
   });
 
-  test.each(COMMANDS.map((command) => [command.name, command.help]))(`tracemalloc %s --help fits in ${HELP_WIDTH} columns`, (name, help) => {
-    expect(help).toMatch(new RegExp(`^Usage: tracemalloc ${name} `));
-    expect(help).toMatch(/\n {2}-h, --help {2,}show this help\n/);
-    expect(help.split('\n').filter((line) => line.length > HELP_WIDTH)).toEqual([]);
-  });
+  test.each(COMMANDS.map((command) => [command.name, command.help]))(
+    `tracemalloc %s --help fits in ${HELP_WIDTH} columns`,
+    (name, help) => {
+      expect(help).toMatch(new RegExp(`^Usage: tracemalloc ${name} `));
+      expect(help).toMatch(/\n {2}-h, --help {2,}show this help\n/);
+      expect(help.split('\n').filter((line) => line.length > HELP_WIDTH)).toEqual([]);
+    },
+  );
 
   test('docs/cli.md shows every --help as it is (npm run docs:cli rewrites it)', () => {
     const docs = fs.readFileSync(path.join(repoRoot, 'docs', 'cli.md'), 'utf8');
     const section = docs.slice(docs.indexOf('\n## `--help` of each command\n'));
-    for (const [title, help] of [['tracemalloc --help', mainHelp()], ...COMMANDS.map((c) => [`tracemalloc ${c.name} --help`, c.help])]) {
+    for (const [title, help] of [
+      ['tracemalloc --help', mainHelp()],
+      ...COMMANDS.map((c) => [`tracemalloc ${c.name} --help`, c.help]),
+    ]) {
       expect([title, section.includes(`### \`${title}\`\n\n\`\`\`text\n${help}\`\`\`\n`)]).toEqual([title, true]);
     }
     expect(section.match(/^```text$/gm)).toHaveLength(COMMANDS.length + 1);

@@ -31,7 +31,24 @@ describe('tracemalloc run', () => {
     const result = cli(['run', '--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: tracemalloc run \[options\] <script> \[args\.\.\.\]\n/);
-    for (const option of ['--frames', '--interval', '--exact', '--top', '--key', '--cumulative', '--include', '--exclude', '--snapshot-every', '--output', '--json', '--node-arg', '--no-source-maps', '--view', '--inlining', '--no-inlining']) {
+    for (const option of [
+      '--frames',
+      '--interval',
+      '--exact',
+      '--top',
+      '--key',
+      '--cumulative',
+      '--include',
+      '--exclude',
+      '--snapshot-every',
+      '--output',
+      '--json',
+      '--node-arg',
+      '--no-source-maps',
+      '--view',
+      '--inlining',
+      '--no-inlining',
+    ]) {
       expect(result.stdout).toContain(option);
     }
   });
@@ -57,7 +74,9 @@ describe('tracemalloc run', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^\[ Top 10 \] \(exact; lines are function start lines\)\n/);
     expect(result.stdout).toMatch(/\n20000 records kept\n$/);
-    expect(result.stderr).toContain('[TRACEMALLOC_SETTINGS_KEPT] TracemallocWarning: already tracing with frames=16, interval=1');
+    expect(result.stderr).toContain(
+      '[TRACEMALLOC_SETTINGS_KEPT] TracemallocWarning: already tracing with frames=16, interval=1',
+    );
     expect(filesIn(tmp.dir, /^x\.ntm$/)).toHaveLength(1);
   });
 
@@ -91,10 +110,14 @@ describe('tracemalloc run', () => {
   });
 
   test('--include and --exclude filter the report, not the dump', () => {
-    const only = lastJson<RunReport>(run(['--exact', '--top', 'all', '--include', '*/alloc.js', '--json', '-o', 'a.ntm', CJS]).stderr);
+    const only = lastJson<RunReport>(
+      run(['--exact', '--top', 'all', '--include', '*/alloc.js', '--json', '-o', 'a.ntm', CJS]).stderr,
+    );
     expect(only.stats.length).toBeGreaterThan(0);
     expect(only.stats.every((s) => s.filename === CJS)).toBe(true);
-    const without = lastJson<RunReport>(run(['--exact', '--top', 'all', '--exclude', '*/alloc.js', '--exclude', 'node:*', '--json', CJS]).stderr);
+    const without = lastJson<RunReport>(
+      run(['--exact', '--top', 'all', '--exclude', '*/alloc.js', '--exclude', 'node:*', '--json', CJS]).stderr,
+    );
     expect(without.stats.some((s) => s.filename === CJS || s.filename.startsWith('node:'))).toBe(false);
     expect(loadSnapshot(path.join(tmp.dir, 'a.ntm')).statistics('filename').length).toBeGreaterThan(1);
   });
@@ -107,13 +130,17 @@ describe('tracemalloc run', () => {
     expect(result.status).toBe(0);
     const report = lastJson<RunReport>(result.stderr);
     expect(report.dumps.length).toBeGreaterThanOrEqual(3);
-    expect(report.dumps.map((d) => path.basename(d))).toEqual(report.dumps.map((_, i) => `leak-${String(i + 1).padStart(4, '0')}.ntm`));
+    expect(report.dumps.map((d) => path.basename(d))).toEqual(
+      report.dumps.map((_, i) => `leak-${String(i + 1).padStart(4, '0')}.ntm`),
+    );
     expect(report.snapshot.source).toBe(path.basename(report.dumps[report.dumps.length - 1]));
     // Each dump loads; only the last holds what the program allocated in its 'exit' listener.
     const lastObjects = report.dumps.map((dump) => {
       const snapshot = loadSnapshot(dump);
       expect(snapshot.exact).toBe(true);
-      return snapshot.statistics('function').find((s) => s.traceback.at(-1)?.functionName === 'makeLastObjects')?.count ?? 0;
+      return (
+        snapshot.statistics('function').find((s) => s.traceback.at(-1)?.functionName === 'makeLastObjects')?.count ?? 0
+      );
     });
     expect(lastObjects.slice(0, -1).every((n) => n === 0)).toBe(true);
     expect(lastObjects[lastObjects.length - 1]).toBeGreaterThanOrEqual(100);
@@ -187,7 +214,10 @@ describe('tracemalloc run: bad usage exits 2 with one line, before the program r
     [['--snapshot-every', 'often', CJS], /^tracemalloc run: --snapshot-every: invalid period: "often"/],
     [['-o', '/no/such/dir/x.ntm', CJS], /^tracemalloc run: --output: directory \/no\/such\/dir does not exist/],
     [['-o', 'x%z.ntm', CJS], /^tracemalloc run: --output: unknown placeholder %z/],
-    [['--node-arg', '--no-warnings', CJS], /^tracemalloc run: option --node-arg needs a value; write --node-arg=--no-warnings for a value starting with "-"/],
+    [
+      ['--node-arg', '--no-warnings', CJS],
+      /^tracemalloc run: option --node-arg needs a value; write --node-arg=--no-warnings for a value starting with "-"/,
+    ],
     [['--node-arg=--no-warnings', '--', CJS], /^tracemalloc run: --node-arg cannot be used with --/],
   ])('%j', (args, message) => {
     const result = run(args);

@@ -114,7 +114,14 @@ describe('tracemalloc top', () => {
   test('--json', () => {
     const report = JSON.parse(top(['--json', 'old.ntm']).stdout) as TopReport;
     expect(report).toMatchObject({ command: 'top', key: 'lineno', cumulative: false, sites: 2 });
-    expect(report.snapshot).toMatchObject({ source: 'old.ntm', exact: true, interval: 1, tracebackLimit: 3, totalSize: 1500, totalCount: 15 });
+    expect(report.snapshot).toMatchObject({
+      source: 'old.ntm',
+      exact: true,
+      interval: 1,
+      tracebackLimit: 3,
+      totalSize: 1500,
+      totalCount: 15,
+    });
     expect(report.stats[0]).toEqual({
       size: 1000,
       count: 10,
@@ -216,9 +223,14 @@ describe('tracemalloc diff', () => {
     const o = path.join(tmp.dir, 'sampled-old.ntm');
     const n = path.join(tmp.dir, 'sampled-new.ntm');
     const certain = Array.from({ length: 20 }, () => ({ domain: 0, size: 100, count: 1, frames: [cache, main] }));
-    dumpSnapshot(Snapshot.fromTraces([{ domain: 0, size: 5000, count: 50, frames: [server, main] }], 3, { interval: 4096 }), o);
     dumpSnapshot(
-      Snapshot.fromTraces([{ domain: 0, size: 5200, count: 52, frames: [server, main] }, ...certain], 3, { interval: 4096 }),
+      Snapshot.fromTraces([{ domain: 0, size: 5000, count: 50, frames: [server, main] }], 3, { interval: 4096 }),
+      o,
+    );
+    dumpSnapshot(
+      Snapshot.fromTraces([{ domain: 0, size: 5200, count: 52, frames: [server, main] }, ...certain], 3, {
+        interval: 4096,
+      }),
       n,
     );
     const lines = diff(['sampled-old.ntm', 'sampled-new.ntm']).stdout.split('\n');
@@ -241,7 +253,11 @@ describe('tracemalloc diff', () => {
 describe('exit codes and messages', () => {
   let bad: { text: string; truncated: string; dir: string };
   beforeAll(() => {
-    bad = { text: path.join(tmp.dir, 'text.ntm'), truncated: path.join(tmp.dir, 'truncated.ntm'), dir: path.join(tmp.dir, 'adir') };
+    bad = {
+      text: path.join(tmp.dir, 'text.ntm'),
+      truncated: path.join(tmp.dir, 'truncated.ntm'),
+      dir: path.join(tmp.dir, 'adir'),
+    };
     fs.writeFileSync(bad.text, 'not a dump at all\n');
     fs.writeFileSync(bad.truncated, fs.readFileSync(files.old).subarray(0, 40));
     fs.mkdirSync(bad.dir);
@@ -265,11 +281,23 @@ describe('exit codes and messages', () => {
     [['top', '--bogus', 'old.ntm'], 'tracemalloc top: unknown option --bogus (try tracemalloc top --help)'],
     [['top'], 'tracemalloc top: missing the dump file to read (try tracemalloc top --help)'],
     [['top', 'old.ntm', 'new.ntm'], 'tracemalloc top: unexpected argument "new.ntm" (try tracemalloc top --help)'],
-    [['top', '--top', '0', 'old.ntm'], 'tracemalloc top: invalid --top "0" (expected an integer ≥ 1, or all) (try tracemalloc top --help)'],
-    [['top', '--key', 'line', 'old.ntm'], 'tracemalloc top: invalid --key "line" (expected filename, lineno, function or traceback) (try tracemalloc top --help)'],
-    [['top', '-c', '-k', 'traceback', 'old.ntm'], 'tracemalloc top: --cumulative cannot be used with --key traceback (try tracemalloc top --help)'],
+    [
+      ['top', '--top', '0', 'old.ntm'],
+      'tracemalloc top: invalid --top "0" (expected an integer ≥ 1, or all) (try tracemalloc top --help)',
+    ],
+    [
+      ['top', '--key', 'line', 'old.ntm'],
+      'tracemalloc top: invalid --key "line" (expected filename, lineno, function or traceback) (try tracemalloc top --help)',
+    ],
+    [
+      ['top', '-c', '-k', 'traceback', 'old.ntm'],
+      'tracemalloc top: --cumulative cannot be used with --key traceback (try tracemalloc top --help)',
+    ],
     [['top', '--json=yes', 'old.ntm'], 'tracemalloc top: option --json takes no value (try tracemalloc top --help)'],
-    [['diff', 'old.ntm'], 'tracemalloc diff: missing the new dump file (expected <old.ntm> <new.ntm>) (try tracemalloc diff --help)'],
+    [
+      ['diff', 'old.ntm'],
+      'tracemalloc diff: missing the new dump file (expected <old.ntm> <new.ntm>) (try tracemalloc diff --help)',
+    ],
     [['frobnicate'], 'tracemalloc: unknown command "frobnicate" (try tracemalloc --help)'],
     [['--bogus'], 'tracemalloc: unknown option --bogus (try tracemalloc --help)'],
   ])('bad usage: %j exits 2 with one line', (args, message) => {
@@ -291,7 +319,8 @@ describe('help and version', () => {
     const result = cli(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: tracemalloc <command> \[options\]\n/);
-    for (const name of ['run', 'top', 'diff', 'export', 'flamegraph']) expect(result.stdout).toMatch(new RegExp(`\\n  ${name} +\\S`));
+    for (const name of ['run', 'top', 'diff', 'export', 'flamegraph'])
+      expect(result.stdout).toMatch(new RegExp(`\\n  ${name} +\\S`));
   });
 
   test.each([
@@ -342,11 +371,18 @@ describe('without the native addon', () => {
     const diffResult = node([main, 'diff', '--json', 'old.ntm', 'new.ntm'], { cwd: tmp.dir });
     expect(diffResult.status).toBe(0);
     // The copy hides its own files, not the repository's: the "own" frame shows here.
-    expect((JSON.parse(diffResult.stdout) as DiffReport).stats.map((d) => d.function)).toEqual(['frame', 'handle', 'fill', 'query']);
+    expect((JSON.parse(diffResult.stdout) as DiffReport).stats.map((d) => d.function)).toEqual([
+      'frame',
+      'handle',
+      'fill',
+      'query',
+    ]);
   });
 
   test('run fails in one line, before the program runs', () => {
-    const result = node([path.join(pkg, 'dist', 'cli', 'main.js'), 'run', '--', '-e', 'console.log("USER CODE RAN")'], { cwd: tmp.dir });
+    const result = node([path.join(pkg, 'dist', 'cli', 'main.js'), 'run', '--', '-e', 'console.log("USER CODE RAN")'], {
+      cwd: tmp.dir,
+    });
     expect(result.stdout).not.toContain('USER CODE RAN');
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^node-tracemalloc: cannot start tracing: Cannot find module 'node-gyp-build'.*\n$/);

@@ -38,7 +38,13 @@ type Outcome = Record<string, unknown>;
 
 /** `node <args>` with room for outputs of tens of MB (spawnSync keeps 1 MB unless told). */
 function node(args: string[]): ChildResult {
-  const result = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', env: cleanEnv(), timeout: 120_000, maxBuffer: 2 ** 30 });
+  const result = spawnSync(process.execPath, args, {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: cleanEnv(),
+    timeout: 120_000,
+    maxBuffer: 2 ** 30,
+  });
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -50,7 +56,11 @@ function cli(args: string[]): ChildResult {
 /** test/fixtures/deep-analyses.js on `file` in a child with a 512 MB heap. */
 function analyse(file: string, ops = 'all'): Outcome {
   const result = node(['--max-old-space-size=512', path.join(fixtures, 'deep-analyses.js'), file, ops]);
-  expect({ status: result.status, signal: result.signal, stderr: result.stderr.slice(0, 2000) }).toEqual({ status: 0, signal: null, stderr: '' });
+  expect({ status: result.status, signal: result.signal, stderr: result.stderr.slice(0, 2000) }).toEqual({
+    status: 0,
+    signal: null,
+    stderr: '',
+  });
   return JSON.parse(result.stdout) as Outcome;
 }
 
@@ -139,7 +149,10 @@ describe('one chain of 65,535 frames (three functions recurring), a sample on ev
     const exported = cli(['export', '--format', 'json', file]);
     expect(exported.status).toBe(1);
     expect(exported.stdout).toBe('');
-    expect(exported.stderr.split('\n')).toEqual([expect.stringMatching(/^tracemalloc export: the JSON export of this snapshot would be about/), '']);
+    expect(exported.stderr.split('\n')).toEqual([
+      expect.stringMatching(/^tracemalloc export: the JSON export of this snapshot would be about/),
+      '',
+    ]);
   });
 });
 
@@ -238,7 +251,9 @@ describe('a real profile: start(65535), a function recursing 5,000 calls deep', 
   test('the CLI: JSON and collapsed refused in one coded line, pprof and heapprofile written, top --key traceback shown', () => {
     const json = cli(['export', '--format', 'json', file]);
     expect(json.status).toBe(1);
-    expect(json.stderr).toMatch(/^tracemalloc export: the JSON export of this snapshot would be about [\d,]+ characters, more than a JS string holds/);
+    expect(json.stderr).toMatch(
+      /^tracemalloc export: the JSON export of this snapshot would be about [\d,]+ characters, more than a JS string holds/,
+    );
     expect(json.stderr.trim().split('\n')).toHaveLength(1);
     expect(cli(['export', '--format', 'collapsed', file]).status).toBe(1);
     const pprof = path.join(tmp.dir, 'recursion.pb.gz');
@@ -254,12 +269,29 @@ describe('a real profile: start(65535), a function recursing 5,000 calls deep', 
   });
 });
 
-test('tracemalloc run: a report too deep to show is refused in one line, and the exit code is the program\'s', () => {
+test("tracemalloc run: a report too deep to show is refused in one line, and the exit code is the program's", () => {
   const script = path.join(tmp.dir, 'recurse.js');
-  fs.writeFileSync(script, 'const kept = (globalThis.kept = []);\nfunction r(n) { kept.push({ n }); if (n > 0) r(n - 1); }\nr(3000);\nprocess.exitCode = 7;\n');
-  const result = cli(['run', '--exact', '--frames', '65535', '--key', 'traceback', '--top', 'all', '-o', path.join(tmp.dir, 'run.ntm'), script]);
+  fs.writeFileSync(
+    script,
+    'const kept = (globalThis.kept = []);\nfunction r(n) { kept.push({ n }); if (n > 0) r(n - 1); }\nr(3000);\nprocess.exitCode = 7;\n',
+  );
+  const result = cli([
+    'run',
+    '--exact',
+    '--frames',
+    '65535',
+    '--key',
+    'traceback',
+    '--top',
+    'all',
+    '-o',
+    path.join(tmp.dir, 'run.ntm'),
+    script,
+  ]);
   expect(result.status).toBe(7);
-  expect(result.stderr).toMatch(/^tracemalloc run: the report of this snapshot would be [\d,]+ sites listing [\d,]+ frames, more than the 1,048,576 a report shows/m);
+  expect(result.stderr).toMatch(
+    /^tracemalloc run: the report of this snapshot would be [\d,]+ sites listing [\d,]+ frames, more than the 1,048,576 a report shows/m,
+  );
   expect(fs.existsSync(path.join(tmp.dir, 'run.ntm'))).toBe(true);
 });
 
@@ -272,12 +304,18 @@ describe('building blocks', () => {
     const order = [...childrenFirst(depth)];
     expect(order.sort((a, b) => depth[b] - depth[a] || a - b)).toEqual([2, 3, 0, 1, 4]);
     const position = new Map([...childrenFirst(depth)].map((row, i) => [row, i]));
-    for (let r = 0; r < parent.length; r++) if (parent[r] >= 0) expect(position.get(r)!).toBeLessThan(position.get(parent[r])!);
+    for (let r = 0; r < parent.length; r++)
+      if (parent[r] >= 0) expect(position.get(r)!).toBeLessThan(position.get(parent[r])!);
     expect(() => stackDepths(Int32Array.of(1, 0))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   });
 
   test('a traceback extending another reads as one made from the whole list', () => {
-    const frames = [new Frame('a.js', 1, 'a'), new Frame('b.js', 2, 'b'), new Frame('c.js', 3, 'c'), new Frame('d.js', 4, 'd')];
+    const frames = [
+      new Frame('a.js', 1, 'a'),
+      new Frame('b.js', 2, 'b'),
+      new Frame('c.js', 3, 'c'),
+      new Frame('d.js', 4, 'd'),
+    ];
     const eager = new Traceback(frames);
     const linked = Traceback.extend(Traceback.extend(new Traceback(frames.slice(0, 2)), frames[2]), frames[3]);
     expect(linked.length).toBe(4);

@@ -27,7 +27,12 @@ interface LoadOutcome {
  * `Snapshot.load(file)` in a child node with a 20 s deadline and a 256 MB
  * heap: what it threw, or `timedOut`/`signal` when it hung or blew up.
  */
-function loadInChild(file: string): { outcome?: LoadOutcome; timedOut: boolean; signal: string | null; stderr: string } {
+function loadInChild(file: string): {
+  outcome?: LoadOutcome;
+  timedOut: boolean;
+  signal: string | null;
+  stderr: string;
+} {
   const script = `
     const { Snapshot } = require(${JSON.stringify(path.join(repoRoot, 'dist'))});
     let out;
@@ -66,7 +71,10 @@ describe('what is not a regular file is refused, without reading it', () => {
     execFileSync('mkfifo', [fifo]);
     const run = loadInChild(fifo);
     expect({ timedOut: run.timedOut, signal: run.signal }).toEqual({ timedOut: false, signal: null });
-    expect(run.outcome).toMatchObject({ reason: 'not-a-dump', message: expect.stringMatching(/: is a FIFO, not a regular file$/) });
+    expect(run.outcome).toMatchObject({
+      reason: 'not-a-dump',
+      message: expect.stringMatching(/: is a FIFO, not a regular file$/),
+    });
   });
 
   posixTest('a symlink to a device is the device', () => {
@@ -75,7 +83,7 @@ describe('what is not a regular file is refused, without reading it', () => {
     expect(loadInChild(link).outcome).toMatchObject({ reason: 'not-a-dump' });
   });
 
-  test('a directory is still Node\'s EISDIR', () => {
+  test("a directory is still Node's EISDIR", () => {
     expect(() => loadSnapshot(tmp.dir)).toThrow(expect.objectContaining({ code: 'EISDIR' }));
   });
 

@@ -6,13 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as zlib from 'node:zlib';
-import {
-  DumpFormatError,
-  decodeSnapshot,
-  dumpSnapshot,
-  encodeSnapshot,
-  loadSnapshot,
-} from '../lib/dump';
+import { DumpFormatError, decodeSnapshot, dumpSnapshot, encodeSnapshot, loadSnapshot } from '../lib/dump';
 import { dumpInfoOf } from '../lib/dump/codec';
 import { unwrapPayload, wrapPayload } from '../lib/dump/container';
 import * as L from '../lib/dump/layout';
@@ -61,7 +55,12 @@ const TRACES = [
   },
   { domain: 2, size: 24, frames: [] },
   // Strings UTF-8 cannot carry as is: a lone surrogate, a BOM, astral characters.
-  { domain: 1, size: 0.5, count: 0.25, frames: [{ filename: 'file:///tmp/é/ü.mjs', lineno: 1, functionName: 'bad\ud800name' }] },
+  {
+    domain: 1,
+    size: 0.5,
+    count: 0.25,
+    frames: [{ filename: 'file:///tmp/é/ü.mjs', lineno: 1, functionName: 'bad\ud800name' }],
+  },
   {
     domain: 0,
     size: 8,
@@ -258,7 +257,7 @@ describe('format 1 (before the session)', () => {
     expect(decodeSnapshot(fs.readFileSync(file)).totalCount).toBe(1.5 + 128 + 16);
   });
 
-  test("its builtin frames are charged to their scripted callers", () => {
+  test('its builtin frames are charged to their scripted callers', () => {
     const stats = loadSnapshot(file).statistics('lineno');
     expect(stats.map((s) => [String(s.traceback), s.size])).toEqual([
       ['/app/parse.js:3', 40960 + 8192],
@@ -285,9 +284,12 @@ describe('writing', () => {
     };
     const invalid = (snapshot: Parameters<typeof encodeSnapshot>[0], detail: string) => {
       const message = `snapshot cannot be dumped: ${detail}`;
-      expect(() => encodeSnapshot(snapshot)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message }));
+      expect(() => encodeSnapshot(snapshot)).toThrow(
+        expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message }),
+      );
     };
-    const typeError = (message?: string) => expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', ...(message && { message }) });
+    const typeError = (message?: string) =>
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', ...(message && { message }) });
     expect(() => encodeSnapshot(null as unknown as Snapshot)).toThrow(typeError());
     expect(() => dumpSnapshot(emptySnapshot(), 42 as unknown as string)).toThrow(
       typeError('Expected a string or file URL for file but received number'),
@@ -295,15 +297,30 @@ describe('writing', () => {
     expect(() => decodeSnapshot('NTMALLOC' as unknown as Buffer)).toThrow(
       typeError('Expected a Buffer or Uint8Array for bytes but received string'),
     );
-    invalid(bad(() => undefined, { tracebackLimit: -1 }), 'tracebackLimit -1 is not an integer in [0; 4294967295]');
-    invalid(bad(() => undefined, { interval: 0 }), 'interval 0 is not an integer ≥ 1');
+    invalid(
+      bad(() => undefined, { tracebackLimit: -1 }),
+      'tracebackLimit -1 is not an integer in [0; 4294967295]',
+    );
+    invalid(
+      bad(() => undefined, { interval: 0 }),
+      'interval 0 is not an integer ≥ 1',
+    );
     invalid(
       bad((t) => (t.stackParent = t.stackParent.map((p, i) => (i === 0 ? 1 : p)))),
       'stack 0 is its own ancestor (stackParent forms a cycle)',
     );
-    invalid(bad((t) => (t.frameName = Uint32Array.of(0, 1, 99, 0, 0))), 'frame 2 names string 99, past the 10 strings');
-    invalid(bad((t) => (t.sampleSize = new Float64Array(5).fill(NaN))), 'sample 0 has size NaN, not a number in [0, 2^53]');
-    invalid(bad((t) => (t.sampleStack = new Uint32Array(4))), 'table.sampleSize has 5 rows, its sibling columns 4');
+    invalid(
+      bad((t) => (t.frameName = Uint32Array.of(0, 1, 99, 0, 0))),
+      'frame 2 names string 99, past the 10 strings',
+    );
+    invalid(
+      bad((t) => (t.sampleSize = new Float64Array(5).fill(NaN))),
+      'sample 0 has size NaN, not a number in [0, 2^53]',
+    );
+    invalid(
+      bad((t) => (t.sampleStack = new Uint32Array(4))),
+      'table.sampleSize has 5 rows, its sibling columns 4',
+    );
     invalid(
       bad((t) => (t.frameLine = new Float64Array(t.frameLine.length) as unknown as Int32Array)),
       'table.frameLine is not an Int32Array',
@@ -340,14 +357,17 @@ describe('writing', () => {
     expect(() => loadSnapshot(dir)).toThrow(expect.objectContaining({ code: 'EISDIR' }));
   });
 
-  (process.platform === 'win32' ? test.skip : test)('refuses a device without reading it (more in dump-files.test.ts)', () => {
-    expect(() => loadSnapshot('/dev/null')).toThrow(
-      expect.objectContaining({
-        reason: 'not-a-dump',
-        message: 'node-tracemalloc dump /dev/null: not-a-dump: is a character device, not a regular file',
-      }),
-    );
-  });
+  (process.platform === 'win32' ? test.skip : test)(
+    'refuses a device without reading it (more in dump-files.test.ts)',
+    () => {
+      expect(() => loadSnapshot('/dev/null')).toThrow(
+        expect.objectContaining({
+          reason: 'not-a-dump',
+          message: 'node-tracemalloc dump /dev/null: not-a-dump: is a character device, not a regular file',
+        }),
+      );
+    },
+  );
 });
 
 /** A file with a valid header CRC after `edit` changed header fields. */
@@ -411,11 +431,14 @@ describe('errors', () => {
       'node-tracemalloc dump /x/y.ntm: future-version: format version 3 is newer than this node-tracemalloc reads (2): upgrade it to load this file',
     );
     const flagged = editHeader(good, (h) => h.writeUInt16LE(L.FLAG_ZLIB | 0x10, L.H_FLAGS));
-    expect(loadError(flagged).message).toMatch(/future-version: uses features this node-tracemalloc does not know \(flags 0x11\)/);
+    expect(loadError(flagged).message).toMatch(
+      /future-version: uses features this node-tracemalloc does not know \(flags 0x11\)/,
+    );
   });
 
   test('truncated: the header, the body, a table', () => {
-    const header = (found: number) => `node-tracemalloc dump /x/y.ntm: truncated: expected a 36-byte header, found ${found} bytes`;
+    const header = (found: number) =>
+      `node-tracemalloc dump /x/y.ntm: truncated: expected a 36-byte header, found ${found} bytes`;
     expect(loadError(Buffer.alloc(0)).message).toBe(header(0));
     expect(loadError(good.subarray(0, 4)).reason).toBe('truncated');
     expect(loadError(good.subarray(0, 20)).message).toBe(header(20));
@@ -455,8 +478,14 @@ describe('errors', () => {
       corrupt(header, 'header checksum mismatch');
       const stored = wrapPayload(payloadOf(sampleSnapshot()), null);
       stored[stored.length - 1] ^= 0x40;
-      corrupt(stored, /^node-tracemalloc dump \/x\/y\.ntm: corrupt: payload checksum mismatch \(CRC-32 0x[0-9a-f]{8}, header says 0x[0-9a-f]{8}\)$/);
-      corrupt(editHeader(good, (h) => (h[L.H_PAYLOAD_CRC] ^= 1)), /payload checksum mismatch/);
+      corrupt(
+        stored,
+        /^node-tracemalloc dump \/x\/y\.ntm: corrupt: payload checksum mismatch \(CRC-32 0x[0-9a-f]{8}, header says 0x[0-9a-f]{8}\)$/,
+      );
+      corrupt(
+        editHeader(good, (h) => (h[L.H_PAYLOAD_CRC] ^= 1)),
+        /payload checksum mismatch/,
+      );
     });
 
     test('the compressed stream', () => {
@@ -496,16 +525,37 @@ describe('errors', () => {
       // Four billion samples declared in a few hundred bytes: refused by arithmetic, not by running out of memory.
       const e = loadError(withPayload((p) => p.writeUInt32LE(0xffffffff, L.I_SAMPLES)));
       expect(e.message).toMatch(/truncated: expected 137438953440 bytes of sample data, found \d+$/);
-      corrupt(withPayload((p) => Buffer.concat([p, Buffer.alloc(3)])), '3 bytes of trailing data after the sample data');
+      corrupt(
+        withPayload((p) => Buffer.concat([p, Buffer.alloc(3)])),
+        '3 bytes of trailing data after the sample data',
+      );
     });
 
     test('info fields', () => {
-      corrupt(withPayload((p) => p.writeDoubleLE(0, L.I_INTERVAL)), 'interval 0 is not an integer ≥ 1');
-      corrupt(withPayload((p) => p.writeDoubleLE(NaN, L.I_TIMESTAMP)), 'timestamp NaN is not a finite number');
-      corrupt(withPayload((p) => p.writeUInt8(3, L.I_VIEW)), 'view byte 3 is not one of 0 (live), 1 (allocated), 2 (peak)');
-      corrupt(withPayload((p) => p.writeUInt8(3, L.I_INLINING)), 'inlining byte 3 is not one of 0 (unknown), 1 (on), 2 (off)');
-      corrupt(withPayload((p) => p.writeUInt8(1, L.I_RESERVED + 5)), 'reserved info bytes 50-55 are not zero');
-      corrupt(withPayload((p) => p.writeDoubleLE(-1, L.I_SESSION)), 'session -1 is not a safe integer ≥ 0');
+      corrupt(
+        withPayload((p) => p.writeDoubleLE(0, L.I_INTERVAL)),
+        'interval 0 is not an integer ≥ 1',
+      );
+      corrupt(
+        withPayload((p) => p.writeDoubleLE(NaN, L.I_TIMESTAMP)),
+        'timestamp NaN is not a finite number',
+      );
+      corrupt(
+        withPayload((p) => p.writeUInt8(3, L.I_VIEW)),
+        'view byte 3 is not one of 0 (live), 1 (allocated), 2 (peak)',
+      );
+      corrupt(
+        withPayload((p) => p.writeUInt8(3, L.I_INLINING)),
+        'inlining byte 3 is not one of 0 (unknown), 1 (on), 2 (off)',
+      );
+      corrupt(
+        withPayload((p) => p.writeUInt8(1, L.I_RESERVED + 5)),
+        'reserved info bytes 50-55 are not zero',
+      );
+      corrupt(
+        withPayload((p) => p.writeDoubleLE(-1, L.I_SESSION)),
+        'session -1 is not a safe integer ≥ 0',
+      );
     });
 
     test('strings', () => {
@@ -543,20 +593,53 @@ describe('errors', () => {
       const frameFile = (p: Buffer) => stringsEnd(p) + 4 * frames;
       const stackParent = (p: Buffer) => stringsEnd(p) + 24 * frames + 4 * stacks;
       const sampleStack = (p: Buffer) => stringsEnd(p) + 24 * frames + 8 * stacks;
-      corrupt(withPayload((p) => p.writeUInt32LE(strings, stringsEnd(p))), `frame 0 names string ${strings}, past the ${strings} strings`);
-      corrupt(withPayload((p) => p.writeUInt32LE(0xffffffff, frameFile(p) + 4)), `frame 1 has file string 4294967295, past the ${strings} strings`);
-      corrupt(withPayload((p) => p.writeUInt32LE(frames, stringsEnd(p) + 24 * frames)), `stack 0 points to frame ${frames}, past the ${frames} frames`);
-      corrupt(withPayload((p) => p.writeInt32LE(stacks, stackParent(p))), `stack 0 has parent ${stacks}, outside [-1; ${stacks})`);
-      corrupt(withPayload((p) => p.writeInt32LE(-2, stackParent(p))), `stack 0 has parent -2, outside [-1; ${stacks})`);
-      corrupt(withPayload((p) => p.writeInt32LE(0, stackParent(p))), 'stack 0 is its own ancestor (stackParent forms a cycle)');
+      corrupt(
+        withPayload((p) => p.writeUInt32LE(strings, stringsEnd(p))),
+        `frame 0 names string ${strings}, past the ${strings} strings`,
+      );
+      corrupt(
+        withPayload((p) => p.writeUInt32LE(0xffffffff, frameFile(p) + 4)),
+        `frame 1 has file string 4294967295, past the ${strings} strings`,
+      );
+      corrupt(
+        withPayload((p) => p.writeUInt32LE(frames, stringsEnd(p) + 24 * frames)),
+        `stack 0 points to frame ${frames}, past the ${frames} frames`,
+      );
+      corrupt(
+        withPayload((p) => p.writeInt32LE(stacks, stackParent(p))),
+        `stack 0 has parent ${stacks}, outside [-1; ${stacks})`,
+      );
+      corrupt(
+        withPayload((p) => p.writeInt32LE(-2, stackParent(p))),
+        `stack 0 has parent -2, outside [-1; ${stacks})`,
+      );
+      corrupt(
+        withPayload((p) => p.writeInt32LE(0, stackParent(p))),
+        'stack 0 is its own ancestor (stackParent forms a cycle)',
+      );
       // A longer loop: 0 → 1 → 0 (stack 1's parent is 0 in the sample table).
-      corrupt(withPayload((p) => p.writeInt32LE(1, stackParent(p))), /stack [01] is its own ancestor/);
-      corrupt(withPayload((p) => p.writeUInt32LE(stacks, sampleStack(p))), `sample 0 points to stack ${stacks}, past the ${stacks} stacks`);
+      corrupt(
+        withPayload((p) => p.writeInt32LE(1, stackParent(p))),
+        /stack [01] is its own ancestor/,
+      );
+      corrupt(
+        withPayload((p) => p.writeUInt32LE(stacks, sampleStack(p))),
+        `sample 0 points to stack ${stacks}, past the ${stacks} stacks`,
+      );
       const samples = sampleSnapshot().table.sampleStack.length;
       const sampleSize = (p: Buffer) => sampleStack(p) + 4 * samples;
-      corrupt(withPayload((p) => p.writeDoubleLE(-1, sampleSize(p) + 8)), 'sample 1 has size -1, not a number in [0, 2^53]');
-      corrupt(withPayload((p) => p.writeDoubleLE(Infinity, sampleSize(p) + 8 * samples)), 'sample 0 has count Infinity, not a number in [0, 2^53]');
-      corrupt(withPayload((p) => p.writeDoubleLE(1.5, sampleSize(p) + 16 * samples)), 'sample 0 has id 1.5, not a safe integer ≥ 0');
+      corrupt(
+        withPayload((p) => p.writeDoubleLE(-1, sampleSize(p) + 8)),
+        'sample 1 has size -1, not a number in [0, 2^53]',
+      );
+      corrupt(
+        withPayload((p) => p.writeDoubleLE(Infinity, sampleSize(p) + 8 * samples)),
+        'sample 0 has count Infinity, not a number in [0, 2^53]',
+      );
+      corrupt(
+        withPayload((p) => p.writeDoubleLE(1.5, sampleSize(p) + 16 * samples)),
+        'sample 0 has id 1.5, not a safe integer ≥ 0',
+      );
     });
   });
 });

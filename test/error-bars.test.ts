@@ -39,7 +39,9 @@ describe('interval maths', () => {
 
   test('an exact total is its own interval; so is a difference of exact totals', () => {
     expect(interval95({ value: 5, variance: 0, floor: 5 })).toEqual([5, 5]);
-    expect(differenceInterval95({ value: 5, variance: 0, floor: 5 }, { value: 2, variance: 0, floor: 2 })).toEqual([3, 3]);
+    expect(differenceInterval95({ value: 5, variance: 0, floor: 5 }, { value: 2, variance: 0, floor: 2 })).toEqual([
+      3, 3,
+    ]);
     expect(withinNoise([0, 0])).toBe(false);
     expect(withinNoise([-1, 2])).toBe(true);
     expect(withinNoise([0.5, 2])).toBe(false);
@@ -70,7 +72,9 @@ describe('Statistic and StatisticDiff', () => {
     const tb = new Traceback([new Frame('a.js', 1)]);
     const bad = { samples: 1, size: { value: 1, variance: NaN, floor: 0 }, count: { value: 1, variance: 0, floor: 1 } };
     expect(() => new Statistic(tb, 1, 1, bad)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
-    expect(() => new Statistic(tb, 1, 1, 'x' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => new Statistic(tb, 1, 1, 'x' as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
   });
 });
 
@@ -168,7 +172,9 @@ describe('differences of snapshots of one tracing session', () => {
     expect(independent).toBeDefined();
     const width = (r: readonly [number, number]) => r[1] - r[0];
     // ~4000 new objects against ~40000 each side: the shared case is several times narrower.
-    expect(width((same as StatisticDiff).sizeDiffRange)).toBeLessThan(width((independent as StatisticDiff).sizeDiffRange) / 2);
+    expect(width((same as StatisticDiff).sizeDiffRange)).toBeLessThan(
+      width((independent as StatisticDiff).sizeDiffRange) / 2,
+    );
   });
 });
 
@@ -183,7 +189,14 @@ describe('coverage on real V8 sampling', () => {
   let result: ChildResult;
   beforeAll(() => {
     result = runNode(
-      ['--jitless', '--random-seed=20261128', path.join(repoRoot, 'bench', 'coverage-child.js'), String(RUNS), '65536', '0.5'],
+      [
+        '--jitless',
+        '--random-seed=20261128',
+        path.join(repoRoot, 'bench', 'coverage-child.js'),
+        String(RUNS),
+        '65536',
+        '0.5',
+      ],
       { env: { NTM_BENCH_PKG: repoRoot } },
     );
   }, 240_000);

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { repoRoot, runNode } from './helpers/child';
 
 const STAT = /^\S+:\d+: size=\d+(\.\d)? (B|KiB|MiB), count=\d+, average=\d+(\.\d)? (B|KiB)$/;
-const DIFF = /^\S+:\d+: size=\d+(\.\d)? (B|KiB|MiB) \([+-]\d+(\.\d)? (B|KiB|MiB)\), count=\d+ \([+-]\d+\), average=\d+(\.\d)? (B|KiB)$/;
+const DIFF =
+  /^\S+:\d+: size=\d+(\.\d)? (B|KiB|MiB) \([+-]\d+(\.\d)? (B|KiB|MiB)\), count=\d+ \([+-]\d+\), average=\d+(\.\d)? (B|KiB)$/;
 
 function run(example: string): string[] {
   const result = runNode([path.join(repoRoot, 'examples', example)]);

@@ -129,7 +129,8 @@ describe('heapprofile export against node --heap-prof', () => {
     expect(shared.map((n) => n.callFrame.functionName)).toEqual(expect.arrayContaining(loader));
     // A name and a file identify a named function; anonymous ones are matched
     // by their position, which must then be one V8's own file has.
-    const where = (n: HeapProfileNode): string => `${n.callFrame.url}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`;
+    const where = (n: HeapProfileNode): string =>
+      `${n.callFrame.url}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`;
     const realPlaces = new Set(nodesOf(real.head).map(where));
     for (const n of shared) {
       if (n.callFrame.functionName === '') {
@@ -137,7 +138,11 @@ describe('heapprofile export against node --heap-prof', () => {
         continue;
       }
       const v8 = realByKey.get(key(n));
-      expect([key(n), n.callFrame.lineNumber, n.callFrame.columnNumber]).toEqual([key(n), v8?.lineNumber, v8?.columnNumber]);
+      expect([key(n), n.callFrame.lineNumber, n.callFrame.columnNumber]).toEqual([
+        key(n),
+        v8?.lineNumber,
+        v8?.columnNumber,
+      ]);
     }
   });
 
@@ -156,11 +161,21 @@ describe('toHeapProfile', () => {
     const names = nodesOf(profile.head).map((n) => n.callFrame.functionName);
     expect(names).toEqual(expect.arrayContaining(['(root)', '(no stack)', '(V8 API)', 'load', 'main', '']));
     const esm = nodesOf(profile.head).find((n) => n.callFrame.functionName === 'esm');
-    expect(esm?.callFrame).toEqual({ functionName: 'esm', scriptId: '0', url: 'file:///app/esm.mjs', lineNumber: 4, columnNumber: 6 });
+    expect(esm?.callFrame).toEqual({
+      functionName: 'esm',
+      scriptId: '0',
+      url: 'file:///app/esm.mjs',
+      lineNumber: 4,
+      columnNumber: 6,
+    });
   });
 
   it('writes trees deeper than JSON.stringify can', () => {
-    const frames = Array.from({ length: 20000 }, (_, i) => ({ filename: '/deep.js', lineno: i + 1, functionName: `f${i}` }));
+    const frames = Array.from({ length: 20000 }, (_, i) => ({
+      filename: '/deep.js',
+      lineno: i + 1,
+      functionName: `f${i}`,
+    }));
     const snapshot = Snapshot.fromTraces([{ domain: 0, size: 64, frames }], 20000);
     const profile = toHeapProfile(snapshot);
     const text = encodeHeapProfile(snapshot);

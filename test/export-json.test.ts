@@ -39,10 +39,14 @@ describe('toSnapshotJson', () => {
       [['esm'], 0, 1],
       [[], 0, 1],
     ]);
-    expect(json.traces[0]).toEqual(
-      expect.objectContaining({ size: 1000.4 + 500.3, count: 10.2 + 5.2 }),
-    );
-    expect(json.traces[0].frames[0]).toEqual({ filename: '/app/db.js', lineno: 40, column: 3, functionName: 'load', builtin: false });
+    expect(json.traces[0]).toEqual(expect.objectContaining({ size: 1000.4 + 500.3, count: 10.2 + 5.2 }));
+    expect(json.traces[0].frames[0]).toEqual({
+      filename: '/app/db.js',
+      lineno: 40,
+      column: 3,
+      functionName: 'load',
+      builtin: false,
+    });
     expect(json.traces[5].frames[0].filename).toBe('/app/esm.mjs');
   });
 
@@ -54,7 +58,9 @@ describe('toSnapshotJson', () => {
       expect(trace.countRange[0]).toBeLessThanOrEqual(trace.count);
     }
     // Exact snapshots: the values themselves.
-    const exact = toSnapshotJson(Snapshot.fromTraces([{ domain: 0, size: 64, frames: [{ filename: 'a.js', lineno: 1 }] }]));
+    const exact = toSnapshotJson(
+      Snapshot.fromTraces([{ domain: 0, size: 64, frames: [{ filename: 'a.js', lineno: 1 }] }]),
+    );
     expect(exact.traces[0]).toMatchObject({ size: 64, sizeRange: [64, 64], countRange: [1, 1], samples: 1 });
   });
 
@@ -121,7 +127,9 @@ describe('tracemalloc export errors', () => {
       expect([args.join(' '), result.code]).toEqual([args.join(' '), 2]);
       expect(result.err.split('\n')).toHaveLength(2);
     }
-    expect((await run(['export', 'x.ntm', '--format', 'svg'])).err).toMatch(/invalid --format "svg" \(expected pprof, heapprofile, collapsed or json\)/);
+    expect((await run(['export', 'x.ntm', '--format', 'svg'])).err).toMatch(
+      /invalid --format "svg" \(expected pprof, heapprofile, collapsed or json\)/,
+    );
   });
 
   it('refuses to write binary pprof to a terminal', async () => {
@@ -164,7 +172,10 @@ describe('exports on a machine without the addon', () => {
     });
     expect(probe.status).not.toBe(0);
     for (const out of ['heap.pb.gz', 'heap.heapprofile', 'heap.collapsed', 'heap.json']) {
-      expect([out, node(['export', dump, '-o', out])]).toEqual([out, expect.objectContaining({ status: 0, stderr: '' })]);
+      expect([out, node(['export', dump, '-o', out])]).toEqual([
+        out,
+        expect.objectContaining({ status: 0, stderr: '' }),
+      ]);
       expect(fs.statSync(path.join(dir, out)).size).toBeGreaterThan(100);
     }
     expect(node(['flamegraph', dump, '-o', 'heap.html'])).toEqual(expect.objectContaining({ status: 0, stderr: '' }));

@@ -10,7 +10,15 @@ import { exportCommand } from '../lib/cli/export';
 import { loadSnapshot } from '../lib/dump';
 import { encodePprof } from '../lib/export/pprof';
 import type { Snapshot } from '../lib/snapshot';
-import { awkwardSnapshot, builtCli, captureIO, repoRoot, runCli, tempDir, workloadDump } from './fixtures/export/helpers';
+import {
+  awkwardSnapshot,
+  builtCli,
+  captureIO,
+  repoRoot,
+  runCli,
+  tempDir,
+  workloadDump,
+} from './fixtures/export/helpers';
 
 function decode(bytes: Uint8Array): { profile: Profile; str: (i: number | bigint) => string } {
   const profile = Profile.decode(gunzipSync(bytes));
@@ -18,7 +26,9 @@ function decode(bytes: Uint8Array): { profile: Profile; str: (i: number | bigint
 }
 
 /** Per sample: the leaf-first function names and the values. */
-function samplesOf(bytes: Uint8Array): { names: string[]; files: string[]; domain: string; objects: number; space: number }[] {
+function samplesOf(
+  bytes: Uint8Array,
+): { names: string[]; files: string[]; domain: string; objects: number; space: number }[] {
   const { profile, str } = decode(bytes);
   const fn = new Map(profile.function.map((f) => [Number(f.id), f]));
   const loc = new Map(profile.location.map((l) => [Number(l.id), l]));
@@ -49,7 +59,10 @@ describe('encodePprof', () => {
       ['objects', 'count'],
       ['space', 'bytes'],
     ]);
-    expect(profile.periodType && [str(profile.periodType.type), str(profile.periodType.unit)]).toEqual(['space', 'bytes']);
+    expect(profile.periodType && [str(profile.periodType.type), str(profile.periodType.unit)]).toEqual([
+      'space',
+      'bytes',
+    ]);
     expect(Number(profile.period)).toBe(512);
     expect(str(profile.defaultSampleType)).toBe('space');
     expect(profile.comment.map(str).join('\n')).toMatch(/estimated .*interval 512 bytes/);

@@ -20,10 +20,38 @@ function fromRaw(raw: RawTrace[]): Snapshot {
 }
 
 const RAW1: RawTrace[] = [
-  [0, 10, [['a.py', 2], ['b.py', 4]]],
-  [0, 10, [['a.py', 2], ['b.py', 4]]],
-  [0, 10, [['a.py', 2], ['b.py', 4]]],
-  [1, 2, [['a.py', 5], ['b.py', 4]]],
+  [
+    0,
+    10,
+    [
+      ['a.py', 2],
+      ['b.py', 4],
+    ],
+  ],
+  [
+    0,
+    10,
+    [
+      ['a.py', 2],
+      ['b.py', 4],
+    ],
+  ],
+  [
+    0,
+    10,
+    [
+      ['a.py', 2],
+      ['b.py', 4],
+    ],
+  ],
+  [
+    1,
+    2,
+    [
+      ['a.py', 5],
+      ['b.py', 4],
+    ],
+  ],
   [2, 66, [['b.py', 1]]],
   [3, 7, [['<unknown>', 0]]],
 ];
@@ -68,8 +96,10 @@ describe('Filter', () => {
   });
 
   test('bad arguments are typed errors with codes', () => {
-    const make = (...args: unknown[]) => () =>
-      new (Filter as unknown as new (...a: unknown[]) => Filter)(...args);
+    const make =
+      (...args: unknown[]) =>
+      () =>
+        new (Filter as unknown as new (...a: unknown[]) => Filter)(...args);
     expect(make('yes', 'a.py')).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
     expect(make(true, 42)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
     expect(make(true, 'a.py', -1)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
@@ -180,7 +210,11 @@ describe('Snapshot.filterTraces', () => {
     const snapshot = fromRaw(RAW1);
     // exclude a.py of domain 1
     expect(raw(snapshot.filterTraces([new Filter(false, 'a.py', undefined, false, 1)]))).toEqual([
-      RAW1[0], RAW1[1], RAW1[2], RAW1[4], RAW1[5],
+      RAW1[0],
+      RAW1[1],
+      RAW1[2],
+      RAW1[4],
+      RAW1[5],
     ]);
     // include a.py of domain 1 only
     expect(raw(snapshot.filterTraces([new Filter(true, 'a.py', undefined, false, 1)]))).toEqual([RAW1[3]]);

@@ -48,7 +48,9 @@ describe('toFlameGraphHtml', () => {
     expect(html).toContain('<title>&#60;/title&#62;&#60;/script&#62;&#60;b&#62;{{DATA}} $&#38; $1</title>');
     const data = JSON.parse(scripts(html).data) as FlameGraphData;
     expect(data.title).toBe(title);
-    expect(data.strings).toEqual(expect.arrayContaining(['<!--\u2028$&', '/x/</script><script>alert(1)</script>.js', '(no stack)']));
+    expect(data.strings).toEqual(
+      expect.arrayContaining(['<!--\u2028$&', '/x/</script><script>alert(1)</script>.js', '(no stack)']),
+    );
   });
 
   it('embeds the tree with integer sizes that keep the total', () => {
@@ -57,7 +59,9 @@ describe('toFlameGraphHtml', () => {
     expect(data.selfSize.every(Number.isInteger)).toBe(true);
     expect(data.selfSize.reduce((a, b) => a + b, 0)).toBe(Math.round(snapshot.totalSize));
     expect(data.parent.every((p, i) => p < i)).toBe(true);
-    expect(data).toEqual(expect.objectContaining({ exact: false, interval: 512, title: 'node-tracemalloc flame graph' }));
+    expect(data).toEqual(
+      expect.objectContaining({ exact: false, interval: 512, title: 'node-tracemalloc flame graph' }),
+    );
   });
 
   it('embeds the error bars of every node of a sampled snapshot (none when exact)', () => {
@@ -83,13 +87,16 @@ describe('toFlameGraphHtml', () => {
   });
 
   it('refuses a title that is not a string', () => {
-    expect(() => toFlameGraphHtml(hostile, { title: 3 as unknown as string })).toThrow(/Expected a string for options.title/);
+    expect(() => toFlameGraphHtml(hostile, { title: 3 as unknown as string })).toThrow(
+      /Expected a string for options.title/,
+    );
   });
 });
 
 const haveChromium = fs.existsSync(CHROMIUM);
 // .ci/run installs Debian's chromium; a developer machine may lack it.
-if (!haveChromium) console.warn(`SKIPPED flame graph browser checks: ${CHROMIUM} is missing (apt-get install chromium)`);
+if (!haveChromium)
+  console.warn(`SKIPPED flame graph browser checks: ${CHROMIUM} is missing (apt-get install chromium)`);
 
 (haveChromium ? describe : describe.skip)('the flame graph in headless Chromium', () => {
   const dir = tempDir('flamegraph');
@@ -229,7 +236,9 @@ if (!haveChromium) console.warn(`SKIPPED flame graph browser checks: ${CHROMIUM}
     expect(await flamegraphCommand.run([dump, '-o', 'only.html', '--exclude', '*/workload.js'], io)).toBe(0);
     const data = JSON.parse(scripts(fs.readFileSync(path.join(dir, 'only.html'), 'utf8')).data) as FlameGraphData;
     expect(data.strings).not.toContain('makePoints');
-    expect(await flamegraphCommand.run([dump, '-o', 'all.html', '--include', '*/workload.js', '--all-frames'], io)).toBe(0);
+    expect(
+      await flamegraphCommand.run([dump, '-o', 'all.html', '--include', '*/workload.js', '--all-frames'], io),
+    ).toBe(0);
     const all = JSON.parse(scripts(fs.readFileSync(path.join(dir, 'all.html'), 'utf8')).data) as FlameGraphData;
     expect(all.strings).toEqual(expect.arrayContaining(['makePoints', 'makeLabels', 'main']));
   });

@@ -46,7 +46,9 @@ test('3,000 cases: no crash, hang or unexpected error; every kind of refusal rea
 }, 300_000);
 
 test('the harness catches a crashing and a hanging case, and carries on after them', () => {
-  const { status, summary } = fuzz(['--seed', '1', '--cases', '10', '--timeout', '3000'], { FUZZ_DUMPS_INJECT: 'crash:2,hang:5' });
+  const { status, summary } = fuzz(['--seed', '1', '--cases', '10', '--timeout', '3000'], {
+    FUZZ_DUMPS_INJECT: 'crash:2,hang:5',
+  });
   expect(status).toBe(1);
   expect(summary.findings.map((f) => [f.kind, f.case])).toEqual([
     ['crash', 2],

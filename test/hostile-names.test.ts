@@ -103,11 +103,14 @@ test('error messages that echo a file name escape it', () => {
   expect(bad.status).toBe(3);
   expectNoRawControl(bad.stderr);
   expect(() => loadSnapshot(notDump)).toThrow(
-    expect.objectContaining({ file: notDump, message: expect.stringContaining(`dump ${tmp.dir}/not\\ra\\x1b[2Jdump.ntm: not-a-dump`) }),
+    expect.objectContaining({
+      file: notDump,
+      message: expect.stringContaining(`dump ${tmp.dir}/not\\ra\\x1b[2Jdump.ntm: not-a-dump`),
+    }),
   );
 });
 
-describe('the API\'s printed forms', () => {
+describe("the API's printed forms", () => {
   const frame = new Frame('/app/\x1b[2Jx.js', 3, 'f\r\u202eg');
 
   test('str(frame), str(statistic), traceback.format() escape names; ordinary names are unchanged', () => {
@@ -120,7 +123,7 @@ describe('the API\'s printed forms', () => {
     expect(plain.format()).toEqual(['  File "/app/a b.js", line 3, in héllo 😀 \\w']);
   });
 
-  test('the loaded dump\'s statistics print escaped', () => {
+  test("the loaded dump's statistics print escaped", () => {
     const text = loadSnapshot(dump)
       .statistics('function')
       .map((s) => `${String(s)}\n${s.traceback.format().join('\n')}`)

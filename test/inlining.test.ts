@@ -28,7 +28,9 @@ let v8Options: string | undefined;
 /** A boolean V8 flag's default on this node, from `node --v8-options` (run once, inside a test). */
 function flagDefault(name: string): boolean | undefined {
   v8Options ??= spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
-  const match = new RegExp(`^\\s+--${name} \\(.*\\)\\n\\s+type: bool\\s+default: --(no-)?${name}$`, 'm').exec(v8Options);
+  const match = new RegExp(`^\\s+--${name} \\(.*\\)\\n\\s+type: bool\\s+default: --(no-)?${name}$`, 'm').exec(
+    v8Options,
+  );
   return match === null ? undefined : match[1] === undefined;
 }
 
@@ -158,7 +160,9 @@ describe('the leak-in-a-helper scenario', () => {
     const helper = on.report.stats.find((s) => s.function === 'recordRequest');
     expect(helper?.sizeDiff ?? 0).toBeLessThan(2 * 1024 * 1024);
     expect(on.report.new.inlining).toBe(true);
-    expect(on.text).toContain("note: inlined functions are charged to their callers (V8 inlined small functions); to see them: 'tracemalloc run --no-inlining'");
+    expect(on.text).toContain(
+      "note: inlined functions are charged to their callers (V8 inlined small functions); to see them: 'tracemalloc run --no-inlining'",
+    );
   });
 
   test('tracemalloc run: inlining off by default, the helper tops the report; --inlining loses it and says so', () => {
@@ -173,6 +177,8 @@ describe('the leak-in-a-helper scenario', () => {
     expect(site(scripted[0])).toBe('audit.js:recordRequest');
     const inlined = run(['--inlining']);
     expect(inlined.snapshot.inlining).toBe(true);
-    expect(['server.js:handle', 'server.js:serve']).toContain(site(inlined.stats.filter((s) => s.filename !== '<unknown>')[0]));
+    expect(['server.js:handle', 'server.js:serve']).toContain(
+      site(inlined.stats.filter((s) => s.filename !== '<unknown>')[0]),
+    );
   });
 });

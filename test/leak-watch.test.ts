@@ -17,14 +17,24 @@ function snap(sizes: Record<string, number>, interval = 1): Snapshot {
   return Snapshot.fromTraces(
     Object.entries(sizes)
       .filter(([, size]) => size > 0)
-      .map(([name, size]) => ({ domain: 0, size, count: size / 50, frames: [{ filename: `/app/${name}.js`, lineno: 1, functionName: name }] })),
+      .map(([name, size]) => ({
+        domain: 0,
+        size,
+        count: size / 50,
+        frames: [{ filename: `/app/${name}.js`, lineno: 1, functionName: name }],
+      })),
     1,
     { interval },
   );
 }
 
 /** Feeds `series(i)` at i × 1 s for i in [0, n); returns, per observation, the functions newly reported. */
-function feed(watcher: LeakWatcher, n: number, series: (i: number) => Record<string, number>, interval = 1): { at: number; reports: LeakReport[] }[] {
+function feed(
+  watcher: LeakWatcher,
+  n: number,
+  series: (i: number) => Record<string, number>,
+  interval = 1,
+): { at: number; reports: LeakReport[] }[] {
   const out: { at: number; reports: LeakReport[] }[] = [];
   for (let i = 0; i < n; i++) {
     const reports = watcher.observe(snap(series(i), interval), i * 1000);
@@ -50,7 +60,16 @@ describe('LeakWatcher on known series', () => {
     // A window of 10 holding the step in its middle fits a line with t = 5 (p = 0.0005): only growth in both halves tells it from a leak.
     expect(found.map((f) => [f.at, f.reports.map((r) => r.functionName)])).toEqual([[9, ['leak']]]);
     const report = found[0].reports[0];
-    expect(report).toMatchObject({ filename: '/app/leak.js', lineno: 1, rate: 500, rateError: 0, confidence: 1, points: 10, spanMs: 9000, size: 5500 });
+    expect(report).toMatchObject({
+      filename: '/app/leak.js',
+      lineno: 1,
+      rate: 500,
+      rateError: 0,
+      confidence: 1,
+      points: 10,
+      spanMs: 9000,
+      size: 5500,
+    });
     expect(formatLeak(report)).toBe(
       'leak suspected: /app/leak.js:1 leak: +500 B/s ± 0 B/s over 10 snapshots in 9.0 s, confidence 100% (t = ∞); 5500 B live (exact sizes)',
     );
@@ -86,8 +105,10 @@ describe('LeakWatcher on known series', () => {
   test('the confidence is adjusted for the number of sites judged (Bonferroni)', () => {
     const trendy = (i: number): number => 10_000 + 1000 * i + 1500 * (noise(i) - 0.5);
     const alone = feed(new LeakWatcher({ window: 8, warmup: 0 }), 8, (i) => ({ leak: trendy(i) }))[0].reports[0];
-    const others = (i: number): Record<string, number> => Object.fromEntries(Array.from({ length: 9 }, (_, k) => [`flat${k}`, 5000 + 3000 * noise(i * 10 + k)]));
-    const amongTen = feed(new LeakWatcher({ window: 8, warmup: 0 }), 8, (i) => ({ leak: trendy(i), ...others(i) }))[0].reports[0];
+    const others = (i: number): Record<string, number> =>
+      Object.fromEntries(Array.from({ length: 9 }, (_, k) => [`flat${k}`, 5000 + 3000 * noise(i * 10 + k)]));
+    const amongTen = feed(new LeakWatcher({ window: 8, warmup: 0 }), 8, (i) => ({ leak: trendy(i), ...others(i) }))[0]
+      .reports[0];
     const p = 1 - alone.confidence;
     expect(p).toBeGreaterThan(0);
     expect(amongTen.confidence).toBeCloseTo(1 - 10 * p, 12);
@@ -96,8 +117,12 @@ describe('LeakWatcher on known series', () => {
   test('sampled: growth of less than two samples over the window is not reported', () => {
     const interval = 1000;
     // A clean line, 9 s long: 1500 B is 1.5 samples, 2500 B is 2.5.
-    expect(feed(new LeakWatcher({ window: 10, warmup: 0 }), 10, (i) => ({ leak: 5000 + (1500 / 9) * i }), interval)).toEqual([]);
-    expect(feed(new LeakWatcher({ window: 10, warmup: 0 }), 10, (i) => ({ leak: 5000 + (2500 / 9) * i }), interval)).toHaveLength(1);
+    expect(
+      feed(new LeakWatcher({ window: 10, warmup: 0 }), 10, (i) => ({ leak: 5000 + (1500 / 9) * i }), interval),
+    ).toEqual([]);
+    expect(
+      feed(new LeakWatcher({ window: 10, warmup: 0 }), 10, (i) => ({ leak: 5000 + (2500 / 9) * i }), interval),
+    ).toHaveLength(1);
   });
 
   test('what a site held at the window start must still be alive: growth made of ever new objects is churn, not a leak', () => {
@@ -126,8 +151,12 @@ describe('LeakWatcher on known series', () => {
   test('options and time order are checked', () => {
     expect(() => new LeakWatcher({ window: 3 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new LeakWatcher({ confidence: 1 })).toThrow(/confidence must be a number in \[0\.5; 1\)/);
-    expect(() => new LeakWatcher({ key: 'size' as never })).toThrow(/key must be one of filename, lineno, function, traceback/);
-    expect(() => new LeakWatcher({ every: 10 } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => new LeakWatcher({ key: 'size' as never })).toThrow(
+      /key must be one of filename, lineno, function, traceback/,
+    );
+    expect(() => new LeakWatcher({ every: 10 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
     const watcher = new LeakWatcher({ warmup: 0 });
     watcher.observe(snap({ a: 1 }), 1000);
     expect(() => watcher.observe(snap({ a: 2 }), 1000)).toThrow(/observations must come in time order/);
@@ -160,7 +189,9 @@ describe('a deterministic leaking program (exact tracing, real V8)', () => {
     expect(ticks.slice(4, 9).every((t, i) => t.leakSize - ticks[3 + i].leakSize === perTick)).toBe(true);
     expect(first.report.rate).toBeCloseTo(perTick, 6); // bytes per (1 s) tick
     expect(first.report.confidence).toBe(1);
-    expect(first.report.line).toMatch(/^leak suspected: \S+leaky-program\.js:\d+ rememberRequest: \+\d+ B\/s ± 0 B\/s over 6 snapshots in 5\.0 s, confidence 100% \(t = ∞\); [\d.]+ KiB live \(exact sizes\)$/);
+    expect(first.report.line).toMatch(
+      /^leak suspected: \S+leaky-program\.js:\d+ rememberRequest: \+\d+ B\/s ± 0 B\/s over 6 snapshots in 5\.0 s, confidence 100% \(t = ∞\); [\d.]+ KiB live \(exact sizes\)$/,
+    );
     // Only the leak: the helper's objects, and the Map's own table growing under it (a builtin frame, no file).
     for (const r of reported) expect(['rememberRequest', '']).toContain(r.fn);
     expect(ticks[ticks.length - 1].suspects).toContain('rememberRequest');
@@ -182,7 +213,8 @@ describe('watchLeaks', () => {
       const watch = watchLeaks({ every: 10 });
       await new Promise((resolve) => setTimeout(resolve, 50));
       tm.stop();
-      for (let i = 0; i < 200 && emitted.mock.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (let i = 0; i < 200 && emitted.mock.calls.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       watch.stop();
       expect(emitted.mock.calls).toHaveLength(1);
       const [message, options] = emitted.mock.calls[0] as [string, { type: string; code: string }];
@@ -207,26 +239,39 @@ describe('under register and tracemalloc run', () => {
 
   test('NODE_TRACEMALLOC_WATCH_LEAKS reports the leaking function on stderr', () => {
     const result = node(['-r', 'node-tracemalloc/register', APP], {
-      env: { ...leaking, NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_INTERVAL: '16K', NODE_TRACEMALLOC_WATCH_LEAKS: '100ms', NODE_TRACEMALLOC_WATCH_LEAKS_WINDOW: '5' },
+      env: {
+        ...leaking,
+        NODE_TRACEMALLOC: '1',
+        NODE_TRACEMALLOC_INTERVAL: '16K',
+        NODE_TRACEMALLOC_WATCH_LEAKS: '100ms',
+        NODE_TRACEMALLOC_WATCH_LEAKS_WINDOW: '5',
+      },
     });
     expect(result.status).toBe(0);
     const lines = result.stderr.trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
-      expect(line).toMatch(/^node-tracemalloc: leak suspected: \S+allocating-app\.js:8 leakyAllocator: \+[\d.]+ [KM]?i?B\/s ± .* over 5 snapshots in 0\.\d s, confidence 99\.\d+% \(t = [\d.]+\); .* live \(estimated\)$/);
+      expect(line).toMatch(
+        /^node-tracemalloc: leak suspected: \S+allocating-app\.js:8 leakyAllocator: \+[\d.]+ [KM]?i?B\/s ± .* over 5 snapshots in 0\.\d s, confidence 99\.\d+% \(t = [\d.]+\); .* live \(estimated\)$/,
+      );
     }
   });
 
   test('tracemalloc run --watch-leaks', () => {
     const tmp = tempDir('watch');
     try {
-      const result = cli(['run', '-i', '16K', '--watch-leaks', '100ms', '--leak-window', '5', '-o', 'w.ntm', APP], { cwd: tmp.dir, env: leaking });
+      const result = cli(['run', '-i', '16K', '--watch-leaks', '100ms', '--leak-window', '5', '-o', 'w.ntm', APP], {
+        cwd: tmp.dir,
+        env: leaking,
+      });
       expect(result.status).toBe(0);
       expect(result.stderr).toMatch(/^node-tracemalloc: leak suspected: \S+allocating-app\.js:8 leakyAllocator: /);
       expect(cli(['run', '--leak-window', '2', APP]).stderr).toMatch(
         /^tracemalloc run: --leak-window: invalid window: "2" \(expected 4 to 10000 snapshots\)/,
       );
-      expect(cli(['run', '--watch-leaks', 'soon', APP]).stderr).toMatch(/^tracemalloc run: --watch-leaks: invalid period: "soon"/);
+      expect(cli(['run', '--watch-leaks', 'soon', APP]).stderr).toMatch(
+        /^tracemalloc run: --watch-leaks: invalid period: "soon"/,
+      );
     } finally {
       tmp.remove();
     }
@@ -234,9 +279,16 @@ describe('under register and tracemalloc run', () => {
 
   test('a bad window stops the program before it runs (NODE_TRACEMALLOC_ON_ERROR=fail)', () => {
     const result = node(['-r', 'node-tracemalloc/register', APP], {
-      env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_ON_ERROR: 'fail', NODE_TRACEMALLOC_WATCH_LEAKS: '1s', NODE_TRACEMALLOC_WATCH_LEAKS_WINDOW: 'x' },
+      env: {
+        NODE_TRACEMALLOC: '1',
+        NODE_TRACEMALLOC_ON_ERROR: 'fail',
+        NODE_TRACEMALLOC_WATCH_LEAKS: '1s',
+        NODE_TRACEMALLOC_WATCH_LEAKS_WINDOW: 'x',
+      },
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe('node-tracemalloc: NODE_TRACEMALLOC_WATCH_LEAKS_WINDOW: invalid window: "x" (expected 4 to 10000 snapshots)\n');
+    expect(result.stderr).toBe(
+      'node-tracemalloc: NODE_TRACEMALLOC_WATCH_LEAKS_WINDOW: invalid window: "x" (expected 4 to 10000 snapshots)\n',
+    );
   });
 });

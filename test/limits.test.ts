@@ -52,15 +52,25 @@ describe('limitMemory', () => {
   test('fails over the limit with an AssertionError showing the top sites', () => {
     const error = caught(() => limitMemory(holdFourMegabytes, '1 MB'));
     expect(error).toBeInstanceOf(AssertionError);
-    expect(error).toMatchObject({ name: 'MemoryLimitError', code: 'ERR_ASSERTION', kind: 'memory', limit: 1e6, operator: '<=' });
+    expect(error).toMatchObject({
+      name: 'MemoryLimitError',
+      code: 'ERR_ASSERTION',
+      kind: 'memory',
+      limit: 1e6,
+      operator: '<=',
+    });
     expect(error.measured).toBeGreaterThan(4e6);
     expect(error.actual).toBe(error.measured);
     expect(error.expected).toBe(1e6);
     expect(error.message).toMatch(
       /^Test was limited to 1 MB \(1000000 B\) but its JS heap grew by [\d.]+ (KiB|MiB) \(\d+ B\) at its peak\n/,
     );
-    expect(error.message).toMatch(/Allocated while it ran: [\d.]+ (KiB|MiB)\. Top allocation sites \(sampled every 976 B: sizes are estimates\):\n/);
-    expect(error.message).toMatch(new RegExp(`\\n  ${escaped(__filename)}:\\d+: size=[\\d.]+ (KiB|MiB), count=\\d+, average=\\d+ B`));
+    expect(error.message).toMatch(
+      /Allocated while it ran: [\d.]+ (KiB|MiB)\. Top allocation sites \(sampled every 976 B: sizes are estimates\):\n/,
+    );
+    expect(error.message).toMatch(
+      new RegExp(`\\n  ${escaped(__filename)}:\\d+: size=[\\d.]+ (KiB|MiB), count=\\d+, average=\\d+ B`),
+    );
     expect(tm.isTracing()).toBe(false);
   });
 
@@ -91,9 +101,13 @@ describe('limitLeaks', () => {
     // The limit allows what V8 keeps for the code itself: optimized code,
     // its deoptimization data, allocation sites (about 1 KB here), charged
     // to whichever call V8 optimizes makeGarbage in.
-    const report = limitLeaks(() => {
-      for (let i = 0; i < 100; i++) makeGarbage();
-    }, '16 KB', { warmup: 2 });
+    const report = limitLeaks(
+      () => {
+        for (let i = 0; i < 100; i++) makeGarbage();
+      },
+      '16 KB',
+      { warmup: 2 },
+    );
     expect(report.leakedBytes).toBeLessThan(16_000);
   });
 
@@ -102,16 +116,20 @@ describe('limitLeaks', () => {
     expect(error).toBeInstanceOf(AssertionError);
     expect(error).toMatchObject({ kind: 'leaks', limit: 1000 });
     expect(error.measured).toBeGreaterThanOrEqual(1000 * 4 * 8);
-    expect(error.message).toMatch(/^Test was limited to leaking 1 KB \(1000 B\) per call stack but \d call stacks? left more alive after a full GC:\n/);
     expect(error.message).toMatch(
-      new RegExp(`  [\\d.]+ KiB in 10\\d\\d objects, allocated at:\\n    File "${escaped(__filename)}", line \\d+, in leakObjects\\n`),
+      /^Test was limited to leaking 1 KB \(1000 B\) per call stack but \d call stacks? left more alive after a full GC:\n/,
+    );
+    expect(error.message).toMatch(
+      new RegExp(
+        `  [\\d.]+ KiB in 10\\d\\d objects, allocated at:\\n    File "${escaped(__filename)}", line \\d+, in leakObjects\\n`,
+      ),
     );
     // The frames below the test body (this package's, the test runner's) are left out.
     expect(error.message).not.toContain(path.join('lib', 'limits.ts'));
     expect(error.message).not.toContain('jest-circus');
   });
 
-  test('a filter function ignores known leaks, as pytest-memray\'s filter_fn', () => {
+  test("a filter function ignores known leaks, as pytest-memray's filter_fn", () => {
     const seen: string[] = [];
     const report = limitLeaks(() => leakObjects(1000), '1 KB', {
       warmup: 1,
@@ -125,14 +143,21 @@ describe('limitLeaks', () => {
   });
 
   test('trace filters are applied first', () => {
-    const report = limitLeaks(() => leakObjects(1000), '1 KB', { warmup: 1, filter: [new Filter(false, __filename, undefined, true)] });
+    const report = limitLeaks(() => leakObjects(1000), '1 KB', {
+      warmup: 1,
+      filter: [new Filter(false, __filename, undefined, true)],
+    });
     expect(report.leakedBytes).toBe(0);
   });
 
   test('bad arguments', () => {
     expect(() => limitLeaks(() => undefined, 'a lot')).toThrow(/Invalid size "a lot"/);
-    expect(() => limitLeaks(() => undefined, '1 KB', { filter: 3 as never })).toThrow(/Expected a function or an iterable of filters/);
-    expect(() => limitLeaks(() => undefined, '1 KB', { warmup: -1 })).toThrow(/warmup must be an integer number of calls ≥ 0/);
+    expect(() => limitLeaks(() => undefined, '1 KB', { filter: 3 as never })).toThrow(
+      /Expected a function or an iterable of filters/,
+    );
+    expect(() => limitLeaks(() => undefined, '1 KB', { warmup: -1 })).toThrow(
+      /warmup must be an integer number of calls ≥ 0/,
+    );
     expect(() => limitMemory('nope' as never, '1 MB')).toThrow('Expected a function for fn but received string');
   });
 

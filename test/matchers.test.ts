@@ -65,7 +65,9 @@ describe('toAllocateAtMost', () => {
     expect(message).toMatch(/Received: \d+ B and 10\d objects per call \(20 calls, exact\)/);
     expect(message).toContain('Top allocation sites over 20 calls:');
     expect(message).toMatch(
-      new RegExp(`  ${escaped(__filename)}:\\d+: size=[\\d.]+ KiB, count=20\\d\\d, average=\\d+ B \\(per call: \\d+ B, 10\\d objects\\)`),
+      new RegExp(
+        `  ${escaped(__filename)}:\\d+: size=[\\d.]+ KiB, count=20\\d\\d, average=\\d+ B \\(per call: \\d+ B, 10\\d objects\\)`,
+      ),
     );
   });
 
@@ -130,7 +132,9 @@ describe('toLeak', () => {
     const message = failureOf(() => expect(leakOne).not.toLeak({ iterations: 50, warmup: 100 }));
     expect(message).toContain('expect(fn).not.toLeak(options)');
     expect(message).toContain('Expected: at most 0 B left alive by 50 calls (threshold)');
-    expect(message).toMatch(/Received: 50 calls left \d+ B in 5\d objects alive after a full GC \(smallest of \d passes?\)/);
+    expect(message).toMatch(
+      /Received: 50 calls left \d+ B in 5\d objects alive after a full GC \(smallest of \d passes?\)/,
+    );
     expect(message).toContain('Top retained allocation sites:');
     expect(message).toMatch(new RegExp(`  ${escaped(__filename)}:\\d+: size=`));
     expect(leakOne).toLeak({ iterations: 10 });

@@ -203,7 +203,9 @@ describe('sites', () => {
     expect(top.traceback.at(-1)?.filename).toBe(__filename);
     expect(top.size).toBe(r.totalBytes);
     expect(formatTopSites(r.snapshot, { calls: r.iterations })).toMatch(
-      new RegExp(`^  ${__filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: size=.*, count=\\d+, average=\\d+ B \\(per call: \\d+ B, [\\d.]+ objects\\)$`),
+      new RegExp(
+        `^  ${__filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: size=.*, count=\\d+, average=\\d+ B \\(per call: \\d+ B, [\\d.]+ objects\\)$`,
+      ),
     );
   });
 });
@@ -217,7 +219,9 @@ describe('the sampler is shared', () => {
       measure(nothing);
     } catch (error) {
       expect((error as TracemallocError).code).toBe('ERR_TRACEMALLOC_ALREADY_TRACING');
-      expect((error as Error).message).toMatch(/one per thread.*would discard your traces.*tracemalloc\.stop\(\) first/);
+      expect((error as Error).message).toMatch(
+        /one per thread.*would discard your traces.*tracemalloc\.stop\(\) first/,
+      );
     }
     expect(tm.isTracing()).toBe(true);
     expect(tm.takeSnapshot().totalCount).toBeGreaterThanOrEqual(500);

@@ -81,7 +81,13 @@ describe('a dump path is checked when tracing starts', () => {
       fs.chmodSync(readOnly, 0o555);
     }
     const script = `require(${JSON.stringify(path.join(packageDir, 'dist', 'register.js'))}); console.log('${MARKER}')`;
-    const result = spawnSync(process.execPath, ['-e', script], { cwd: tmp.dir, env, encoding: 'utf8', timeout: 60_000, ...asUser });
+    const result = spawnSync(process.execPath, ['-e', script], {
+      cwd: tmp.dir,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+      ...asUser,
+    });
     expect(result.stdout).not.toContain(MARKER);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
@@ -102,8 +108,12 @@ describe('a dump path is checked when tracing starts', () => {
     fs.writeFileSync(path.join(tmp.dir, 'old.ntm'), 'x');
     expect(outputPathProblem(path.join(tmp.dir, 'old.ntm'))).toBeUndefined();
     expect(fs.readdirSync(tmp.dir)).toEqual(['old.ntm']);
-    expect(outputPathProblem(path.join(tmp.dir, 'none', 'heap.ntm'))).toBe(`directory ${path.join(tmp.dir, 'none')} does not exist`);
-    expect(outputPathProblem(path.join(tmp.dir, 'old.ntm', 'heap.ntm'))).toBe(`${path.join(tmp.dir, 'old.ntm')} is not a directory`);
+    expect(outputPathProblem(path.join(tmp.dir, 'none', 'heap.ntm'))).toBe(
+      `directory ${path.join(tmp.dir, 'none')} does not exist`,
+    );
+    expect(outputPathProblem(path.join(tmp.dir, 'old.ntm', 'heap.ntm'))).toBe(
+      `${path.join(tmp.dir, 'old.ntm')} is not a directory`,
+    );
   });
 });
 
@@ -111,7 +121,13 @@ describe('export -o', () => {
   let dump: string;
   beforeEach(() => {
     dump = path.join(tmp.dir, 'heap.ntm');
-    dumpSnapshot(Snapshot.fromTraces([{ domain: 0, size: 64, frames: [{ filename: '/app/a.js', lineno: 1, functionName: 'f' }] }], 1), dump);
+    dumpSnapshot(
+      Snapshot.fromTraces(
+        [{ domain: 0, size: 64, frames: [{ filename: '/app/a.js', lineno: 1, functionName: 'f' }] }],
+        1,
+      ),
+      dump,
+    );
   });
 
   posixTest('replaces a symlink with the export, leaving the file it pointed to untouched', () => {

@@ -73,12 +73,15 @@ describe('supported versions', () => {
   // name exactly the releases package.json's engines says are tested.
   test("README's support table names the releases in engines", () => {
     const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
-    const engines = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string } })
-      .engines.node;
+    const engines = (
+      JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string } }
+    ).engines.node;
     const tested = engines.split('||').map((part) => part.trim().replace(/^\^/, ''));
     const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### Supported Node versions'), readme.indexOf('## Quick start'));
-    const rows = [...section.matchAll(/^\| (\d+\.\d+\.\d+) \| (\d+) \| `prebuilds\/linux-x64\/node\.abi(\d+)\.node` \|$/gm)];
+    const rows = [
+      ...section.matchAll(/^\| (\d+\.\d+\.\d+) \| (\d+) \| `prebuilds\/linux-x64\/node\.abi(\d+)\.node` \|$/gm),
+    ];
     expect(rows.map((r) => r[1])).toEqual(tested);
     for (const row of rows) expect(row[3]).toBe(row[2]);
     // The running Node's row, when it is one of them, has its real ABI.

@@ -18,7 +18,9 @@ interface Reply {
 }
 
 /** A server of its own for `handler` (or any listener); closed after the test. */
-async function serve(listener: http.RequestListener): Promise<{ get: (path: string, method?: string) => Promise<Reply> }> {
+async function serve(
+  listener: http.RequestListener,
+): Promise<{ get: (path: string, method?: string) => Promise<Reply> }> {
   const server = http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -28,7 +30,9 @@ async function serve(listener: http.RequestListener): Promise<{ get: (path: stri
       const req = http.request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
       });
       req.on('error', reject);
       req.end();
@@ -41,7 +45,12 @@ afterEach(async () => {
 });
 
 /** Per function (most recent frame): summed [objects, bytes], and the profile's sample type names. */
-function decode(body: Buffer): { types: string[][]; defaultType: string; durationNanos: number; byFunction: Map<string, [number, number]> } {
+function decode(body: Buffer): {
+  types: string[][];
+  defaultType: string;
+  durationNanos: number;
+  byFunction: Map<string, [number, number]>;
+} {
   const profile = Profile.decode(gunzipSync(body));
   const str = (i: number | bigint): string => profile.stringTable.strings[Number(i)];
   const fn = new Map(profile.function.map((f) => [Number(f.id), str(f.name)]));
@@ -125,7 +134,9 @@ describe('/debug/pprof/heap', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
     const text = reply.body.toString('utf8');
-    expect(text).toMatch(/^\/debug\/pprof\/heap: live objects \(inuse\)\nTop \d+ of \d+ lines by size — process \d+\nexact: every allocation recorded/);
+    expect(text).toMatch(
+      /^\/debug\/pprof\/heap: live objects \(inuse\)\nTop \d+ of \d+ lines by size — process \d+\nexact: every allocation recorded/,
+    );
     expect(text).toMatch(/pprof-handler\.test\.ts:\d+\s+retainedForHeapTest\n/);
   });
 
@@ -222,7 +233,9 @@ describe('/debug/pprof/allocs', () => {
       expect(heap.status).toBe(200);
     } else {
       expect(heap.status).toBe(501);
-      expect(heap.body.toString('utf8')).toMatch(/^heap: tracing keeps collected objects .* only the allocated view is available/);
+      expect(heap.body.toString('utf8')).toMatch(
+        /^heap: tracing keeps collected objects .* only the allocated view is available/,
+      );
     }
   });
 });
@@ -257,7 +270,11 @@ describe('mounted in another server', () => {
 describe('options', () => {
   test('are checked', () => {
     expect(() => pprofHandler({ maxSeconds: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
-    expect(() => pprofHandler({ sourceMaps: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => pprofHandler({ bogus: 1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => pprofHandler({ sourceMaps: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    expect(() => pprofHandler({ bogus: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
   });
 });

@@ -11,7 +11,8 @@ import { repoRoot } from './helpers/child';
 import { haveGo, pprofTop, topHeader, topRows } from './helpers/go-pprof';
 
 const APP = path.join(repoRoot, 'test', 'fixtures', 'prod', 'allocating-app.js');
-const ENDPOINT = /node-tracemalloc: pprof endpoint on http:\/\/([^/]+)\/debug\/pprof\/ \(go tool pprof http:\/\/\1\/debug\/pprof\/heap\)\n/;
+const ENDPOINT =
+  /node-tracemalloc: pprof endpoint on http:\/\/([^/]+)\/debug\/pprof\/ \(go tool pprof http:\/\/\1\/debug\/pprof\/heap\)\n/;
 
 interface Running {
   /** host:port from the endpoint line. */
@@ -24,18 +25,23 @@ interface Running {
 function startApp(env: NodeJS.ProcessEnv): Promise<Running> {
   return new Promise((resolve, reject) => {
     // NODE_TRACEMALLOC turns tracing on (test/register-errors.test.ts); 1 frame unless the test says.
-    const child = spawn(process.execPath, ['-r', 'node-tracemalloc/register', APP], { cwd: repoRoot, env: cleanEnv({ NODE_TRACEMALLOC: '1', ...env }) });
+    const child = spawn(process.execPath, ['-r', 'node-tracemalloc/register', APP], {
+      cwd: repoRoot,
+      env: cleanEnv({ NODE_TRACEMALLOC: '1', ...env }),
+    });
     let stdout = '';
     let stderr = '';
     let resolved = false;
     const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    const ended = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>((done) => {
-      child.on('close', (status, signal) => {
-        clearTimeout(guard);
-        done({ status, signal, stderr, stdout });
-        if (!resolved) reject(new Error(`the app ended before it was ready (${status ?? signal}):\n${stderr}`));
-      });
-    });
+    const ended = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>(
+      (done) => {
+        child.on('close', (status, signal) => {
+          clearTimeout(guard);
+          done({ status, signal, stderr, stdout });
+          if (!resolved) reject(new Error(`the app ended before it was ready (${status ?? signal}):\n${stderr}`));
+        });
+      },
+    );
     const check = (): void => {
       const match = ENDPOINT.exec(stderr);
       if (!resolved && match !== null && stdout.includes('READY')) {
@@ -64,13 +70,21 @@ describe('go tool pprof reads the endpoint', () => {
   const maybe = go ? test : test.skip;
 
   maybe('go tool pprof -top http://127.0.0.1:PORT/debug/pprof/heap names the allocating function first', async () => {
-    const app = await startApp({ NODE_TRACEMALLOC_HTTP: '127.0.0.1:0', NODE_TRACEMALLOC_INTERVAL: '32K', NODE_TRACEMALLOC: '8' });
+    const app = await startApp({
+      NODE_TRACEMALLOC_HTTP: '127.0.0.1:0',
+      NODE_TRACEMALLOC_INTERVAL: '32K',
+      NODE_TRACEMALLOC: '8',
+    });
     try {
       const space = await pprofTop(`http://${app.address}/debug/pprof/heap?gc=1`, ['-unit=B'], tmp.dir);
       expect(space.status).toBe(0);
       expect(topHeader(space.stdout).Type).toBe('inuse_space');
       expect(topRows(space.stdout)[0].name).toBe('leakyAllocator');
-      const objects = await pprofTop(`http://${app.address}/debug/pprof/heap`, ['-sample_index=inuse_objects'], tmp.dir);
+      const objects = await pprofTop(
+        `http://${app.address}/debug/pprof/heap`,
+        ['-sample_index=inuse_objects'],
+        tmp.dir,
+      );
       expect(topHeader(objects.stdout).Type).toBe('inuse_objects');
       expect(topRows(objects.stdout)[0].name).toBe('leakyAllocator');
     } finally {
@@ -114,10 +128,14 @@ describe('the listener', () => {
     // unref'd); were either ref'd, it would answer after 30 s, then exit.
     const answer = await new Promise<string>((resolve) => {
       http
-        .get(`http://${app.address}/debug/pprof/heap?seconds=30`, { agent: new http.Agent({ keepAlive: true }) }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(`answered ${res.statusCode ?? 0}`));
-        })
+        .get(
+          `http://${app.address}/debug/pprof/heap?seconds=30`,
+          { agent: new http.Agent({ keepAlive: true }) },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(`answered ${res.statusCode ?? 0}`));
+          },
+        )
         .on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     });
     expect(answer).toBe('ECONNRESET');
@@ -130,10 +148,16 @@ describe('the listener', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as net.AddressInfo;
     try {
-      const result = node(['-r', 'node-tracemalloc/register', APP], { env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_HTTP: `127.0.0.1:${port}`, RUN_MS: '300' } });
+      const result = node(['-r', 'node-tracemalloc/register', APP], {
+        env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_HTTP: `127.0.0.1:${port}`, RUN_MS: '300' },
+      });
       expect([result.status, result.signal]).toEqual([0, null]);
       expect(result.stdout).toMatch(/^READY \d+\n$/);
-      expect(result.stderr).toMatch(new RegExp(`^node-tracemalloc: cannot serve pprof on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE.*; the program goes on without it\\n$`));
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^node-tracemalloc: cannot serve pprof on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE.*; the program goes on without it\\n$`,
+        ),
+      );
     } finally {
       taken.close();
     }
@@ -145,29 +169,51 @@ describe('the listener', () => {
         `node-tracemalloc: NODE_TRACEMALLOC_HTTP: refusing to serve heap profiles on ${JSON.stringify(address)}: not a loopback address, ` +
         'so other machines could read them (set NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE=1 to allow it, behind a firewall or an authenticating proxy)';
       const env = { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_HTTP: address, RUN_MS: '100' };
-      const failed = node(['-r', 'node-tracemalloc/register', APP], { env: { ...env, NODE_TRACEMALLOC_ON_ERROR: 'fail' } });
+      const failed = node(['-r', 'node-tracemalloc/register', APP], {
+        env: { ...env, NODE_TRACEMALLOC_ON_ERROR: 'fail' },
+      });
       expect(failed.status).toBe(1);
       expect(failed.stdout).toBe('');
       expect(failed.stderr).toBe(`${refusal}\n`);
       const warned = node(['-r', 'node-tracemalloc/register', APP], { env });
       expect(warned.status).toBe(0);
       expect(warned.stdout).toMatch(/^READY \d+\n$/);
-      expect(warned.stderr).toBe(`${refusal}; running without tracing (NODE_TRACEMALLOC_ON_ERROR=fail stops instead)\n`);
+      expect(warned.stderr).toBe(
+        `${refusal}; running without tracing (NODE_TRACEMALLOC_ON_ERROR=fail stops instead)\n`,
+      );
     }
   });
 
   test('NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE=1 allows it', async () => {
-    const app = await startApp({ NODE_TRACEMALLOC_HTTP: '0.0.0.0:0', NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE: '1', RUN_MS: '300' });
+    const app = await startApp({
+      NODE_TRACEMALLOC_HTTP: '0.0.0.0:0',
+      NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE: '1',
+      RUN_MS: '300',
+    });
     expect(app.address).toMatch(/^0\.0\.0\.0:\d+$/);
     expect((await app.ended).status).toBe(0);
   });
 
   test.each([
-    ['NODE_TRACEMALLOC_HTTP', 'localhost:http', /^node-tracemalloc: NODE_TRACEMALLOC_HTTP: invalid address "localhost:http" \(expected host:port/],
-    ['NODE_TRACEMALLOC_HTTP', '127.0.0.1:70000', /^node-tracemalloc: NODE_TRACEMALLOC_HTTP: invalid address "127.0.0.1:70000"/],
-    ['NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE', 'yes', /^node-tracemalloc: NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE: invalid value: "yes" \(expected 1 or 0\)/],
+    [
+      'NODE_TRACEMALLOC_HTTP',
+      'localhost:http',
+      /^node-tracemalloc: NODE_TRACEMALLOC_HTTP: invalid address "localhost:http" \(expected host:port/,
+    ],
+    [
+      'NODE_TRACEMALLOC_HTTP',
+      '127.0.0.1:70000',
+      /^node-tracemalloc: NODE_TRACEMALLOC_HTTP: invalid address "127.0.0.1:70000"/,
+    ],
+    [
+      'NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE',
+      'yes',
+      /^node-tracemalloc: NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE: invalid value: "yes" \(expected 1 or 0\)/,
+    ],
   ])('%s=%s: one line (NODE_TRACEMALLOC_ON_ERROR=fail: exit 1)', (name, value, message) => {
-    const result = node(['-r', 'node-tracemalloc/register', APP], { env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_ON_ERROR: 'fail', [name]: value } });
+    const result = node(['-r', 'node-tracemalloc/register', APP], {
+      env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_ON_ERROR: 'fail', [name]: value },
+    });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);

@@ -45,7 +45,9 @@ function packageWithoutBinary(): string {
 
 describe('without NODE_TRACEMALLOC, register leaves the process untouched', () => {
   test('preloaded by NODE_OPTIONS: no addon, nothing but the check loaded, nothing said', () => {
-    const result = node(['-e', PROGRAM], { env: { NODE_OPTIONS: `-r ${REGISTER}`, NODE_TRACEMALLOC_OUTPUT: path.join(tmp.dir, 'x.ntm') } });
+    const result = node(['-e', PROGRAM], {
+      env: { NODE_OPTIONS: `-r ${REGISTER}`, NODE_TRACEMALLOC_OUTPUT: path.join(tmp.dir, 'x.ntm') },
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const state = ran(result.stdout);
@@ -71,7 +73,8 @@ describe('without NODE_TRACEMALLOC, register leaves the process untouched', () =
 });
 
 describe('tracing cannot start: NODE_TRACEMALLOC_ON_ERROR', () => {
-  const NO_BINARY = /^node-tracemalloc: cannot start tracing: node-tracemalloc's native addon could not be loaded \(No native build was found/;
+  const NO_BINARY =
+    /^node-tracemalloc: cannot start tracing: node-tracemalloc's native addon could not be loaded \(No native build was found/;
 
   test('no binary, by default: the program runs untraced after one line', () => {
     const register = path.join(packageWithoutBinary(), 'dist', 'register.js');
@@ -85,7 +88,9 @@ describe('tracing cannot start: NODE_TRACEMALLOC_ON_ERROR', () => {
 
   test('no binary, NODE_TRACEMALLOC_ON_ERROR=fail: exit 1 before the program runs, one line', () => {
     const register = path.join(packageWithoutBinary(), 'dist', 'register.js');
-    const result = node(['-e', PROGRAM], { env: { NODE_OPTIONS: `-r ${register}`, NODE_TRACEMALLOC: '5', NODE_TRACEMALLOC_ON_ERROR: 'fail' } });
+    const result = node(['-e', PROGRAM], {
+      env: { NODE_OPTIONS: `-r ${register}`, NODE_TRACEMALLOC: '5', NODE_TRACEMALLOC_ON_ERROR: 'fail' },
+    });
     expect(result.status).toBe(1);
     expect(ran(result.stdout)).toBeUndefined();
     expect(result.stderr).toMatch(NO_BINARY);
@@ -96,7 +101,10 @@ describe('tracing cannot start: NODE_TRACEMALLOC_ON_ERROR', () => {
   const npmCli = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
   (fs.existsSync(npmCli) ? test : test.skip)('no binary: npm still runs', () => {
     const register = path.join(packageWithoutBinary(), 'dist', 'register.js');
-    const result = node([npmCli, '--version'], { env: { NODE_OPTIONS: `-r ${register}`, NODE_TRACEMALLOC: '5' }, cwd: tmp.dir });
+    const result = node([npmCli, '--version'], {
+      env: { NODE_OPTIONS: `-r ${register}`, NODE_TRACEMALLOC: '5' },
+      cwd: tmp.dir,
+    });
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(result.stderr).toMatch(NO_BINARY);
@@ -108,7 +116,9 @@ describe('tracing cannot start: NODE_TRACEMALLOC_ON_ERROR', () => {
     });
     expect(result.status).toBe(0);
     expect(ran(result.stdout)).toBeDefined();
-    expect(result.stderr).toMatch(/^node-tracemalloc: cannot start tracing: V8's sampling heap profiler is already running/);
+    expect(result.stderr).toMatch(
+      /^node-tracemalloc: cannot start tracing: V8's sampling heap profiler is already running/,
+    );
     expect(result.stderr.endsWith(`${WARN_TAIL}\n`)).toBe(true);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(filesIn(tmp.dir, /\.heapprofile$/)).toHaveLength(1);
@@ -121,11 +131,15 @@ describe('tracing cannot start: NODE_TRACEMALLOC_ON_ERROR', () => {
     });
     expect(result.status).toBe(1);
     expect(ran(result.stdout)).toBeUndefined();
-    expect(result.stderr).toMatch(/^node-tracemalloc: cannot start tracing: V8's sampling heap profiler is already running/);
+    expect(result.stderr).toMatch(
+      /^node-tracemalloc: cannot start tracing: V8's sampling heap profiler is already running/,
+    );
   });
 
   test('an unknown NODE_TRACEMALLOC_ON_ERROR is a bad setting itself: warned about, untraced', () => {
-    const result = node(['-r', REGISTER, '-e', PROGRAM], { env: { NODE_TRACEMALLOC: '5', NODE_TRACEMALLOC_ON_ERROR: 'fial' } });
+    const result = node(['-r', REGISTER, '-e', PROGRAM], {
+      env: { NODE_TRACEMALLOC: '5', NODE_TRACEMALLOC_ON_ERROR: 'fial' },
+    });
     expect(result.status).toBe(0);
     expect(ran(result.stdout)?.addon).toBe(false);
     expect(result.stderr).toBe(

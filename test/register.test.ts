@@ -55,7 +55,11 @@ describe('activation', () => {
 
   test('--import node-tracemalloc/register traces an ES module', () => {
     const result = node(['--import', 'node-tracemalloc/register', ESM], {
-      env: { NODE_TRACEMALLOC: '3', NODE_TRACEMALLOC_INTERVAL: '1', NODE_TRACEMALLOC_OUTPUT: path.join(tmp.dir, 'esm.ntm') },
+      env: {
+        NODE_TRACEMALLOC: '3',
+        NODE_TRACEMALLOC_INTERVAL: '1',
+        NODE_TRACEMALLOC_OUTPUT: path.join(tmp.dir, 'esm.ntm'),
+      },
     });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -74,7 +78,9 @@ describe('activation', () => {
   });
 
   test('without NODE_TRACEMALLOC: not tracing (test/register-errors.test.ts: untouched)', () => {
-    const result = node(['-r', 'node-tracemalloc/register', CJS], { env: { NODE_TRACEMALLOC_OUTPUT: path.join(tmp.dir, 'x.ntm') } });
+    const result = node(['-r', 'node-tracemalloc/register', CJS], {
+      env: { NODE_TRACEMALLOC_OUTPUT: path.join(tmp.dir, 'x.ntm') },
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(filesIn(tmp.dir, /./)).toEqual([]);
@@ -113,24 +119,47 @@ describe('an invalid setting: one line, then the program runs untraced, or with 
     [{ NODE_TRACEMALLOC: '-1' }, /^node-tracemalloc: NODE_TRACEMALLOC: invalid number of frames: "-1"/],
     [{ NODE_TRACEMALLOC: '65536' }, /^node-tracemalloc: NODE_TRACEMALLOC: invalid number of frames: "65536"/],
     [{ NODE_TRACEMALLOC: '2.5' }, /^node-tracemalloc: NODE_TRACEMALLOC: invalid number of frames/],
-    [{ NODE_TRACEMALLOC_INTERVAL: '0' }, /^node-tracemalloc: NODE_TRACEMALLOC_INTERVAL: invalid sampling interval: "0"/],
-    [{ NODE_TRACEMALLOC_INTERVAL: '12X' }, /^node-tracemalloc: NODE_TRACEMALLOC_INTERVAL: invalid sampling interval: "12X"/],
+    [
+      { NODE_TRACEMALLOC_INTERVAL: '0' },
+      /^node-tracemalloc: NODE_TRACEMALLOC_INTERVAL: invalid sampling interval: "0"/,
+    ],
+    [
+      { NODE_TRACEMALLOC_INTERVAL: '12X' },
+      /^node-tracemalloc: NODE_TRACEMALLOC_INTERVAL: invalid sampling interval: "12X"/,
+    ],
     [{ NODE_TRACEMALLOC_INTERVAL: '0.1K' }, /^node-tracemalloc: NODE_TRACEMALLOC_INTERVAL: invalid sampling interval/],
     [{ NODE_TRACEMALLOC_OUTPUT: 'heap-%q.ntm' }, /^node-tracemalloc: NODE_TRACEMALLOC_OUTPUT: unknown placeholder %q/],
-    [{ NODE_TRACEMALLOC_OUTPUT: '/no/such/dir/heap.ntm' }, /^node-tracemalloc: NODE_TRACEMALLOC_OUTPUT: directory \/no\/such\/dir does not exist/],
+    [
+      { NODE_TRACEMALLOC_OUTPUT: '/no/such/dir/heap.ntm' },
+      /^node-tracemalloc: NODE_TRACEMALLOC_OUTPUT: directory \/no\/such\/dir does not exist/,
+    ],
     [{ NODE_TRACEMALLOC_REPORT: 'ten' }, /^node-tracemalloc: NODE_TRACEMALLOC_REPORT: invalid number of sites: "ten"/],
-    [{ NODE_TRACEMALLOC_SNAPSHOT_EVERY: 'soon' }, /^node-tracemalloc: NODE_TRACEMALLOC_SNAPSHOT_EVERY: invalid period: "soon"/],
-    [{ NODE_TRACEMALLOC_SNAPSHOT_EVERY: '100' }, /^node-tracemalloc: NODE_TRACEMALLOC_SNAPSHOT_EVERY: needs NODE_TRACEMALLOC_OUTPUT/],
-    [{ NODE_TRACEMALLOC_SOURCE_MAPS: 'maybe' }, /^node-tracemalloc: NODE_TRACEMALLOC_SOURCE_MAPS: invalid value: "maybe"/],
+    [
+      { NODE_TRACEMALLOC_SNAPSHOT_EVERY: 'soon' },
+      /^node-tracemalloc: NODE_TRACEMALLOC_SNAPSHOT_EVERY: invalid period: "soon"/,
+    ],
+    [
+      { NODE_TRACEMALLOC_SNAPSHOT_EVERY: '100' },
+      /^node-tracemalloc: NODE_TRACEMALLOC_SNAPSHOT_EVERY: needs NODE_TRACEMALLOC_OUTPUT/,
+    ],
+    [
+      { NODE_TRACEMALLOC_SOURCE_MAPS: 'maybe' },
+      /^node-tracemalloc: NODE_TRACEMALLOC_SOURCE_MAPS: invalid value: "maybe"/,
+    ],
     [{ NODE_TRACEMALLOC_VIEW: 'max' }, /^node-tracemalloc: NODE_TRACEMALLOC_VIEW: invalid view: "max" \(expected peak/],
-    [{ NODE_TRACEMALLOC_INLINING: 'sometimes' }, /^node-tracemalloc: NODE_TRACEMALLOC_INLINING: invalid value: "sometimes"/],
+    [
+      { NODE_TRACEMALLOC_INLINING: 'sometimes' },
+      /^node-tracemalloc: NODE_TRACEMALLOC_INLINING: invalid value: "sometimes"/,
+    ],
   ])('%j', (settings, message) => {
     for (const [flag, file] of [
       ['-r', CJS],
       ['--import', ESM],
     ]) {
       const env = { NODE_TRACEMALLOC: '1', SHOW_STATE: '1', ...settings };
-      const failed = node([flag, 'node-tracemalloc/register', file], { env: { ...env, NODE_TRACEMALLOC_ON_ERROR: 'fail' } });
+      const failed = node([flag, 'node-tracemalloc/register', file], {
+        env: { ...env, NODE_TRACEMALLOC_ON_ERROR: 'fail' },
+      });
       expect(failed.stdout).not.toContain(MARKER);
       expect(failed.status).toBe(1);
       expect(failed.stderr).toMatch(message);
@@ -191,7 +220,9 @@ describe('the dump at exit', () => {
     const result = node(['-r', 'node-tracemalloc/register', CJS], { env: env({ NODE_TRACEMALLOC_REPORT: '3' }) });
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^Top 3 of \d+ lines by size — .*exit\.ntm\nexact: every allocation recorded, traceback limit 5 frames;/);
+    expect(result.stderr).toMatch(
+      /^Top 3 of \d+ lines by size — .*exit\.ntm\nexact: every allocation recorded, traceback limit 5 frames;/,
+    );
     expect(result.stderr).toMatch(/\s+size\s+count\s+average\s+location\s+function\n/);
     expect(result.stderr).toMatch(/test\/fixtures\/cli\/alloc\.js:6\s+makeObjects/);
   });
@@ -218,7 +249,9 @@ describe('the dump at exit', () => {
     expect(result.status).toBe(0);
     const dumps = filesIn(tmp.dir, /\.ntm$/);
     expect(dumps.length).toBeGreaterThanOrEqual(3);
-    expect(dumps.map((d) => path.basename(d))).toEqual(dumps.map((_, i) => `series-${String(i + 1).padStart(4, '0')}.ntm`));
+    expect(dumps.map((d) => path.basename(d))).toEqual(
+      dumps.map((_, i) => `series-${String(i + 1).padStart(4, '0')}.ntm`),
+    );
     // Every dump loads; the program only keeps what it allocates, so each
     // dump holds at least as much as the one before, and the last (at exit,
     // after one more batch) more than the first. Only the last holds what
@@ -236,7 +269,9 @@ describe('the dump at exit', () => {
 describe('NODE_TRACEMALLOC_INLINING and the view of the dumps', () => {
   const inliningOf = (env: NodeJS.ProcessEnv): boolean | undefined => {
     const out = path.join(tmp.dir, 'heap.ntm');
-    const result = node(['-r', 'node-tracemalloc/register', CJS], { env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: out, ...env } });
+    const result = node(['-r', 'node-tracemalloc/register', CJS], {
+      env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: out, ...env },
+    });
     expect(result.status).toBe(0);
     return loadSnapshot(out).inlining;
   };
@@ -252,7 +287,9 @@ describe('NODE_TRACEMALLOC_INLINING and the view of the dumps', () => {
     let runs = 0;
     const viewOf = (env: NodeJS.ProcessEnv): string => {
       const out = path.join(tmp.dir, `run${++runs}.ntm`);
-      const result = node(['-r', 'node-tracemalloc/register', CJS], { env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: out, ...env } });
+      const result = node(['-r', 'node-tracemalloc/register', CJS], {
+        env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: out, ...env },
+      });
       expect(result.status).toBe(0);
       // A series (snapshot-every) numbers its dumps: run3-0001.ntm.
       return loadSnapshot(filesIn(tmp.dir, new RegExp(`^run${runs}[-.]`))[0]).view;

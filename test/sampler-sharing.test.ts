@@ -42,7 +42,11 @@ const SAMPLER_LOST = { ok: false, name: 'TracemallocError', code: 'ERR_TRACEMALL
 
 describe('the inspector samples first', () => {
   test('start() refuses, instead of reading its profile, and leaves it running', () => {
-    expect(result.busy.start).toMatchObject({ ok: false, name: 'TracemallocError', code: 'ERR_TRACEMALLOC_SAMPLER_BUSY' });
+    expect(result.busy.start).toMatchObject({
+      ok: false,
+      name: 'TracemallocError',
+      code: 'ERR_TRACEMALLOC_SAMPLER_BUSY',
+    });
     expect(result.busy.start.message).toMatch(/already running/);
     expect(result.busy.tracing).toBe(false);
     expect(result.busy.inspector).toMatchObject({ ok: true });

@@ -19,7 +19,10 @@ afterEach(() => tmp.remove());
  * `until` appears (then one more batch, and the exit dump); returns what it
  * wrote (the manifest) and what is left.
  */
-function series(until: number, extra: NodeJS.ProcessEnv): { status: number | null; stderr: string; written: string[]; left: string[] } {
+function series(
+  until: number,
+  extra: NodeJS.ProcessEnv,
+): { status: number | null; stderr: string; written: string[]; left: string[] } {
   const manifest = path.join(tmp.dir, 'manifest');
   fs.writeFileSync(manifest, '');
   const result = node(['-r', 'node-tracemalloc/register', CJS], {
@@ -33,7 +36,10 @@ function series(until: number, extra: NodeJS.ProcessEnv): { status: number | nul
       ...extra,
     },
   });
-  const written = fs.readFileSync(manifest, 'utf8').split('\n').filter((line) => line !== '');
+  const written = fs
+    .readFileSync(manifest, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
   return { status: result.status, stderr: result.stderr, written, left: filesIn(tmp.dir, /\.ntm$/) };
 }
 
@@ -70,19 +76,26 @@ describe('NODE_TRACEMALLOC_KEEP', () => {
 
   test('a dump path without %n and no series is never removed', () => {
     const out = path.join(tmp.dir, 'one.ntm');
-    const result = node(['-r', 'node-tracemalloc/register', CJS], { env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: out, NODE_TRACEMALLOC_KEEP: '1' } });
+    const result = node(['-r', 'node-tracemalloc/register', CJS], {
+      env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_OUTPUT: out, NODE_TRACEMALLOC_KEEP: '1' },
+    });
     expect(result.status).toBe(0);
     expect(filesIn(tmp.dir, /\.ntm$/)).toEqual([out]);
   });
 
-  test.each(['0', '-1', 'few', '2.5'])('%j is refused (NODE_TRACEMALLOC_ON_ERROR=fail: before the program runs)', (value) => {
-    const result = node(['-r', 'node-tracemalloc/register', CJS], { env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_ON_ERROR: 'fail', NODE_TRACEMALLOC_KEEP: value } });
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(
-      `node-tracemalloc: NODE_TRACEMALLOC_KEEP: invalid number of dumps to keep: ${JSON.stringify(value)} (expected an integer ≥ 1, or all)\n`,
-    );
-  });
+  test.each(['0', '-1', 'few', '2.5'])(
+    '%j is refused (NODE_TRACEMALLOC_ON_ERROR=fail: before the program runs)',
+    (value) => {
+      const result = node(['-r', 'node-tracemalloc/register', CJS], {
+        env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_ON_ERROR: 'fail', NODE_TRACEMALLOC_KEEP: value },
+      });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `node-tracemalloc: NODE_TRACEMALLOC_KEEP: invalid number of dumps to keep: ${JSON.stringify(value)} (expected an integer ≥ 1, or all)\n`,
+      );
+    },
+  );
 });
 
 describe('tracemalloc run --keep', () => {
@@ -94,7 +107,9 @@ describe('tracemalloc run --keep', () => {
     expect(result.status).toBe(0);
     const left = filesIn(tmp.dir, /^leak-\d+\.ntm$/).map((file) => path.basename(file));
     expect(left).toHaveLength(2);
-    const match = /\n2 dumps \((\d+) written, the oldest removed\): (leak-\d+\.ntm) \.\.\. (leak-\d+\.ntm)\n$/.exec(result.stderr);
+    const match = /\n2 dumps \((\d+) written, the oldest removed\): (leak-\d+\.ntm) \.\.\. (leak-\d+\.ntm)\n$/.exec(
+      result.stderr,
+    );
     expect(match).not.toBeNull();
     const [, written, first, last] = match as RegExpExecArray;
     expect([first, last]).toEqual(left);

@@ -67,7 +67,11 @@ describe('node -r register: no handler of ours holds a signal', () => {
   const cases = MODES.flatMap((mode) => (['SIGTERM', 'SIGINT'] as const).map((signal) => [mode, signal] as const));
   test.each(cases)('%s program, %s: it dies of the signal', async (mode, signal) => {
     const result = await nodeWithSignal(['-r', REGISTER, STUCK, mode], signal, {
-      env: { NODE_TRACEMALLOC: '5', NODE_TRACEMALLOC_OUTPUT: path.join(tmp.dir, 'r.ntm'), NODE_TRACEMALLOC_REPORT: '3' },
+      env: {
+        NODE_TRACEMALLOC: '5',
+        NODE_TRACEMALLOC_OUTPUT: path.join(tmp.dir, 'r.ntm'),
+        NODE_TRACEMALLOC_REPORT: '3',
+      },
       ready: 'READY',
       watchdogMs: WATCHDOG_MS,
     });
@@ -76,7 +80,9 @@ describe('node -r register: no handler of ours holds a signal', () => {
 });
 
 describe('tracemalloc run: the dump is written, then the program and run die of the signal', () => {
-  const cases = MODES.flatMap((mode) => (['SIGTERM', 'SIGINT', 'SIGHUP'] as const).map((signal) => [mode, signal] as const));
+  const cases = MODES.flatMap((mode) =>
+    (['SIGTERM', 'SIGINT', 'SIGHUP'] as const).map((signal) => [mode, signal] as const),
+  );
   test.each(cases)('%s program, %s', async (mode, signal) => {
     const result = await run(mode, signal);
     expect(result.signal).toBe(signal);

@@ -74,7 +74,9 @@ afterAll(() => tmp.remove());
 
 /** `tracemalloc run --exact --json --top all` on `args` (exact unless told); the report. */
 function runReport(args: string[], tracing = ['--exact']): TopReport {
-  const result = cli(['run', ...tracing, '--json', '--top', 'all', '-o', path.join(tmp.dir, 'x.ntm'), ...args], { cwd: tmp.dir });
+  const result = cli(['run', ...tracing, '--json', '--top', 'all', '-o', path.join(tmp.dir, 'x.ntm'), ...args], {
+    cwd: tmp.dir,
+  });
   if (result.status !== 0) throw new Error(`run failed:\n${result.stderr}`);
   return lastJson<TopReport>(result.stderr);
 }
@@ -91,7 +93,10 @@ describe('tsc output run by tracemalloc run', () => {
   test('.js.map files: frames name the .ts file and the function start line in it', () => {
     const report = runReport([path.join(tmp.dir, 'out-files', 'main.js')]);
     expect(site(report, 'fill')).toEqual({ filename: storeTs(), lineno: lineOf(STORE_TS, 'fill(n: number)') });
-    expect(site(report, 'makeLabels')).toEqual({ filename: storeTs(), lineno: lineOf(STORE_TS, 'function makeLabels') });
+    expect(site(report, 'makeLabels')).toEqual({
+      filename: storeTs(),
+      lineno: lineOf(STORE_TS, 'function makeLabels'),
+    });
   });
 
   test('inline maps (data: URLs)', () => {
@@ -101,7 +106,10 @@ describe('tsc output run by tracemalloc run', () => {
 
   test("with --enable-source-maps, from Node's own cache", () => {
     const report = runReport(['--node-arg=--enable-source-maps', path.join(tmp.dir, 'out-files', 'main.js')]);
-    expect(site(report, 'makeLabels')).toEqual({ filename: storeTs(), lineno: lineOf(STORE_TS, 'function makeLabels') });
+    expect(site(report, 'makeLabels')).toEqual({
+      filename: storeTs(),
+      lineno: lineOf(STORE_TS, 'function makeLabels'),
+    });
   });
 
   test('--no-source-maps keeps the .js positions', () => {
@@ -113,7 +121,10 @@ describe('tsc output run by tracemalloc run', () => {
   test('a loader that transpiles in memory, as tsx does (the file on disk is the .ts)', () => {
     const loader = path.join(cliFixtures, 'ts-loader.js');
     // Sampled: loading TypeScript itself under exact tracing takes seconds; fill's 10,000 objects are still seen.
-    const report = runReport(['--', '--enable-source-maps', '--require', loader, path.join(src, 'main.ts')], ['--interval', '1K']);
+    const report = runReport(
+      ['--', '--enable-source-maps', '--require', loader, path.join(src, 'main.ts')],
+      ['--interval', '1K'],
+    );
     expect(site(report, 'fill')).toEqual({ filename: storeTs(), lineno: lineOf(STORE_TS, 'fill(n: number)') });
   });
 
@@ -123,7 +134,9 @@ describe('tsc output run by tracemalloc run', () => {
       env: { NODE_TRACEMALLOC: '1', NODE_TRACEMALLOC_INTERVAL: '1', NODE_TRACEMALLOC_OUTPUT: out },
     });
     expect(result.status).toBe(0);
-    const frames = Snapshot.load(out).statistics('function').map((s) => s.traceback.at(-1));
+    const frames = Snapshot.load(out)
+      .statistics('function')
+      .map((s) => s.traceback.at(-1));
     expect(frames.find((f) => f?.functionName === 'fill')?.filename).toBe(storeTs());
   });
 });
@@ -132,7 +145,15 @@ describe('applySourceMaps', () => {
   // Minified code whose map names the original functions, as bundlers write it.
   const GENERATED =
     'function a(b){const c=[];for(let d=0;d<b;d++)c.push({d});return c}var e=function(f){return a(f)};\n';
-  const ORIGINAL = ['export function makeObjects(count) {', '  // ...', '}', '', 'export const wrapper = function (n) {', '  return makeObjects(n);', '};'];
+  const ORIGINAL = [
+    'export function makeObjects(count) {',
+    '  // ...',
+    '}',
+    '',
+    'export const wrapper = function (n) {',
+    '  return makeObjects(n);',
+    '};',
+  ];
   let generated: string;
 
   beforeAll(() => {
@@ -149,7 +170,13 @@ describe('applySourceMaps', () => {
       [at('e=function'), 0, 4, 13, 1],
       [at('return a(f)'), 0, 5, 2],
     ];
-    const map = { version: 3, file: 'bundle.min.js', sources: ['../src/objects.js'], names: ['makeObjects', 'wrapper'], mappings: encode([line]) };
+    const map = {
+      version: 3,
+      file: 'bundle.min.js',
+      sources: ['../src/objects.js'],
+      names: ['makeObjects', 'wrapper'],
+      mappings: encode([line]),
+    };
     fs.writeFileSync(generated, `${GENERATED}//# sourceMappingURL=bundle.min.js.map\n`);
     fs.writeFileSync(`${generated}.map`, JSON.stringify(map));
   });
@@ -157,17 +184,26 @@ describe('applySourceMaps', () => {
   /** A snapshot with one trace whose frame starts at the `(` after `before` in the generated line, as V8 records it. */
   function snapshotAt(before: string, name: string, filename = generated): Snapshot {
     const column = GENERATED.indexOf(before) + before.length + 1;
-    return Snapshot.fromTraces([{ domain: 0, size: 64, frames: [{ filename, lineno: 1, column, functionName: name }] }]);
+    return Snapshot.fromTraces([
+      { domain: 0, size: 64, frames: [{ filename, lineno: 1, column, functionName: name }] },
+    ]);
   }
 
   test("a function's original name, file and line from the map", () => {
     const frame = applySourceMaps(snapshotAt('function a', 'a')).traces.at(0)?.traceback.at(-1);
-    expect(frame).toMatchObject({ filename: path.join(tmp.dir, 'bundle', '..', 'src', 'objects.js'), lineno: 1, functionName: 'makeObjects' });
+    expect(frame).toMatchObject({
+      filename: path.join(tmp.dir, 'bundle', '..', 'src', 'objects.js'),
+      lineno: 1,
+      functionName: 'makeObjects',
+    });
   });
 
   test('the name of a function assigned to a renamed variable (the named segment comes before its "(")', () => {
     const frame = applySourceMaps(snapshotAt('e=function', 'e')).traces.at(0)?.traceback.at(-1);
-    expect(frame).toMatchObject({ lineno: ORIGINAL.indexOf('export const wrapper = function (n) {') + 1, functionName: 'wrapper' });
+    expect(frame).toMatchObject({
+      lineno: ORIGINAL.indexOf('export const wrapper = function (n) {') + 1,
+      functionName: 'wrapper',
+    });
   });
 
   test('frames without a map are left alone; nothing mapped gives the same snapshot', () => {
@@ -175,13 +211,18 @@ describe('applySourceMaps', () => {
     fs.writeFileSync(plain, 'function f(x) { return [x]; }\n');
     const snapshot = snapshotAt('function a', 'f', plain);
     expect(applySourceMaps(snapshot)).toBe(snapshot);
-    const pseudo = Snapshot.fromTraces([{ domain: 0, size: 8, frames: [{ filename: 'node:internal/x', lineno: 3, column: 4 }] }]);
+    const pseudo = Snapshot.fromTraces([
+      { domain: 0, size: 8, frames: [{ filename: 'node:internal/x', lineno: 3, column: 4 }] },
+    ]);
     expect(applySourceMaps(pseudo)).toBe(pseudo);
   });
 
   test('a broken map is ignored', () => {
     const broken = path.join(tmp.dir, 'broken.js');
-    fs.writeFileSync(broken, `${GENERATED}//# sourceMappingURL=data:application/json;base64,${Buffer.from('{"version":3,').toString('base64')}\n`);
+    fs.writeFileSync(
+      broken,
+      `${GENERATED}//# sourceMappingURL=data:application/json;base64,${Buffer.from('{"version":3,').toString('base64')}\n`,
+    );
     const snapshot = snapshotAt('function a', 'a', broken);
     expect(applySourceMaps(snapshot)).toBe(snapshot);
   });

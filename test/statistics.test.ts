@@ -28,19 +28,82 @@ function fromRaw(raw: RawTrace[], limit = 2): Snapshot {
 /** Python's create_snapshots(). */
 function createSnapshots(): [Snapshot, Snapshot] {
   const snapshot = fromRaw([
-    [0, 10, [['a.py', 2], ['b.py', 4]]],
-    [0, 10, [['a.py', 2], ['b.py', 4]]],
-    [0, 10, [['a.py', 2], ['b.py', 4]]],
-    [1, 2, [['a.py', 5], ['b.py', 4]]],
+    [
+      0,
+      10,
+      [
+        ['a.py', 2],
+        ['b.py', 4],
+      ],
+    ],
+    [
+      0,
+      10,
+      [
+        ['a.py', 2],
+        ['b.py', 4],
+      ],
+    ],
+    [
+      0,
+      10,
+      [
+        ['a.py', 2],
+        ['b.py', 4],
+      ],
+    ],
+    [
+      1,
+      2,
+      [
+        ['a.py', 5],
+        ['b.py', 4],
+      ],
+    ],
     [2, 66, [['b.py', 1]]],
     [3, 7, [['<unknown>', 0]]],
   ]);
   const snapshot2 = fromRaw([
-    [0, 10, [['a.py', 2], ['b.py', 4]]],
-    [0, 10, [['a.py', 2], ['b.py', 4]]],
-    [0, 10, [['a.py', 2], ['b.py', 4]]],
-    [2, 2, [['a.py', 5], ['b.py', 4]]],
-    [2, 5000, [['a.py', 5], ['b.py', 4]]],
+    [
+      0,
+      10,
+      [
+        ['a.py', 2],
+        ['b.py', 4],
+      ],
+    ],
+    [
+      0,
+      10,
+      [
+        ['a.py', 2],
+        ['b.py', 4],
+      ],
+    ],
+    [
+      0,
+      10,
+      [
+        ['a.py', 2],
+        ['b.py', 4],
+      ],
+    ],
+    [
+      2,
+      2,
+      [
+        ['a.py', 5],
+        ['b.py', 4],
+      ],
+    ],
+    [
+      2,
+      5000,
+      [
+        ['a.py', 5],
+        ['b.py', 4],
+      ],
+    ],
     [4, 400, [['c.py', 578]]],
   ]);
   return [snapshot, snapshot2];
@@ -157,7 +220,16 @@ describe('Snapshot.statistics, as CPython TestSnapshot', () => {
     fs.writeFileSync(a, 'x\n  <a.py, 2>\n');
     fs.writeFileSync(b, 'x\nx\nx\n    <b.py, 4>  \n');
     try {
-      const snapshot = fromRaw([[0, 10, [[a, 2], [b, 4]]]]);
+      const snapshot = fromRaw([
+        [
+          0,
+          10,
+          [
+            [a, 2],
+            [b, 4],
+          ],
+        ],
+      ]);
       const tb = snapshot.traces.at(0)?.traceback as Traceback;
       const fileB = [`  File "${b}", line 4, in (anonymous)`, '    <b.py, 4>'];
       const fileA = [`  File "${a}", line 2, in (anonymous)`, '    <a.py, 2>'];
@@ -194,10 +266,31 @@ describe('Snapshot.statistics, beyond CPython', () => {
     ]);
     // Tracebacks compare oldest frame first; a prefix sorts before longer ones.
     const tracebacks = fromRaw([
-      [0, 8, [['z.py', 1], ['a.py', 1]]],
+      [
+        0,
+        8,
+        [
+          ['z.py', 1],
+          ['a.py', 1],
+        ],
+      ],
       [0, 8, [['a.py', 1]]],
-      [0, 8, [['b.py', 1], ['a.py', 1]]],
-      [0, 8, [['a.py', 3], ['a.py', 2]]],
+      [
+        0,
+        8,
+        [
+          ['b.py', 1],
+          ['a.py', 1],
+        ],
+      ],
+      [
+        0,
+        8,
+        [
+          ['a.py', 3],
+          ['a.py', 2],
+        ],
+      ],
     ]);
     expect(stats(tracebacks.statistics('traceback')).map(([k]) => k)).toEqual([
       'a.py:2 > a.py:3',
@@ -208,8 +301,23 @@ describe('Snapshot.statistics, beyond CPython', () => {
   });
 
   test('compareTo sorts by (|sizeDiff|, size, |countDiff|, count, key)', () => {
-    const old = fromRaw([[0, 16, [['a.py', 1]]], [0, 11, [['b.py', 1]]], [0, 2, [['d.py', 1]]]], 1);
-    const current = fromRaw([[0, 8, [['a.py', 1]]], [0, 3, [['b.py', 1]]], [0, 5, [['c.py', 1]]], [0, 5, [['c.py', 1]]]], 1);
+    const old = fromRaw(
+      [
+        [0, 16, [['a.py', 1]]],
+        [0, 11, [['b.py', 1]]],
+        [0, 2, [['d.py', 1]]],
+      ],
+      1,
+    );
+    const current = fromRaw(
+      [
+        [0, 8, [['a.py', 1]]],
+        [0, 3, [['b.py', 1]]],
+        [0, 5, [['c.py', 1]]],
+        [0, 5, [['c.py', 1]]],
+      ],
+      1,
+    );
     // As printed by CPython 3.11.
     expect(current.compareTo(old, 'filename').map(String)).toEqual([
       'c.py:0: size=10 B (+10 B), count=2 (+2), average=5 B',
@@ -261,7 +369,20 @@ describe('Snapshot.statistics, beyond CPython', () => {
   test('cumulative counts every frame, recursion included, as CPython does', () => {
     // CPython 3.11 prints a.py:2 size=20 count=2 and a.py:0 size=30 count=3
     // for this trace: cumulative totals can exceed the snapshot's.
-    const snapshot = fromRaw([[0, 10, [['a.py', 2], ['a.py', 2], ['a.py', 5]]]], 3);
+    const snapshot = fromRaw(
+      [
+        [
+          0,
+          10,
+          [
+            ['a.py', 2],
+            ['a.py', 2],
+            ['a.py', 5],
+          ],
+        ],
+      ],
+      3,
+    );
     expect(stats(snapshot.statistics('lineno', true))).toEqual([
       ['a.py:2', 20, 2],
       ['a.py:5', 10, 1],
@@ -304,11 +425,20 @@ describe('Snapshot.statistics, beyond CPython', () => {
 
   test('bad arguments are typed errors with codes', () => {
     const [snapshot] = createSnapshots();
-    const loose = snapshot as unknown as { statistics(k: unknown, c?: unknown): unknown; compareTo(...a: unknown[]): unknown };
+    const loose = snapshot as unknown as {
+      statistics(k: unknown, c?: unknown): unknown;
+      compareTo(...a: unknown[]): unknown;
+    };
     expect(() => loose.statistics('line')).toThrow(
-      expect.objectContaining({ name: 'RangeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('"line"') }),
+      expect.objectContaining({
+        name: 'RangeError',
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: expect.stringContaining('"line"'),
+      }),
     );
-    expect(() => loose.statistics(1)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => loose.statistics(1)).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }),
+    );
     expect(() => loose.statistics('lineno', 1)).toThrow(TypeError);
     expect(() => loose.compareTo({}, 'lineno')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => loose.compareTo(snapshot, 'traceback', true)).toThrow(RangeError);
@@ -331,7 +461,8 @@ describe('builtins are charged to their nearest scripted caller', () => {
     ],
     3,
   );
-  const rows = (stats: Statistic[]) => stats.map((s) => [String(s.traceback), s.traceback.at(-1)?.functionLabel, s.size]);
+  const rows = (stats: Statistic[]) =>
+    stats.map((s) => [String(s.traceback), s.traceback.at(-1)?.functionLabel, s.size]);
 
   test("'lineno' and 'filename': the scripted frame is the key; <unknown>:0 only without one", () => {
     expect(rows(snapshot.statistics('lineno'))).toEqual([
@@ -364,7 +495,12 @@ describe('builtins are charged to their nearest scripted caller', () => {
   });
 
   test("'traceback' keeps builtin leaves, told apart by name", () => {
-    const tracebacks = snapshot.statistics('traceback').map((s) => s.traceback.toArray().map((f) => f.functionLabel).join(' > '));
+    const tracebacks = snapshot.statistics('traceback').map((s) =>
+      s.traceback
+        .toArray()
+        .map((f) => f.functionLabel)
+        .join(' > '),
+    );
     expect(tracebacks).toEqual([
       'main > parseLine > split (builtin)',
       'main > parseLine',
@@ -411,7 +547,9 @@ describe('Statistic and StatisticDiff', () => {
 
   test('reject bad values', () => {
     const S = Statistic as unknown as new (...a: unknown[]) => Statistic;
-    expect(() => new S([new Frame('a.py', 1)], 1, 1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => new S([new Frame('a.py', 1)], 1, 1)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
     expect(() => new S(one, '1', 1)).toThrow(TypeError);
     expect(() => new S(one, 1, NaN)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new StatisticDiff(one, 1, Infinity, 1, 1)).toThrow(RangeError);

@@ -57,11 +57,11 @@ describe('Traceback', () => {
       '  File "a.js", line 1, in main',
       '  File "b.js", line 2, in run',
       `  File "${__filename}", line 1, in leaf`,
-      '    // Frame and Traceback value classes, and how V8\'s raw frames become them.',
+      "    // Frame and Traceback value classes, and how V8's raw frames become them.",
     ]);
     expect(traceback.format(1)).toEqual([
       `  File "${__filename}", line 1, in leaf`,
-      '    // Frame and Traceback value classes, and how V8\'s raw frames become them.',
+      "    // Frame and Traceback value classes, and how V8's raw frames become them.",
     ]);
     // Python slices self[:limit]: a negative limit drops that many of the
     // most recent frames (its docs say "the abs(limit) oldest frames").
@@ -79,8 +79,23 @@ describe('Snapshot.fromTraces', () => {
   test('builds interned tables; frames are given most recent first', () => {
     const snapshot = Snapshot.fromTraces(
       [
-        { domain: 0, size: 10, frames: [{ filename: 'a.js', lineno: 2 }, { filename: 'b.js', lineno: 4 }] },
-        { domain: 1, size: 30, count: 3, frames: [{ filename: 'a.js', lineno: 2 }, { filename: 'b.js', lineno: 4 }] },
+        {
+          domain: 0,
+          size: 10,
+          frames: [
+            { filename: 'a.js', lineno: 2 },
+            { filename: 'b.js', lineno: 4 },
+          ],
+        },
+        {
+          domain: 1,
+          size: 30,
+          count: 3,
+          frames: [
+            { filename: 'a.js', lineno: 2 },
+            { filename: 'b.js', lineno: 4 },
+          ],
+        },
         { domain: 0, size: 5, frames: [] },
       ],
       2,
@@ -119,9 +134,13 @@ describe('Traceback.format with builtins', () => {
       '  File "/app/parse.js", line 3, in split (builtin) in parseLine',
     ]);
     // The builtin the scripted frame called is named, not the innermost of a run.
-    expect(new Traceback([caller, split, next]).format()).toEqual(['  File "/app/parse.js", line 3, in split (builtin) in parseLine']);
+    expect(new Traceback([caller, split, next]).format()).toEqual([
+      '  File "/app/parse.js", line 3, in split (builtin) in parseLine',
+    ]);
     // limit counts lines as shown.
-    expect(new Traceback([main, caller, split]).format(1)).toEqual(['  File "/app/parse.js", line 3, in split (builtin) in parseLine']);
+    expect(new Traceback([main, caller, split]).format(1)).toEqual([
+      '  File "/app/parse.js", line 3, in split (builtin) in parseLine',
+    ]);
   });
 
   test('keeps builtins with no scripted caller, and those between scripted frames, as lines of their own', () => {

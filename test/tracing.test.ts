@@ -84,7 +84,9 @@ describe('state', () => {
       tm.start(6, { interval: 1024 });
       tm.start();
       expect(warn).toHaveBeenCalledTimes(2);
-      expect(warn.mock.calls[1][0]).toMatch(/already tracing with frames=5, interval=1024: start\(1, \{ interval: 1 \}\) keeps those/);
+      expect(warn.mock.calls[1][0]).toMatch(
+        /already tracing with frames=5, interval=1024: start\(1, \{ interval: 1 \}\) keeps those/,
+      );
       expect(warn.mock.calls[1][1]).toEqual({ type: 'TracemallocWarning', code: 'TRACEMALLOC_SETTINGS_KEPT' });
       expect(tm.getTracebackLimit()).toBe(5);
       expect(tm.getSamplingInterval()).toBe(1024);
@@ -142,7 +144,9 @@ describe('bad arguments', () => {
     expect(() => tm.start(1, 'fast' as unknown as tm.StartOptions)).toThrow(TypeError);
     tm.start();
     expect(() => tm.takeSnapshot({ gc: 'yes' } as unknown as tm.SnapshotOptions)).toThrow(TypeError);
-    expect(() => tm.takeSnapshot({ collect: true } as unknown as tm.SnapshotOptions)).toThrow(/Unknown option "collect"/);
+    expect(() => tm.takeSnapshot({ collect: true } as unknown as tm.SnapshotOptions)).toThrow(
+      /Unknown option "collect"/,
+    );
   });
 });
 

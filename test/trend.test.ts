@@ -7,7 +7,7 @@ describe('studentUpperTail', () => {
   const closed: Record<number, (t: number) => number> = {
     1: (t) => 0.5 - Math.atan(t) / Math.PI,
     2: (t) => 0.5 - t / (2 * Math.sqrt(2 + t * t)),
-    3: (t) => 0.5 - (Math.atan(t / Math.sqrt(3)) + (t / Math.sqrt(3)) / (1 + (t * t) / 3)) / Math.PI,
+    3: (t) => 0.5 - (Math.atan(t / Math.sqrt(3)) + t / Math.sqrt(3) / (1 + (t * t) / 3)) / Math.PI,
   };
   test.each([1, 2, 3])('matches the closed form at %d degrees of freedom', (df) => {
     for (const t of [-3, -0.5, 0, 0.1, 1, 2.5, 10, 100]) {
@@ -40,11 +40,20 @@ describe('linearTrend', () => {
     expect(trend.t).toBeCloseTo(0.6 / Math.sqrt(0.08), 12);
     expect(trend.df).toBe(3);
     const t = 0.6 / Math.sqrt(0.08);
-    expect(trend.pRising).toBeCloseTo(0.5 - (Math.atan(t / Math.sqrt(3)) + (t / Math.sqrt(3)) / (1 + (t * t) / 3)) / Math.PI, 10);
+    expect(trend.pRising).toBeCloseTo(
+      0.5 - (Math.atan(t / Math.sqrt(3)) + t / Math.sqrt(3) / (1 + (t * t) / 3)) / Math.PI,
+      10,
+    );
   });
 
   test('an exact line: no error, certain', () => {
-    expect(linearTrend([0, 1, 2, 3], [5, 7, 9, 11])).toEqual({ slope: 2, slopeError: 0, t: Infinity, df: 2, pRising: 0 });
+    expect(linearTrend([0, 1, 2, 3], [5, 7, 9, 11])).toEqual({
+      slope: 2,
+      slopeError: 0,
+      t: Infinity,
+      df: 2,
+      pRising: 0,
+    });
     expect(linearTrend([0, 1, 2, 3], [4, 4, 4, 4])).toMatchObject({ slope: 0, pRising: 1 });
     expect(linearTrend([0, 1, 2, 3], [9, 7, 5, 3])).toMatchObject({ slope: -2, pRising: 1 });
   });

@@ -79,7 +79,9 @@ describe('tracemalloc run on a batch program (build.js, never yields)', () => {
   test('--view live: nothing of the index is alive at exit, and the report says where else to look', () => {
     const result = cli(['run', '--view', 'live', BUILD], { cwd: tmp.dir });
     expect(result.status).toBe(0);
-    expect(result.stderr).toContain('view: live: objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)');
+    expect(result.stderr).toContain(
+      'view: live: objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
+    );
     const { report } = runBuild(['--view', 'live']);
     expect(report.snapshot.view).toBe('live');
     const built = report.stats.find((s) => s.function === 'buildIndex');
@@ -88,7 +90,9 @@ describe('tracemalloc run on a batch program (build.js, never yields)', () => {
 
   test('the text report names the view', () => {
     const result = cli(['run', BUILD], { cwd: tmp.dir });
-    expect(result.stderr).toMatch(/\nview: peak: objects alive when the JS heap was fullest \(within 10%\), even if freed since \(\d{4}-\d\d-\d\dT/);
+    expect(result.stderr).toMatch(
+      /\nview: peak: objects alive when the JS heap was fullest \(within 10%\), even if freed since \(\d{4}-\d\d-\d\dT/,
+    );
     const dump = loadSnapshot(filesIn(tmp.dir, /\.ntm$/)[0]);
     expect(dump.view).toBe('peak');
     expect(dump.inlining).toBe(false);
@@ -115,7 +119,9 @@ describe("register's exit report", () => {
     expect(peak).toMatch(/\n\s*[\d.]+ MiB\s+[\d.]+ \S+\s+\d+\s+\d+\s+\d+\s+[\d.]+ \S+\s+\S*build\.js:8\s+buildIndex\n/);
     const allocated = report({ NODE_TRACEMALLOC_VIEW: 'allocated' });
     expect(allocated).toContain('view: allocated');
-    expect(allocated).toMatch(/\n\s*[\d.]+ MiB\s+[\d.]+ \S+\s+\d+\s+\d+\s+\d+\s+[\d.]+ \S+\s+\S*build\.js:8\s+buildIndex\n/);
+    expect(allocated).toMatch(
+      /\n\s*[\d.]+ MiB\s+[\d.]+ \S+\s+\d+\s+\d+\s+\d+\s+[\d.]+ \S+\s+\S*build\.js:8\s+buildIndex\n/,
+    );
     const live = report({ NODE_TRACEMALLOC_VIEW: 'live' });
     expect(live).toContain('view: live');
     // No MiB row for buildIndex: fewer than 2 samples (see LIVE_AT_EXIT_BOUND).
@@ -165,7 +171,9 @@ describe('takeSnapshot({ view })', () => {
 
   test('a view tracing was not started for is refused, with a coded error', () => {
     tm.start(1);
-    expect(() => tm.takeSnapshot({ view: 'peak' })).toThrow(expect.objectContaining({ code: 'ERR_TRACEMALLOC_VIEW_UNAVAILABLE' }) as Error);
+    expect(() => tm.takeSnapshot({ view: 'peak' })).toThrow(
+      expect.objectContaining({ code: 'ERR_TRACEMALLOC_VIEW_UNAVAILABLE' }) as Error,
+    );
     expect(() => tm.takeSnapshot({ view: 'allocated' })).toThrow(
       expect.objectContaining({ code: 'ERR_TRACEMALLOC_VIEW_UNAVAILABLE' }) as Error,
     );

@@ -65,7 +65,8 @@ function inspectorUrl(listener: Listener): Promise<string | undefined> {
       res.on('end', () => {
         try {
           const targets = JSON.parse(body) as { webSocketDebuggerUrl?: unknown }[];
-          const ws = targets.find((t) => typeof t.webSocketDebuggerUrl === 'string')?.webSocketDebuggerUrl as string | undefined;
+          const ws = targets.find((t) => typeof t.webSocketDebuggerUrl === 'string')?.webSocketDebuggerUrl as
+            string | undefined;
           // Its path, at the address we reached it on (the URL may name 0.0.0.0).
           const shown = host.includes(':') ? `[${host}]` : host;
           resolve(ws === undefined ? undefined : `ws://${shown}:${listener.port}${new URL(ws).pathname}`);
@@ -80,7 +81,10 @@ function inspectorUrl(listener: Listener): Promise<string | undefined> {
 }
 
 /** SIGUSR1, then the first new listening socket of the process that answers as an inspector. */
-async function openInspector(pid: number, timeoutMs: number): Promise<{ listener: Listener; url: string; wasOpen: boolean }> {
+async function openInspector(
+  pid: number,
+  timeoutMs: number,
+): Promise<{ listener: Listener; url: string; wasOpen: boolean }> {
   const before = processListeners(pid);
   // Started with --inspect: its inspector is among the sockets it holds already.
   if (startedWithInspector(pid)) {
@@ -141,7 +145,9 @@ async function closeInspector(url: string, pid: number, listener: Listener): Pro
   try {
     await session.call(
       'Runtime.evaluate',
-      { expression: `setTimeout(() => setImmediate(() => { try { process._debugEnd(); } catch {} }), ${CLOSE_DELAY_MS}).unref(); 'closing'` },
+      {
+        expression: `setTimeout(() => setImmediate(() => { try { process._debugEnd(); } catch {} }), ${CLOSE_DELAY_MS}).unref(); 'closing'`,
+      },
       10_000,
     );
   } finally {
@@ -195,13 +201,18 @@ export async function attachProfile(pid: number, options: AttachOptions): Promis
   checkNode(pid, options.force === true);
   const { listener, url, wasOpen } = await openInspector(pid, options.openTimeoutMs ?? 10_000);
   const address = `${connectHost(listener)}:${listener.port}`;
-  say(wasOpen ? `using the inspector already open on ${address}` : `opened the inspector of process ${pid} on ${address}`);
+  say(
+    wasOpen ? `using the inspector already open on ${address}` : `opened the inspector of process ${pid} on ${address}`,
+  );
   let session: ProtocolSession;
   try {
     session = await ProtocolSession.open(url, 10_000);
   } catch (error) {
     if (!wasOpen) await closeInspector(url, pid, listener).catch(() => false);
-    throw new AttachError('inspector', `cannot connect to the inspector on ${address}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AttachError(
+      'inspector',
+      `cannot connect to the inspector on ${address}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   let closed = false;
   let snapshot: Snapshot;
@@ -219,7 +230,7 @@ export async function attachProfile(pid: number, options: AttachOptions): Promis
       throw new AttachError(
         'sampler-busy',
         `process ${pid} already runs V8's sampling heap profiler (node-tracemalloc, @datadog/pprof or DevTools): ` +
-          'attaching would take it over and stop it, so nothing was changed; use that tool\'s profiles',
+          "attaching would take it over and stop it, so nothing was changed; use that tool's profiles",
       );
     }
     await session.call('HeapProfiler.startSampling', { samplingInterval: options.interval }, 30_000);
@@ -234,7 +245,10 @@ export async function attachProfile(pid: number, options: AttachOptions): Promis
     snapshot = snapshotOfSamplingProfile(profile, options.interval, Date.now());
   } catch (error) {
     if (error instanceof AttachError) throw error;
-    throw new AttachError('inspector', `the inspector of process ${pid} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AttachError(
+      'inspector',
+      `the inspector of process ${pid} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     // Our session ends first, its HeapProfiler agent disabled while still
     // connected; then the inspector, if we opened it (see closeInspector).

@@ -77,7 +77,8 @@ export class ProtocolSession {
     if (p === undefined) return;
     this.pending.delete(message.id);
     clearTimeout(p.timer);
-    if (message.error !== undefined) p.reject(new ProtocolError(p.method, message.error.message ?? 'error', message.error.code));
+    if (message.error !== undefined)
+      p.reject(new ProtocolError(p.method, message.error.message ?? 'error', message.error.code));
     else p.resolve(message.result);
   }
 }

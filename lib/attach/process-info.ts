@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { escapeControlChars } from '../control-chars';
 
 /** Why attaching failed (see {@link AttachError}). */
-export type AttachFailure = 'no-such-process' | 'not-permitted' | 'not-node' | 'port-taken' | 'no-inspector' | 'sampler-busy' | 'inspector';
+export type AttachFailure =
+  'no-such-process' | 'not-permitted' | 'not-node' | 'port-taken' | 'no-inspector' | 'sampler-busy' | 'inspector';
 
 /**
  * Attaching to a process failed; `reason` says why, for tests and scripts,
@@ -113,7 +114,9 @@ function parseAddress(hex: string): { address: string; family: 4 | 6 } {
   // Four little-endian 32-bit words.
   const words: string[] = [];
   for (let i = 0; i < 32; i += 8) {
-    const w = Buffer.from(hex.slice(i, i + 8), 'hex').reverse().toString('hex');
+    const w = Buffer.from(hex.slice(i, i + 8), 'hex')
+      .reverse()
+      .toString('hex');
     words.push(w.slice(0, 4), w.slice(4, 8));
   }
   return { address: words.join(':'), family: 6 };
@@ -143,7 +146,10 @@ export function socketInodes(pid: number): Set<number> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new AttachError('no-such-process', `process ${pid} has ended`);
-    throw new AttachError('not-permitted', `cannot read the sockets of process ${pid} (${code ?? 'error'}): attach as its user (or root)`);
+    throw new AttachError(
+      'not-permitted',
+      `cannot read the sockets of process ${pid} (${code ?? 'error'}): attach as its user (or root)`,
+    );
   }
   for (const fd of fds) {
     try {

@@ -44,7 +44,12 @@ export function objectsOfSample(bytes: number, interval: number): number {
 /** The table's frame of a node: 1-based positions (the protocol counts from 0, -1 unknown). */
 function frameOf(node: HeapProfileNode): FrameData {
   const { functionName, url, lineNumber, columnNumber } = node.callFrame;
-  return { functionName, filename: url, lineno: lineNumber >= 0 ? lineNumber + 1 : 0, column: columnNumber >= 0 ? columnNumber + 1 : 0 };
+  return {
+    functionName,
+    filename: url,
+    lineno: lineNumber >= 0 ? lineNumber + 1 : 0,
+    column: columnNumber >= 0 ? columnNumber + 1 : 0,
+  };
 }
 
 /**
@@ -54,13 +59,21 @@ function frameOf(node: HeapProfileNode): FrameData {
  * @throws {TypeError} a profile without a head or samples
  */
 export function snapshotOfSamplingProfile(profile: HeapProfile, interval: number, timestamp: number): Snapshot {
-  if (typeof profile !== 'object' || profile === null || typeof profile.head !== 'object' || !Array.isArray(profile.samples)) {
+  if (
+    typeof profile !== 'object' ||
+    profile === null ||
+    typeof profile.head !== 'object' ||
+    !Array.isArray(profile.samples)
+  ) {
     throw new TypeError('not a sampling heap profile: expected { head, samples }');
   }
   const builder = new TableBuilder();
   // Node id → its frames, most recent first (the root has none).
   const stackOfNode = new Map<number, number>();
-  const pending: { node: HeapProfileNode; frames: FrameData[] }[] = profile.head.children.map((node) => ({ node, frames: [] }));
+  const pending: { node: HeapProfileNode; frames: FrameData[] }[] = profile.head.children.map((node) => ({
+    node,
+    frames: [],
+  }));
   while (pending.length > 0) {
     const { node, frames } = pending.pop() as { node: HeapProfileNode; frames: FrameData[] };
     const path = [frameOf(node), ...frames];

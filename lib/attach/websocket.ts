@@ -88,7 +88,12 @@ export class WebSocketClient {
         host: target.hostname.replace(/^\[|\]$/g, ''),
         port: Number(target.port || 80),
         path: `${target.pathname}${target.search}`,
-        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': key,
+        },
         timeout: timeoutMs,
       });
       req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
@@ -98,7 +103,9 @@ export class WebSocketClient {
         reject(new Error(`${url} refused the WebSocket upgrade: HTTP ${res.statusCode ?? 0}`));
       });
       req.on('upgrade', (res, socket, head) => {
-        const expected = createHash('sha1').update(key + GUID).digest('base64');
+        const expected = createHash('sha1')
+          .update(key + GUID)
+          .digest('base64');
         if (res.headers['sec-websocket-accept'] !== expected) {
           socket.destroy();
           reject(new Error(`${url} answered the WebSocket upgrade with a wrong key`));
@@ -180,7 +187,8 @@ export class WebSocketClient {
       } else if (length === 127) {
         if (this.received.length < 10) return;
         const big = this.received.peek(10).readBigUInt64BE(2);
-        if (big > BigInt(MAX_MESSAGE)) throw new Error(`a WebSocket frame of ${big} bytes is larger than the ${MAX_MESSAGE} accepted`);
+        if (big > BigInt(MAX_MESSAGE))
+          throw new Error(`a WebSocket frame of ${big} bytes is larger than the ${MAX_MESSAGE} accepted`);
         length = Number(big);
         offset = 10;
       }
@@ -208,7 +216,8 @@ export class WebSocketClient {
       case OP.BINARY:
       case OP.CONTINUATION: {
         this.messageLength += payload.length;
-        if (this.messageLength > MAX_MESSAGE) throw new Error(`a WebSocket message larger than the ${MAX_MESSAGE} bytes accepted`);
+        if (this.messageLength > MAX_MESSAGE)
+          throw new Error(`a WebSocket message larger than the ${MAX_MESSAGE} bytes accepted`);
         this.message.push(payload);
         if (!fin) return;
         const text = Buffer.concat(this.message, this.messageLength).toString('utf8');

@@ -32,7 +32,12 @@ export const FILTER_OPTIONS = {
     value: 'glob',
     help: "keep only traces whose most recent frame's file matches; globs match whole absolute paths, and * crosses /: '*/src/*'",
   },
-  exclude: { type: 'string', multiple: true, value: 'glob', help: "drop traces whose most recent frame's file matches" },
+  exclude: {
+    type: 'string',
+    multiple: true,
+    value: 'glob',
+    help: "drop traces whose most recent frame's file matches",
+  },
   'all-frames': { type: 'boolean', help: '--include/--exclude test every frame of the traceback' },
 } as const satisfies OptionDeclarations;
 
@@ -53,7 +58,9 @@ export const REPORT_OPTIONS = {
 export type ReportValues = OptionValues<typeof REPORT_OPTIONS>;
 
 /** The filter options from parsed values. */
-export function filterOptions(values: OptionValues<typeof FILTER_OPTIONS>): Pick<ReportOptions, 'include' | 'exclude' | 'allFrames'> {
+export function filterOptions(
+  values: OptionValues<typeof FILTER_OPTIONS>,
+): Pick<ReportOptions, 'include' | 'exclude' | 'allFrames'> {
   return { include: values.include, exclude: values.exclude, allFrames: values['all-frames'] };
 }
 
@@ -63,8 +70,10 @@ export function filterOptions(values: OptionValues<typeof FILTER_OPTIONS>): Pick
  */
 export function reportOptions(values: ReportValues): ReportOptions {
   const top = values.top === 'all' ? Infinity : /^\d+$/.test(values.top) ? Number(values.top) : NaN;
-  if (!(top >= 1)) throw new UsageError(`invalid --top ${JSON.stringify(values.top)} (expected an integer ≥ 1, or all)`);
-  if (values.cumulative && values.key === 'traceback') throw new UsageError('--cumulative cannot be used with --key traceback');
+  if (!(top >= 1))
+    throw new UsageError(`invalid --top ${JSON.stringify(values.top)} (expected an integer ≥ 1, or all)`);
+  if (values.cumulative && values.key === 'traceback')
+    throw new UsageError('--cumulative cannot be used with --key traceback');
   return { key: values.key, top, cumulative: values.cumulative, ...filterOptions(values) };
 }
 
@@ -89,7 +98,8 @@ export function loadDump(file: string, cwd: string): Snapshot {
       throw new InputError(`${file} is not a readable dump (${error.reason}): ${detail}`);
     }
     const code = errorCode(error);
-    if (code !== undefined && /^E[A-Z]+$/.test(code)) throw new InputError(`cannot read ${file}: ${IO_REASONS[code] ?? code}`);
+    if (code !== undefined && /^E[A-Z]+$/.test(code))
+      throw new InputError(`cannot read ${file}: ${IO_REASONS[code] ?? code}`);
     throw error;
   }
 }

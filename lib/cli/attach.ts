@@ -65,8 +65,10 @@ While it is open (the duration), the inspector lets anyone who can connect to it
       throw new UsageError(`invalid pid ${JSON.stringify(positionals[0])} (expected a process id)`);
     }
     const pid = Number(positionals[0]);
-    const durationMs = values.duration === undefined ? DEFAULT_DURATION : setting('--duration', values.duration, parseDuration);
-    const interval = values.interval === undefined ? DEFAULT_SAMPLED_INTERVAL : setting('--interval', values.interval, parseInterval);
+    const durationMs =
+      values.duration === undefined ? DEFAULT_DURATION : setting('--duration', values.duration, parseDuration);
+    const interval =
+      values.interval === undefined ? DEFAULT_SAMPLED_INTERVAL : setting('--interval', values.interval, parseInterval);
     const template = values.output ?? 'tracemalloc-attach.%p.ntm';
     const context = { pid, time: Math.floor(Date.now() / 1000), hostname: os.hostname(), cwd: io.cwd };
     const output = setting('--output', template, (text) => expandOutput(text, context, false));
@@ -102,9 +104,13 @@ While it is open (the duration), the inspector lets anyone who can connect to it
     const name = displayPath(output, io.cwd);
     const data = topReport(result.snapshot, options, name);
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ ...data, pid, dump: output, inspector: result.inspector, closed: result.closed })}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ ...data, pid, dump: output, inspector: result.inspector, closed: result.closed })}\n`,
+      );
     } else {
-      io.stdout.write(`${formatTop(data, { source: name, cwd: io.cwd, color: colorFor(io.isTTY, io.env) })}\nDump: ${escapeControlChars(name)}\n`);
+      io.stdout.write(
+        `${formatTop(data, { source: name, cwd: io.cwd, color: colorFor(io.isTTY, io.env) })}\nDump: ${escapeControlChars(name)}\n`,
+      );
     }
     return EXIT.OK;
   },

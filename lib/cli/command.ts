@@ -87,7 +87,9 @@ type PositionalValue<D> = D extends { readonly variadic: true }
     : string;
 
 /** Positional values by declaration: a variadic one gathers the rest into an array. */
-export type PositionalValues<P extends readonly PositionalDeclaration[]> = { readonly [I in keyof P]: PositionalValue<P[I]> };
+export type PositionalValues<P extends readonly PositionalDeclaration[]> = {
+  readonly [I in keyof P]: PositionalValue<P[I]>;
+};
 
 export interface ParsedLine<O extends OptionDeclarations, P extends readonly PositionalDeclaration[]> {
   readonly values: OptionValues<O>;

@@ -9,7 +9,14 @@ import { flamegraphCommand } from './flamegraph';
 import { runCommand } from './run';
 import { topCommand } from './top';
 
-export const COMMANDS: readonly Command[] = [runCommand, topCommand, diffCommand, exportCommand, flamegraphCommand, attachCommand];
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  topCommand,
+  diffCommand,
+  exportCommand,
+  flamegraphCommand,
+  attachCommand,
+];
 
 /** The command named `name`, if any. */
 export function findCommand(name: string): Command | undefined {

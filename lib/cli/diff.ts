@@ -14,7 +14,10 @@ export const diffCommand = defineCommand({
     { name: 'old.ntm', description: 'the old dump file' },
     { name: 'new.ntm', description: 'the new dump file' },
   ],
-  examples: ['tracemalloc diff out-0001.ntm out-0005.ntm', 'tracemalloc diff --key function --top all before.ntm after.ntm'],
+  examples: [
+    'tracemalloc diff out-0001.ntm out-0005.ntm',
+    'tracemalloc diff --key function --top all before.ntm after.ntm',
+  ],
   async handler({ values, positionals: [oldFile, newFile] }, io) {
     const options = reportOptions(values);
     const older = loadDump(oldFile, io.cwd);

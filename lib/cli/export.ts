@@ -113,7 +113,12 @@ Formats:
       value: 'file',
       help: 'where to write; "-" or no -o writes to stdout (pprof, being binary, never to a terminal)',
     },
-    value: { type: 'string', value: 'what', choices: COLLAPSED_VALUES, help: 'collapsed only: size (bytes, the default) or count (objects)' },
+    value: {
+      type: 'string',
+      value: 'what',
+      choices: COLLAPSED_VALUES,
+      help: 'collapsed only: size (bytes, the default) or count (objects)',
+    },
   },
   positionals: [{ name: 'dump.ntm', description: 'the dump file to read' }],
   notes: `Frames name the line where each function starts: V8 records no other. In a sampled dump sizes and counts are estimates; pprof, heapprofile and collapsed need integers, so values are rounded keeping the totals (each value within 1, each total within 0.5 of the dump's). json keeps them unrounded.

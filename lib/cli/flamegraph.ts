@@ -42,7 +42,8 @@ Exit codes: 0 written; 1 the output could not be written; 2 bad usage; 3 the inp
     const snapshot = loadDump(input, io.cwd).filterTraces(filters);
     const html = toFlameGraphHtml(snapshot, { title: values.title ?? path.basename(input) });
     writeOutput(output, html, io);
-    if (output !== '-') io.stdout.write(`Wrote ${escapeControlChars(output)} (${formatSize(Buffer.byteLength(html))})\n`);
+    if (output !== '-')
+      io.stdout.write(`Wrote ${escapeControlChars(output)} (${formatSize(Buffer.byteLength(html))})\n`);
     return EXIT.OK;
   },
 });

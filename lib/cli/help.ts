@@ -55,7 +55,10 @@ export function optionLabel(name: string, option: OptionDeclaration): string {
 /** An option's help text with what the declaration adds: (repeatable), (default x). */
 function optionText(option: OptionDeclaration): string {
   if (option.type === 'boolean') return option.help;
-  const notes = [option.multiple === true ? 'repeatable' : '', option.default === undefined ? '' : `default ${option.default}`];
+  const notes = [
+    option.multiple === true ? 'repeatable' : '',
+    option.default === undefined ? '' : `default ${option.default}`,
+  ];
   const added = notes.filter((note) => note !== '').join('; ');
   return added === '' ? option.help : `${option.help} (${added})`;
 }
@@ -101,7 +104,9 @@ function checkUsage<O extends OptionDeclarations, P extends readonly PositionalD
   const shorts = new Set(Object.values(options).map((option) => option.short));
   // `--format`, `-o`; not `--` alone, which ends the options.
   const named = usage.match(/(?<=^|[\s[])(--\w[\w-]*|-\w)(?=[\s\]=]|$)/g) ?? [];
-  const unknown = named.filter((flag) => (flag.startsWith('--') ? !longs.has(flag.slice(2)) : !shorts.has(flag.slice(1))));
+  const unknown = named.filter((flag) =>
+    flag.startsWith('--') ? !longs.has(flag.slice(2)) : !shorts.has(flag.slice(1)),
+  );
   const missing = command.positionals.filter((positional) => !usage.includes(positionalUsage(positional)));
   if (unknown.length > 0 || missing.length > 0) {
     const what = [...unknown, ...missing.map(positionalUsage)].join(', ');
@@ -124,7 +129,10 @@ function sectionsOf<O extends OptionDeclarations>(
   const help: [string, OptionDeclaration] = ['help', options.help ?? HELP_OPTION];
   return declared.map((section, i) => ({
     title: section.title,
-    options: [...section.options.map((option): [string, OptionDeclaration] => [option, options[option]]), ...(i === declared.length - 1 ? [help] : [])],
+    options: [
+      ...section.options.map((option): [string, OptionDeclaration] => [option, options[option]]),
+      ...(i === declared.length - 1 ? [help] : []),
+    ],
   }));
 }
 

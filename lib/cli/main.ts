@@ -14,7 +14,9 @@ import { parseDeclared } from './parse';
 
 function version(): string {
   // dist/cli/ or lib/cli/: the package root is two levels up.
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version?: string;
+  };
   return pkg.version ?? 'unknown';
 }
 
@@ -62,7 +64,7 @@ function exitCodeOf(error: unknown): number | undefined {
   // Coded: a condition the message explains (an output too large), not a bug: one line.
   if (error instanceof TracemallocError) return EXIT.FAILED;
   if (typeof error === 'object' && error !== null && 'exitCode' in error) {
-    const code = (error).exitCode;
+    const code = error.exitCode;
     if (typeof code === 'number') return code;
   }
   return undefined;

@@ -92,7 +92,13 @@ function invalidValue(tokens: readonly Token[], options: OptionDeclarations): st
 /** Our one-line message for the error parseArgs threw with `code`, if we know the code. */
 function describeParseError(code: string, argv: readonly string[], options: OptionDeclarations): string | undefined {
   // Lenient, parseArgs only splits the line into tokens, which locate the fault.
-  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions(options), strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: parseArgsOptions(options),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const token = tokens.find((t): t is OptionToken => t.kind === 'option' && !Object.hasOwn(options, t.name));
@@ -113,15 +119,27 @@ function describeParseError(code: string, argv: readonly string[], options: Opti
  * parseArgs, strict, with tokens.
  * @throws {UsageError} for its usage errors, in our words
  */
-function strictParse(argv: readonly string[], options: OptionDeclarations, allowPositionals: boolean): ReturnType<typeof parseArgs> {
+function strictParse(
+  argv: readonly string[],
+  options: OptionDeclarations,
+  allowPositionals: boolean,
+): ReturnType<typeof parseArgs> {
   try {
-    return parseArgs({ args: [...argv], options: parseArgsOptions(options), strict: true, allowPositionals, tokens: true });
+    return parseArgs({
+      args: [...argv],
+      options: parseArgsOptions(options),
+      strict: true,
+      allowPositionals,
+      tokens: true,
+    });
   } catch (error) {
     // By code, not `instanceof`: node's errors come from another realm under jest.
     const code = errorCode(error);
     if (code === undefined || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
     // A code we do not know (a newer Node's): its own first line, rather than none.
-    throw new UsageError(describeParseError(code, argv, options) ?? String((error as { message?: unknown }).message).split('\n')[0]);
+    throw new UsageError(
+      describeParseError(code, argv, options) ?? String((error as { message?: unknown }).message).split('\n')[0],
+    );
   }
 }
 
@@ -130,8 +148,17 @@ function strictParse(argv: readonly string[], options: OptionDeclarations, allow
  * (the script) or at `--`. The tokens tell, with short groups (`-cn5`) and
  * option values (`-o out.ntm`) already accounted for.
  */
-function splitAtFirstPositional(argv: readonly string[], options: OptionDeclarations): { ours: string[]; rest: string[]; terminated: boolean } {
-  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions(options), strict: false, allowPositionals: true, tokens: true });
+function splitAtFirstPositional(
+  argv: readonly string[],
+  options: OptionDeclarations,
+): { ours: string[]; rest: string[]; terminated: boolean } {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: parseArgsOptions(options),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const first = tokens.find((token) => token.kind === 'positional' || token.kind === 'option-terminator');
   if (first === undefined) return { ours: [...argv], rest: [], terminated: false };
   const terminated = first.kind === 'option-terminator';
@@ -152,7 +179,10 @@ function checkChoices(values: RawLine['values'], options: OptionDeclarations): v
 }
 
 /** The positionals, counted against the declaration and grouped (the variadic one into an array). */
-function groupPositionals(given: readonly string[], declared: readonly PositionalDeclaration[]): RawLine['positionals'] {
+function groupPositionals(
+  given: readonly string[],
+  declared: readonly PositionalDeclaration[],
+): RawLine['positionals'] {
   const required = declared.filter((p) => p.optional !== true && p.variadic !== true).length;
   if (given.length < required) {
     const missing = declared[given.length];
@@ -188,8 +218,14 @@ function completeValues(values: Record<string, unknown>, options: OptionDeclarat
 function parseLine(argv: readonly string[], declaration: LineDeclaration): RawLine {
   const options = withHelp(declaration.options);
   const split =
-    declaration.passThrough === true ? splitAtFirstPositional(argv, options) : { ours: [...argv], rest: [], terminated: false };
-  const parsed = strictParse(split.ours, options, declaration.passThrough !== true && declaration.positionals.length > 0);
+    declaration.passThrough === true
+      ? splitAtFirstPositional(argv, options)
+      : { ours: [...argv], rest: [], terminated: false };
+  const parsed = strictParse(
+    split.ours,
+    options,
+    declaration.passThrough !== true && declaration.positionals.length > 0,
+  );
   const values = completeValues(parsed.values, options);
   const positionals = declaration.passThrough === true ? split.rest : parsed.positionals;
   const terminated = split.terminated || (parsed.tokens ?? []).some((token) => token.kind === 'option-terminator');

@@ -102,7 +102,10 @@ class SignalRelay {
     this.waiting = signal;
     // Before the relay has connected (it starts with the program), the signal waits for it.
     this.control?.write(`${signal}\n`);
-    this.arm(ANSWER_MS, `the program did not answer ${signal} within ${ANSWER_MS / 1000} s (blocked outside JavaScript?): ending it without a dump`);
+    this.arm(
+      ANSWER_MS,
+      `the program did not answer ${signal} within ${ANSWER_MS / 1000} s (blocked outside JavaScript?): ending it without a dump`,
+    );
   }
 
   private message(line: string): void {

@@ -161,7 +161,13 @@ function tracingEnv(values: RunValues, cwd: string, defaultOutput: string): Reco
 }
 
 function defaultOutput(script: string | undefined): string {
-  const stem = script === undefined ? '' : path.basename(script).replace(/\.[^.]*$/, '').replace(/[^\w.-]/g, '_');
+  const stem =
+    script === undefined
+      ? ''
+      : path
+          .basename(script)
+          .replace(/\.[^.]*$/, '')
+          .replace(/[^\w.-]/g, '_');
   return stem === '' ? 'tracemalloc.%p.ntm' : `tracemalloc-${stem}.%p.ntm`;
 }
 
@@ -197,7 +203,9 @@ function report(
     } else {
       const first = displayPath(dumps[0], io.cwd);
       const kept = written > dumps.length ? ` (${written} written, the oldest removed)` : '';
-      const where = escapeControlChars(dumps.length === 1 ? `Dump: ${name}${kept}` : `${dumps.length} dumps${kept}: ${first} ... ${name}`);
+      const where = escapeControlChars(
+        dumps.length === 1 ? `Dump: ${name}${kept}` : `${dumps.length} dumps${kept}: ${first} ... ${name}`,
+      );
       // The report goes to stderr: colour if that is a terminal, whatever stdout is.
       const color = colorFor((io.stderr as { isTTY?: boolean }).isTTY === true, io.env);
       text = `${formatTop(data, { source: name, cwd: io.cwd, color })}\n${where}\n`;
@@ -217,7 +225,10 @@ export const runCommand = defineCommand({
   description: `Run a Node.js script with allocation tracing on, unmodified, in a child node process; when it ends (normally, by an uncaught error, or by Ctrl-C/SIGTERM) print its top allocation sites to stderr and keep a dump for \`tracemalloc top\`, \`diff\` and \`export\`. The program's stdout is left untouched; its exit code (or signal) is passed on.`,
   options: OPTIONS,
   sections: [
-    { title: 'Options for tracing (before the script; everything after it goes to the script)', options: keysOf(TRACING_OPTIONS) },
+    {
+      title: 'Options for tracing (before the script; everything after it goes to the script)',
+      options: keysOf(TRACING_OPTIONS),
+    },
     { title: 'Options for the report', options: keysOf(REPORT_OPTIONS) },
   ],
   positionals: [

@@ -31,7 +31,6 @@ export interface DumpOptions {
   level?: number;
 }
 
-
 function received(value: unknown): string {
   return value === null ? 'null' : typeof value;
 }
@@ -65,7 +64,7 @@ export function encodeContents(snapshot: DumpableSnapshot, options?: DumpOptions
 /** `decodeSnapshot` (see ../dump.ts) up to, not including, `new Snapshot(table, info)`. */
 export function decodeContents(bytes: Uint8Array, sourceName = '<buffer>'): DumpContents {
   // The tag, not instanceof: a Buffer from another realm (vm, jest) is fine.
-  if (!ArrayBuffer.isView(bytes) || (bytes)[Symbol.toStringTag] !== 'Uint8Array') {
+  if (!ArrayBuffer.isView(bytes) || bytes[Symbol.toStringTag] !== 'Uint8Array') {
     throw argError('ERR_INVALID_ARG_TYPE', `Expected a Buffer or Uint8Array for bytes but received ${received(bytes)}`);
   }
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

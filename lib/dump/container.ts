@@ -91,7 +91,10 @@ export function parseHeader(head: Buffer, fileLength: number, file: string): Dum
   const flags = head.readUInt16LE(L.H_FLAGS);
   if ((flags & ~L.KNOWN_FLAGS) !== 0) {
     const unknown = `flags 0x${flags.toString(16)}`;
-    fail('future-version', `uses features this node-tracemalloc does not know (${unknown}): upgrade it to load this file`);
+    fail(
+      'future-version',
+      `uses features this node-tracemalloc does not know (${unknown}): upgrade it to load this file`,
+    );
   }
   const payloadLength = readUInt64(head, L.H_PAYLOAD_LENGTH);
   const bodyLength = readUInt64(head, L.H_BODY_LENGTH);
@@ -107,7 +110,10 @@ export function parseHeader(head: Buffer, fileLength: number, file: string): Dum
     fail('corrupt', `declares a ${payloadLength}-byte payload, more than ${bodyLength} stored bytes can hold`);
   }
   if (payloadLength > L.MAX_DUMP_BYTES) {
-    fail('too-large', `declares a ${payloadLength}-byte payload, over the ${L.MAX_DUMP_BYTES}-byte (2 GiB) limit of this reader`);
+    fail(
+      'too-large',
+      `declares a ${payloadLength}-byte payload, over the ${L.MAX_DUMP_BYTES}-byte (2 GiB) limit of this reader`,
+    );
   }
   if (!compressed && payloadLength !== bodyLength) {
     fail('corrupt', `declares a ${payloadLength}-byte payload but stores ${bodyLength} bytes uncompressed`);

@@ -146,7 +146,12 @@ function takeColumn(payload: Buffer, offset: number, kind: L.ColumnKind, length:
  *
  * @throws {DumpFormatError} `truncated` or `corrupt`
  */
-export function decodePayload(payload: Buffer, file: string, codec: ColumnCodec = {}, version = L.FORMAT_VERSION): DumpContents {
+export function decodePayload(
+  payload: Buffer,
+  file: string,
+  codec: ColumnCodec = {},
+  version = L.FORMAT_VERSION,
+): DumpContents {
   const portable = codec.portable === true || !LITTLE_ENDIAN_HOST;
   const corrupt = (detail: string): DumpFormatError => new DumpFormatError(file, 'corrupt', detail);
   const infoBytes = L.infoSize(version);

@@ -118,7 +118,8 @@ function errorBars(snapshot: Snapshot, tree: CallTree, data: FlameGraphData): vo
     countVariance: new Float64Array(tree.length),
     sampledSize: new Float64Array(tree.length),
   };
-  for (let i = 0; i < tree.nodeOfSample.length; i++) addSample(sums, tree.nodeOfSample[i], t.sampleSize[i], t.sampleCount[i]);
+  for (let i = 0; i < tree.nodeOfSample.length; i++)
+    addSample(sums, tree.nodeOfSample[i], t.sampleSize[i], t.sampleCount[i]);
   const { samples, sizeVariance: variance, sampledSize: sampled } = sums;
   const size = Float64Array.from(tree.selfSize);
   for (let n = tree.length - 1; n > 0; n--) {

@@ -34,7 +34,10 @@ export const PER_TRACE_ADVICE =
 
 /** The coded error of an output past its limit; `what` says what it would have been. */
 export function outputTooLarge(format: string, what: string, advice: string): TracemallocError {
-  return new TracemallocError('ERR_TRACEMALLOC_OUTPUT_TOO_LARGE', `the ${format} of this snapshot would be ${what}: ${advice}`);
+  return new TracemallocError(
+    'ERR_TRACEMALLOC_OUTPUT_TOO_LARGE',
+    `the ${format} of this snapshot would be ${what}: ${advice}`,
+  );
 }
 
 /** Thousands separated, for the figures in those messages. */
@@ -46,7 +49,10 @@ export function count(n: number): string {
  * Per stack row, the frames on its path (its depth) and the sum of
  * `width(frame row)` over them. Parents before children, each row once.
  */
-export function pathWidths(table: ProfileTable, width: (frameRow: number) => number): { depth: Uint32Array; width: Float64Array } {
+export function pathWidths(
+  table: ProfileTable,
+  width: (frameRow: number) => number,
+): { depth: Uint32Array; width: Float64Array } {
   const depth = stackDepths(table.stackParent);
   const order = childrenFirst(depth);
   const sum = new Float64Array(depth.length);

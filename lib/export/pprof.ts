@@ -69,7 +69,8 @@ export function encodePprof(snapshot: Snapshot, options?: PprofOptions): Buffer 
   if (!Array.isArray(names) || names.length !== 2 || !names.every((n) => typeof n === 'string' && n !== '')) {
     throw argError('ERR_INVALID_ARG_TYPE', 'Expected two non-empty strings for sampleTypes');
   }
-  const durationMs = opts.durationMs === undefined ? 0 : check.integerInRange(opts.durationMs, 'durationMs', 0, Number.MAX_SAFE_INTEGER);
+  const durationMs =
+    opts.durationMs === undefined ? 0 : check.integerInRange(opts.durationMs, 'durationMs', 0, Number.MAX_SAFE_INTEGER);
   return gzipSync(buildProfile(snapshotArgument(snapshot), names as [string, string], durationMs).encode());
 }
 
@@ -89,7 +90,11 @@ function checkPprofFrames(t: ProfileTable, groupStacks: readonly number[]): void
 // show up in the program's own traces (and cost every program startup time).
 let pprofFormat: typeof PprofFormat | undefined;
 
-function buildProfile(snapshot: Snapshot, [objectsName, spaceName]: [string, string], durationMs: number): PprofFormat.Profile {
+function buildProfile(
+  snapshot: Snapshot,
+  [objectsName, spaceName]: [string, string],
+  durationMs: number,
+): PprofFormat.Profile {
   pprofFormat ??= require('pprof-format') as typeof PprofFormat;
   const { Function: PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } = pprofFormat;
   const t = snapshot.table;

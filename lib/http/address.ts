@@ -16,7 +16,9 @@ export function parseListenAddress(text: string): { host: string; port: number }
   const match = /^\s*(?:(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):)?(\d{1,5})\s*$/.exec(text);
   const port = match === null ? NaN : Number(match[2]);
   if (match === null || !(port >= 0 && port <= 65535)) {
-    throw valueError(`invalid address ${JSON.stringify(text)} (expected host:port, such as 127.0.0.1:6060 or [::1]:6060)`);
+    throw valueError(
+      `invalid address ${JSON.stringify(text)} (expected host:port, such as 127.0.0.1:6060 or [::1]:6060)`,
+    );
   }
   const host = match[1] === undefined ? '127.0.0.1' : match[1].replace(/^\[|\]$/g, '');
   return { host: host === '' ? '::' : host, port };
@@ -32,4 +34,3 @@ export function isLoopback(host: string): boolean {
   const family = isIP(host);
   return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
-

@@ -30,7 +30,11 @@ const MAX_WAITING_DELTAS = 4;
 /** What each profile serves: its snapshot view (lib/views.ts), pprof sample types and how the text report calls it. */
 const PROFILES = {
   heap: { view: 'live', sampleTypes: ['inuse_objects', 'inuse_space'], what: 'live objects (inuse)' },
-  allocs: { view: 'allocated', sampleTypes: ['alloc_objects', 'alloc_space'], what: 'allocated objects, collected ones included (alloc)' },
+  allocs: {
+    view: 'allocated',
+    sampleTypes: ['alloc_objects', 'alloc_space'],
+    what: 'allocated objects, collected ones included (alloc)',
+  },
 } as const;
 type ProfileName = keyof typeof PROFILES;
 
@@ -68,7 +72,11 @@ function sendError(res: ServerResponse, status: number, message: string): void {
     return;
   }
   res.removeHeader('Content-Disposition');
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'X-Go-Pprof': '1' });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Go-Pprof': '1',
+  });
   res.end(`${message}\n`);
 }
 
@@ -109,12 +117,16 @@ function send(res: ServerResponse, req: IncomingMessage, headers: Record<string,
 export function pprofHandler(options?: PprofHandlerOptions): PprofHandler {
   const opts = check.options(options, 'options', ['sourceMaps', 'maxSeconds'] as const);
   const sourceMaps = opts.sourceMaps === undefined ? false : check.boolean(opts.sourceMaps, 'sourceMaps');
-  const maxSeconds = opts.maxSeconds === undefined ? 600 : check.integerInRange(opts.maxSeconds, 'maxSeconds', 1, 86_400);
+  const maxSeconds =
+    opts.maxSeconds === undefined ? 600 : check.integerInRange(opts.maxSeconds, 'maxSeconds', 1, 86_400);
   let waiting = 0;
 
   const snapshot = (name: ProfileName, gc: boolean): Snapshot => {
     if (!tracemalloc.isTracing()) {
-      throw new HttpError(503, 'not tracing: start tracing first (node -r node-tracemalloc/register, or tracemalloc.start())');
+      throw new HttpError(
+        503,
+        'not tracing: start tracing first (node -r node-tracemalloc/register, or tracemalloc.start())',
+      );
     }
     if (name === 'allocs' && !tracemalloc.tracesCollected()) {
       throw new HttpError(
@@ -128,7 +140,8 @@ export function pprofHandler(options?: PprofHandlerOptions): PprofHandler {
       return tracemalloc.takeSnapshot({ gc, view: PROFILES[name].view, sourceMaps });
     } catch (error) {
       // The live view of tracing that keeps collected objects, before Node 26: say why.
-      if (errorCode(error) === 'ERR_TRACEMALLOC_VIEW_UNAVAILABLE') throw new HttpError(501, `${name}: ${(error as Error).message}`);
+      if (errorCode(error) === 'ERR_TRACEMALLOC_VIEW_UNAVAILABLE')
+        throw new HttpError(501, `${name}: ${(error as Error).message}`);
       throw error;
     }
   };
@@ -148,7 +161,12 @@ export function pprofHandler(options?: PprofHandlerOptions): PprofHandler {
         send(res, req, { 'Content-Type': 'text/plain; charset=utf-8' }, text(name, profile, `${PREFIX}/${name}`));
       } else {
         const body = encodePprof(profile, { sampleTypes: PROFILES[name].sampleTypes });
-        send(res, req, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${name}"` }, body);
+        send(
+          res,
+          req,
+          { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${name}"` },
+          body,
+        );
       }
       return;
     }
@@ -156,7 +174,8 @@ export function pprofHandler(options?: PprofHandlerOptions): PprofHandler {
     if (!(seconds > 0)) throw new HttpError(400, 'invalid value for "seconds" - must be a positive integer');
     if (seconds > maxSeconds) throw new HttpError(400, `"seconds" exceeds this server's limit of ${maxSeconds}`);
     if (debug !== 0) throw new HttpError(400, 'seconds and debug params are incompatible');
-    if (waiting >= MAX_WAITING_DELTAS) throw new HttpError(503, `${MAX_WAITING_DELTAS} delta profiles already in progress: retry later`);
+    if (waiting >= MAX_WAITING_DELTAS)
+      throw new HttpError(503, `${MAX_WAITING_DELTAS} delta profiles already in progress: retry later`);
     const before = snapshot(name, gc);
     waiting++;
     // unref: a pending profile must not keep the program alive.
@@ -166,8 +185,16 @@ export function pprofHandler(options?: PprofHandlerOptions): PprofHandler {
       try {
         const after = snapshot(name, gc);
         const delta = snapshotDelta(before, after);
-        const body = encodePprof(delta, { sampleTypes: PROFILES[name].sampleTypes, durationMs: Math.max(0, after.timestamp - before.timestamp) });
-        send(res, req, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${name}-delta"` }, body);
+        const body = encodePprof(delta, {
+          sampleTypes: PROFILES[name].sampleTypes,
+          durationMs: Math.max(0, after.timestamp - before.timestamp),
+        });
+        send(
+          res,
+          req,
+          { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${name}-delta"` },
+          body,
+        );
       } catch (error) {
         answerError(res, error);
       }
@@ -183,7 +210,9 @@ export function pprofHandler(options?: PprofHandlerOptions): PprofHandler {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const prefixed = url.pathname.startsWith(`${PREFIX}/`) || url.pathname === PREFIX;
-      const name = (prefixed ? url.pathname.slice(PREFIX.length) : url.pathname).replace(/^\/+/, '').replace(/\/+$/, '');
+      const name = (prefixed ? url.pathname.slice(PREFIX.length) : url.pathname)
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '');
       // Without the prefix, only where the handler owns the paths: a server of
       // its own, or mounted under a path (express sets baseUrl); at an app's
       // root, `/` and `/heap` are the app's.

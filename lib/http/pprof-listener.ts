@@ -49,10 +49,16 @@ export async function listenPprof(address: string, options?: PprofListenerOption
   const allowRemote = opts.allowRemote === undefined ? false : check.boolean(opts.allowRemote, 'allowRemote');
   const { host, port } = parseListenAddress(address);
   if (!allowRemote && !isLoopback(host)) {
-    throw argError('ERR_INVALID_ARG_VALUE', `refusing to serve heap profiles on ${JSON.stringify(address)}: not a loopback address, so other machines could read them ` +
-        '(allow it explicitly: allowRemote, or NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE=1)');
+    throw argError(
+      'ERR_INVALID_ARG_VALUE',
+      `refusing to serve heap profiles on ${JSON.stringify(address)}: not a loopback address, so other machines could read them ` +
+        '(allow it explicitly: allowRemote, or NODE_TRACEMALLOC_HTTP_ALLOW_REMOTE=1)',
+    );
   }
-  const handler = pprofHandler({ sourceMaps: opts.sourceMaps as boolean | undefined, maxSeconds: opts.maxSeconds as number | undefined });
+  const handler = pprofHandler({
+    sourceMaps: opts.sourceMaps as boolean | undefined,
+    maxSeconds: opts.maxSeconds as number | undefined,
+  });
   const server = http.createServer((req, res) => handler(req, res));
   // A scraper's keep-alive connection must not keep the program alive either.
   server.on('connection', (socket) => socket.unref());

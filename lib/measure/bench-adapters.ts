@@ -28,7 +28,10 @@ export interface AllocationColumns {
 
 function entries(tasks: Tasks): [string, () => unknown][] {
   if (typeof tasks !== 'object' || tasks === null) {
-    throw argError('ERR_INVALID_ARG_TYPE', 'Expected an object of named functions or an iterable of [name, fn] pairs for tasks');
+    throw argError(
+      'ERR_INVALID_ARG_TYPE',
+      'Expected an object of named functions or an iterable of [name, fn] pairs for tasks',
+    );
   }
   const list: [string, () => unknown][] =
     Symbol.iterator in tasks
@@ -59,7 +62,13 @@ export async function withAllocations(tasks: Tasks, options?: MeasureOptions): P
   const rows: AllocationRow[] = [];
   for (const [name, fn] of list) {
     const r = await measureAsync(fn, options);
-    rows.push({ name, bytesPerOp: r.bytesPerOp, allocsPerOp: r.allocsPerOp, retainedBytes: r.retainedBytes, exact: r.exact });
+    rows.push({
+      name,
+      bytesPerOp: r.bytesPerOp,
+      allocsPerOp: r.allocsPerOp,
+      retainedBytes: r.retainedBytes,
+      exact: r.exact,
+    });
   }
   return rows;
 }

@@ -50,7 +50,13 @@ export interface LeakResult {
   snapshot: Snapshot;
 }
 
-function* leakPlan(iterations: number, warmup: number | 'auto', frames: number, maxPasses: number, threshold: number): Plan<LeakResult> {
+function* leakPlan(
+  iterations: number,
+  warmup: number | 'auto',
+  frames: number,
+  maxPasses: number,
+  threshold: number,
+): Plan<LeakResult> {
   yield* warmUp(warmup);
   const kept = yield* settle(() => tracedPass(iterations, frames, false), maxPasses);
   const snapshot = kept.pass.snapshot;
@@ -86,7 +92,14 @@ export function checkLeaks(fn: () => PromiseLike<unknown>, options?: LeakOptions
 export function checkLeaks(fn: () => unknown, options?: LeakOptions): LeakResult;
 export function checkLeaks(fn: () => unknown, options?: LeakOptions): LeakResult | Promise<LeakResult> {
   const f = measured(fn);
-  const o = check.options(options, 'options', ['iterations', 'warmup', 'threshold', 'frames', 'maxPasses', 'inlining'] as const);
+  const o = check.options(options, 'options', [
+    'iterations',
+    'warmup',
+    'threshold',
+    'frames',
+    'maxPasses',
+    'inlining',
+  ] as const);
   const iterations = iterationsOption(o.iterations, 100);
   const warmup = warmupOption(o.warmup, 'auto');
   const frames = framesOption(o.frames, 4);

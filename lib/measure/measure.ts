@@ -117,7 +117,14 @@ interface Settings {
 }
 
 function settings(options: MeasureOptions | undefined): Settings {
-  const o = check.options(options, 'options', ['iterations', 'warmup', 'frames', 'maxRounds', 'retained', 'inlining'] as const);
+  const o = check.options(options, 'options', [
+    'iterations',
+    'warmup',
+    'frames',
+    'maxRounds',
+    'retained',
+    'inlining',
+  ] as const);
   return {
     iterations: iterationsOption(o.iterations, 100),
     warmup: warmupOption(o.warmup, 'auto'),

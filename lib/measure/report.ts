@@ -58,7 +58,10 @@ export function formatPerCall(value: number): string {
  * // "  /app/parse.js:12: size=542 KiB, count=10400, average=53 B (per call: 5552 B, 104 objects)"
  * @throws never for a well-formed snapshot
  */
-export function formatTopSites(snapshot: Snapshot, options: { limit?: number; calls?: number; indent?: string } = {}): string {
+export function formatTopSites(
+  snapshot: Snapshot,
+  options: { limit?: number; calls?: number; indent?: string } = {},
+): string {
   const indent = options.indent ?? '  ';
   const stats = topSites(snapshot, options.limit ?? 5);
   if (stats.length === 0) return `${indent}(no allocation recorded)`;

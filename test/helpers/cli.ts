@@ -13,7 +13,12 @@ export const cliFixtures = path.join(repoRoot, 'test', 'fixtures', 'cli');
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('NODE_TRACEMALLOC') && name !== 'NODE_OPTIONS' && name !== 'FORCE_COLOR' && name !== 'NO_COLOR') {
+    if (
+      !name.startsWith('NODE_TRACEMALLOC') &&
+      name !== 'NODE_OPTIONS' &&
+      name !== 'FORCE_COLOR' &&
+      name !== 'NO_COLOR'
+    ) {
       env[name] = value;
     }
   }

@@ -10,7 +10,11 @@ export function haveGo(): boolean {
 }
 
 /** `go tool pprof -top <args> <source>`, asynchronously (the source may be served by this process); `home` holds pprof's cache. */
-export function pprofTop(source: string, args: string[], home: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function pprofTop(
+  source: string,
+  args: string[],
+  home: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('go', ['tool', 'pprof', '-top', ...args, source], {
       env: { ...process.env, HOME: home, PPROF_TMPDIR: home, GOCACHE: path.join(home, 'gocache') },
