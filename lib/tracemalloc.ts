@@ -256,12 +256,15 @@ export function startNative(frames: number, interval: number, includeCollected: 
       `already tracing with frames=${current.frames}, interval=${current.interval}: call stop() before starting with other settings`,
     );
   }
+  // Before the sampler starts: reading the counters makes a JS object, which
+  // would otherwise be a sample of garbage in the new traces.
+  const heapBase = openHeapWindow(b);
   try {
     b.start(interval, frames, includeCollected);
   } catch (error) {
     rethrowNative(error);
   }
-  session = { inlining: inliningEnabled(), peak: false, highestCurrent: 0, heapBase: openHeapWindow(b) };
+  session = { inlining: inliningEnabled(), peak: false, highestCurrent: 0, heapBase };
 }
 
 /**
@@ -300,6 +303,7 @@ export function clearTraces(): void {
   if (settings === null) return;
   const kept = currentSession();
   b.stop();
+  const heapBase = openHeapWindow(b);
   try {
     b.start(settings.interval, settings.frames, settings.includeCollected);
   } catch (error) {
@@ -307,7 +311,7 @@ export function clearTraces(): void {
     session = undefined;
     rethrowNative(error);
   }
-  session = { inlining: kept.inlining, peak: false, highestCurrent: 0, heapBase: openHeapWindow(b) };
+  session = { inlining: kept.inlining, peak: false, highestCurrent: 0, heapBase };
   if (kept.peak) armPeak(b);
 }
 
