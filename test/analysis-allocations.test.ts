@@ -38,12 +38,17 @@ test('totalSize and totalCount: no object per trace, even on the first call', ()
 });
 
 test('statistics() after a full GC: a few objects per key, none per trace or stack row', () => {
-  // Per key: its Statistic, traceback and key, and some interning, about 8
-  // samples once V8 has optimized the loops (Node 26's second call makes up
-  // to 26: its first leaves only on-stack-replacement code, which the GC
-  // drops). Unoptimized loops over the stack rows (the wasm version's) made
-  // 50-75 samples per key here; a summing loop that read a property lost its
-  // optimized code at the GC, and boxed numbers again for thousands of
-  // samples on the second call (18k here, 160 per key).
-  for (const samples of counts.statistics.slice(1)) expect(samples).toBeLessThan(40 * counts.keys);
+  // Per key: its Statistic, traceback and key, and some interning: 8 samples
+  // a key from the third call on, on every supported Node (measured: 7.9 to
+  // 8.3). The second call, the first after V8 dropped the code of the first
+  // one at the GC, made 8.5 a key on Node 20, 22 and 26, but 45 on Node 24,
+  // and up to 26 on Node 26 under load. What the bounds catch: unoptimized
+  // loops over the stack rows (the wasm version's) made 50-75 samples per
+  // key on every call; a summing loop that read a property lost its
+  // optimized code at each GC and boxed numbers again: 160 per key on the
+  // second call.
+  const [, second, ...steady] = counts.statistics;
+  expect(steady).toHaveLength(3);
+  for (const samples of steady) expect(samples).toBeLessThan(20 * counts.keys);
+  expect(second).toBeLessThan(100 * counts.keys);
 });
