@@ -113,9 +113,13 @@ export function* tracedPass(calls: number, frames: number, includeCollected: boo
   // the innermost frame outside builtins and node: modules, and our own
   // awaits reach Node's async hooks (an AsyncLocalStorage's store on each
   // promise: four node: frames) before our frame, which inlining used to fold.
+  // Read before the sampler starts: starting it closes V8's allocation
+  // buffer, and the used heap (what GC accounting sees) counts a buffer whole
+  // when it is opened, so a read after the start would open the buffer the
+  // calls then fill unseen.
+  const from = heapCounters();
   startNative(Math.max(frames, OWN_DEPTH), interval, includeCollected);
   try {
-    const from = heapCounters();
     yield calls;
     const heap = heapCounters();
     // Unmapped: a pass's snapshot is compared, not shown (see mapForTests).
