@@ -2,6 +2,7 @@
 // --cumulative, --include, --exclude, --all-frames, --json) and reading a dump
 // named on the command line.
 import * as path from 'node:path';
+import { SettingError } from '../activation';
 import { escapeControlChars } from '../control-chars';
 import { DumpFormatError } from '../dump/error';
 import { errorCode } from '../errors';
@@ -58,6 +59,16 @@ export const REPORT_OPTIONS = {
 export type ReportValues = OptionValues<typeof REPORT_OPTIONS>;
 
 /** The filter options from parsed values. */
+/** Parses an option's text with one of activation.ts's parsers; its SettingError becomes a usage error naming the option. */
+export function setting<T>(option: string, text: string, parseValue: (text: string) => T): T {
+  try {
+    return parseValue(text);
+  } catch (error) {
+    if (error instanceof SettingError) throw new UsageError(`${option}: ${error.message}`);
+    throw error;
+  }
+}
+
 export function filterOptions(
   values: OptionValues<typeof FILTER_OPTIONS>,
 ): Pick<ReportOptions, 'include' | 'exclude' | 'allFrames'> {

@@ -2,12 +2,12 @@
 // that was started without node-tracemalloc, through its inspector, and
 // writes a normal dump. This process never loads the addon.
 import { DEFAULT_SAMPLED_INTERVAL } from '../constants';
-import { expandOutput, parseDuration, parseInterval, SettingError } from '../activation';
+import { expandOutput, parseDuration, parseInterval } from '../activation';
 import { attachProfile } from '../attach/attach';
 import { AttachError } from '../attach/process-info';
 import { escapeControlChars } from '../control-chars';
 import { dumpSnapshot } from '../dump';
-import { REPORT_OPTIONS, reportOptions } from './args';
+import { REPORT_OPTIONS, reportOptions, setting } from './args';
 import { EXIT, UsageError, type OptionDeclarations } from './command';
 import { defineCommand } from './define-command';
 import { colorFor, displayPath, formatTop, topReport } from '../report';
@@ -38,15 +38,6 @@ const OPTIONS = {
   ...REPORT_OPTIONS,
   json: { ...REPORT_OPTIONS.json, help: 'print the report as one line of JSON' },
 } as const satisfies OptionDeclarations;
-
-function setting<T>(option: string, text: string, parseValue: (text: string) => T): T {
-  try {
-    return parseValue(text);
-  } catch (error) {
-    if (error instanceof SettingError) throw new UsageError(`${option}: ${error.message}`);
-    throw error;
-  }
-}
 
 /** `tracemalloc attach`: see `tracemalloc attach --help`. */
 export const attachCommand = defineCommand({

@@ -89,16 +89,21 @@ function invalidValue(tokens: readonly Token[], options: OptionDeclarations): st
   return undefined;
 }
 
-/** Our one-line message for the error parseArgs threw with `code`, if we know the code. */
-function describeParseError(code: string, argv: readonly string[], options: OptionDeclarations): string | undefined {
-  // Lenient, parseArgs only splits the line into tokens, which locate the fault.
-  const { tokens } = parseArgs({
+/** The line split into parseArgs' tokens, leniently: nothing refused, so they can locate a fault or a boundary. */
+function lenientTokens(argv: readonly string[], options: OptionDeclarations): Token[] {
+  return parseArgs({
     args: [...argv],
     options: parseArgsOptions(options),
     strict: false,
     allowPositionals: true,
     tokens: true,
-  });
+  }).tokens;
+}
+
+/** Our one-line message for the error parseArgs threw with `code`, if we know the code. */
+function describeParseError(code: string, argv: readonly string[], options: OptionDeclarations): string | undefined {
+  // Lenient, parseArgs only splits the line into tokens, which locate the fault.
+  const tokens = lenientTokens(argv, options);
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const token = tokens.find((t): t is OptionToken => t.kind === 'option' && !Object.hasOwn(options, t.name));
@@ -152,13 +157,7 @@ function splitAtFirstPositional(
   argv: readonly string[],
   options: OptionDeclarations,
 ): { ours: string[]; rest: string[]; terminated: boolean } {
-  const { tokens } = parseArgs({
-    args: [...argv],
-    options: parseArgsOptions(options),
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
+  const tokens = lenientTokens(argv, options);
   const first = tokens.find((token) => token.kind === 'positional' || token.kind === 'option-terminator');
   if (first === undefined) return { ours: [...argv], rest: [], terminated: false };
   const terminated = first.kind === 'option-terminator';

@@ -13,11 +13,10 @@ import {
   parseInterval,
   parseKeep,
   parseView,
-  SettingError,
 } from '../activation';
 import { DEFAULT_SAMPLED_INTERVAL, MAX_FRAMES } from '../constants';
 import { EXTRA_ENV, parseLeakWindow } from '../register-extras';
-import { InputError, loadDump, REPORT_OPTIONS, reportOptions } from './args';
+import { InputError, loadDump, REPORT_OPTIONS, reportOptions, setting } from './args';
 import { EXIT, UsageError, type CliIO, type OptionDeclarations, type OptionValues } from './command';
 import { defineCommand } from './define-command';
 import { escapeControlChars } from '../control-chars';
@@ -110,15 +109,6 @@ const OPTIONS = {
 } as const satisfies OptionDeclarations;
 
 type RunValues = OptionValues<typeof OPTIONS>;
-
-function setting<T>(option: string, text: string, parseValue: (text: string) => T): T {
-  try {
-    return parseValue(text);
-  } catch (error) {
-    if (error instanceof SettingError) throw new UsageError(`${option}: ${error.message}`);
-    throw error;
-  }
-}
 
 /** The child's environment settings from our options. */
 function tracingEnv(values: RunValues, cwd: string, defaultOutput: string): Record<string, string> {
