@@ -26,9 +26,11 @@ size_t HeapWatch::UsedNow() {
 void HeapWatch::ResetPeak() { peak_ = UsedNow(); }
 
 void HeapWatch::Observe(size_t used) {
-  // The used heap only shrinks when memory is freed: by a collection, or by
-  // sweeping that V8 finishes concurrently after a GC's epilogue. Counting
-  // every shrink as freed keeps the total allocated a true, monotonic sum.
+  // The used heap shrinks when memory is freed: by a collection, or by
+  // sweeping that V8 finishes concurrently after a GC's epilogue. It also
+  // shrinks when V8 gives back the unused end of an allocation buffer, which
+  // is counted as freed too: the total stays monotonic, and over-counts by
+  // at most one buffer per give-back.
   if (used < last_used_) freed_ += last_used_ - used;
   last_used_ = used;
   peak_ = std::max(peak_, used);

@@ -37,7 +37,7 @@ function costOfRead(): number {
  *
  * Accuracy: used-heap growth plus bytes freed per GC agreed with exact
  * tracing within the error `scripts/accuracy-table.js` prints (see the
- * the accuracy table in docs/measure.md); the tail of a collection that V8 sweeps
+ * accuracy table in docs/measure.md); the tail of a collection that V8 sweeps
  * concurrently can be missed.
  *
  * @example
