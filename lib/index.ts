@@ -87,7 +87,16 @@ export {
 export { toFlameGraphHtml, type FlameGraphOptions } from './export/flamegraph';
 export { frameLabel } from './export/label';
 export { applySourceMaps } from './source-maps';
-export { startWithBudget, chooseInterval, sampleCostMicros, type BudgetOptions, type BudgetChoice } from './budget';
+export {
+  startWithBudget,
+  chooseInterval,
+  sampleCostMicros,
+  safeInterval,
+  WORST_CASE_ALLOCATION_RATE,
+  type BudgetOptions,
+  type BudgetChoice,
+} from './budget';
+export type { BudgetWatch, BudgetReading, BudgetRestart } from './budget-watch';
 // Production: the pprof endpoint, deltas, the leak watch (README, "Production").
 export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from './http/pprof-handler';
 export { listenPprof, type PprofListener, type PprofListenerOptions } from './http/pprof-listener';

@@ -1,13 +1,26 @@
-// The overhead budget (lib/budget.ts): the interval is chosen once, at start,
-// from the allocation rate measured during calibration, on real V8.
+// The overhead budget (lib/budget.ts): the interval is chosen at start, from
+// the allocation rate measured during calibration and never finer than the
+// floor, on real V8. What the watch does under load: budget-load.test.ts.
 import * as tm from '../lib/tracemalloc';
-import { chooseInterval, sampleCostMicros, startWithBudget, type BudgetOptions } from '../lib/budget';
+import { chooseInterval, safeInterval, sampleCostMicros, startWithBudget, type BudgetOptions } from '../lib/budget';
 import { stopTracingAfterEach } from './helpers/tracing';
 
 stopTracingAfterEach();
 
-const MIN_INTERVAL = 1024; // the documented defaults of minInterval and maxInterval
-const MAX_INTERVAL = 16 * 1024 * 1024;
+const MAX_INTERVAL = 16 * 1024 * 1024; // the documented default of maxInterval
+
+/**
+ * The documented floor (docs/performance.md, "A budget that holds under
+ * load"), the default of minInterval: the smallest power of two at which 4 GB
+ * per CPU-second, at 2 µs + 0.2 µs per frame (up to 64) a sample, costs at
+ * most the budget.
+ */
+function documentedFloor(frames: number, maxOverhead: number): number {
+  const micros = 2 + 0.2 * Math.min(frames, 64);
+  let interval = 1;
+  while ((4e9 / interval) * micros * 1e-6 > maxOverhead * (1 + 1e-9) && interval < 2 ** 28) interval *= 2;
+  return interval;
+}
 
 /**
  * The documented contract, derived from the sampling model rather than from
@@ -15,12 +28,18 @@ const MAX_INTERVAL = 16 * 1024 * 1024;
  * allocated, so a program allocating `rate` B/s pays rate / interval samples
  * a second, each costing the cost per sample the choice reports. The interval
  * is the smallest power of two whose overhead fits the budget (found here by
- * trying them in turn), kept within [minInterval; maxInterval], and `clamped`
- * says when the bounds moved it.
+ * trying them in turn), kept within [minInterval (default: the floor);
+ * maxInterval], and `clamped` says when the bounds moved it.
  */
-function expectBudgetContract(choice: ReturnType<typeof chooseInterval>, rate: number, options: BudgetOptions): void {
-  const min = options.minInterval ?? MIN_INTERVAL;
+function expectBudgetContract(
+  choice: ReturnType<typeof chooseInterval>,
+  rate: number,
+  frames: number,
+  options: BudgetOptions,
+): void {
   const max = options.maxInterval ?? MAX_INTERVAL;
+  const min = options.minInterval ?? Math.min(max, documentedFloor(frames, options.maxOverhead));
+  expect(choice.floor).toBe(min);
   const overheadAt = (interval: number): number => (rate / interval) * choice.sampleCostMicros * 1e-6;
   // 1e-9: the budget's own rounding, when rate × cost / budget is a power of two.
   let smallest = 1;
@@ -48,7 +67,8 @@ describe('chooseInterval', () => {
       return seed / 2 ** 32;
     };
     const cases: [number, number, BudgetOptions][] = [
-      [100e6, 1, { maxOverhead: 0.01 }], // the TSDoc example
+      [100e6, 1, { maxOverhead: 0.01 }], // the TSDoc examples
+      [100e6, 1, { maxOverhead: 0.01, minInterval: 1024 }],
       [0, 1, { maxOverhead: 0.01 }],
       [1e12, 1, { maxOverhead: 0.001, maxInterval: 1 << 20 }],
     ];
@@ -57,14 +77,14 @@ describe('chooseInterval', () => {
       const frames = 1 + Math.floor(200 * next());
       const options: BudgetOptions = { maxOverhead: 10 ** (-4 * next()) };
       if (next() < 0.3) options.minInterval = 1 + Math.floor(10 ** (5 * next()));
-      if (next() < 0.3) options.maxInterval = (options.minInterval ?? MIN_INTERVAL) + Math.floor(10 ** (7 * next()));
+      if (next() < 0.3) options.maxInterval = (options.minInterval ?? 1) + Math.floor(10 ** (7 * next()));
       cases.push([rate, frames, options]);
     }
     let clamped = 0;
     for (const [rate, frames, options] of cases) {
       const choice = chooseInterval(rate, frames, options);
       expect(choice.sampleCostMicros).toBe(sampleCostMicros(frames));
-      expectBudgetContract(choice, rate, options);
+      expectBudgetContract(choice, rate, frames, options);
       if (choice.clamped) clamped++;
     }
     // Both kinds were tried: choices the bounds moved, and choices they did not.
@@ -102,10 +122,28 @@ describe('chooseInterval', () => {
     }
   });
 
+  test('the floor: safe at 4 GB per CPU-second, the default minInterval, as documented', () => {
+    // The figures docs/performance.md and safeInterval's TSDoc quote.
+    expect([1, 16, 64].map((f) => safeInterval(f, 0.01))).toEqual([1 << 20, 2 << 20, 8 << 20]);
+    expect([1, 16, 64].map((f) => safeInterval(f, 0.1))).toEqual([128 << 10, 256 << 10, 1 << 20]);
+    for (const budget of [1, 0.5, 0.1, 0.05, 0.01, 0.001, 1e-4, 1e-6]) {
+      for (const frames of [1, 2, 8, 16, 63, 64, 65, 1000]) {
+        expect(safeInterval(frames, budget)).toBe(documentedFloor(frames, budget));
+      }
+    }
+    // The TSDoc examples of chooseInterval.
+    expect(chooseInterval(100e6, 1, { maxOverhead: 0.01 }).interval).toBe(1 << 20);
+    expect(chooseInterval(100e6, 1, { maxOverhead: 0.01, minInterval: 1024 }).interval).toBe(32768);
+    // A floor above maxInterval gives way to it.
+    expect(chooseInterval(0, 64, { maxOverhead: 1e-4, maxInterval: 1 << 20 }).floor).toBe(1 << 20);
+  });
+
   test('clamped to [minInterval; maxInterval], and says so', () => {
     const idle = chooseInterval(0, 1, { maxOverhead: 0.01 });
-    expect(idle.interval).toBe(1024);
+    expect(idle.interval).toBe(safeInterval(1, 0.01));
     expect(idle.clamped).toBe(true);
+    const old = chooseInterval(0, 1, { maxOverhead: 0.01, minInterval: 1024 });
+    expect(old.interval).toBe(1024);
     const flood = chooseInterval(1e12, 1, { maxOverhead: 0.001, maxInterval: 1 << 20 });
     expect(flood.interval).toBe(1 << 20);
     expect(flood.clamped).toBe(true);
@@ -120,6 +158,8 @@ describe('chooseInterval', () => {
     expect(() => chooseInterval(-1, 1, { maxOverhead: 0.01 })).toThrow(RangeError);
     expect(() => chooseInterval(1e6, 1, { maxOverhead: 0.01, minInterval: 0 })).toThrow(RangeError);
     expect(() => chooseInterval(1e6, 1, { maxOverhead: 0.01, nope: 1 } as never)).toThrow(TypeError);
+    expect(() => chooseInterval(1e6, 1, { maxOverhead: 0.01, adapt: 1 } as never)).toThrow(TypeError);
+    expect(() => chooseInterval(1e6, 1, { maxOverhead: 0.01, checkMs: 0 })).toThrow(/checkMs must be in range/);
   });
 });
 
@@ -130,7 +170,8 @@ describe('startWithBudget (real V8)', () => {
   const BYTES = ARRAYS * ELEMENTS * 8;
 
   test('counts what the program allocates while it calibrates, starts at the interval that rate calls for, and snapshots report it', async () => {
-    const pending = startWithBudget(4, { maxOverhead: 0.02, calibrationMs: 100 });
+    // minInterval below the rate's interval: the calibrated rate decides, not the floor.
+    const pending = startWithBudget(4, { maxOverhead: 0.02, calibrationMs: 100, minInterval: 1024 });
     // The calibration window is open: its timer was set before this one, for
     // later, on the same loop clock, so this one fires first, inside it. No
     // wall-clock race: the program keeps running, and allocates, while it
@@ -151,7 +192,7 @@ describe('startWithBudget (real V8)', () => {
     // only by what the counter may miss (the tail of a concurrent sweep).
     expect(counted).toBeGreaterThan(BYTES * 0.95);
     expect(counted).toBeLessThan(BYTES * 1.5);
-    expectBudgetContract(choice, choice.allocationRate, { maxOverhead: 0.02 });
+    expectBudgetContract(choice, choice.allocationRate, 4, { maxOverhead: 0.02, minInterval: 1024 });
     expect(choice.frames).toBe(4);
     expect(tm.isTracing()).toBe(true);
     expect(tm.getSamplingInterval()).toBe(choice.interval);
@@ -159,15 +200,23 @@ describe('startWithBudget (real V8)', () => {
     const snapshot = tm.takeSnapshot({ gc: false });
     expect(snapshot.interval).toBe(choice.interval);
     expect(snapshot.exact).toBe(false);
+    choice.watch.stop();
   });
 
-  test('a quiet program: the interval for the rate measured, V8 default (512 KiB) when it was 0', async () => {
+  test('a quiet program starts at the floor, watched', async () => {
     const choice = await startWithBudget(1, { maxOverhead: 0.01, calibrationMs: 50 });
-    // Idle, but the test runner itself allocates a little: either way the
-    // interval is the documented one for the rate measured.
-    if (choice.allocationRate === 0) expect(choice.interval).toBe(tm.DEFAULT_SAMPLED_INTERVAL);
-    else expectBudgetContract(choice, choice.allocationRate, { maxOverhead: 0.01 });
+    // Idle, but the test runner itself allocates a little: far below the 4 GB/s the floor is safe at.
+    expect(choice.allocationRate).toBeLessThan(4e9);
+    expect(choice.interval).toBe(documentedFloor(1, 0.01));
+    expectBudgetContract(choice, choice.allocationRate, 1, { maxOverhead: 0.01 });
     expect(tm.getSamplingInterval()).toBe(choice.interval);
+    expect(choice.watch.watching).toBe(true);
+    expect(choice.watch.interval).toBe(choice.interval);
+    // Tracing stopped by its owner: the watch ends at its next look, and leaves the sampler alone.
+    tm.stop();
+    expect(choice.watch.check()).toBeUndefined();
+    expect(choice.watch.watching).toBe(false);
+    expect(tm.isTracing()).toBe(false);
   });
 
   test('already tracing with other settings: rejects, tracing untouched', async () => {
