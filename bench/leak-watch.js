@@ -6,8 +6,8 @@
 // (bench/run.js puts it in RESULTS.md). LW_SOAK_S and LW_LEAK_S shorten it.
 'use strict';
 const { spawn } = require('node:child_process');
-const http = require('node:http');
 const path = require('node:path');
+const { offer } = require('./fixed-rate');
 
 const EVERY = 1000;
 const WINDOW = 10;
@@ -47,45 +47,11 @@ function runServer(leak, seconds) {
   });
 }
 
-/** Offers RATE requests per second for `seconds` over keep-alive connections, at most 64 in flight. */
-function drive(port, seconds, done) {
-  return new Promise((resolve) => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-    let sent = 0;
-    let ok = 0;
-    let dropped = 0;
-    let inflight = 0;
-    const started = Date.now();
-    const perTick = RATE / 100;
-    let credit = 0;
-    const timer = setInterval(() => {
-      credit += perTick;
-      for (; credit >= 1; credit--) {
-        if (inflight >= 64) {
-          dropped++;
-          continue;
-        }
-        inflight++;
-        sent++;
-        http
-          .get({ host: '127.0.0.1', port, path: `/item/${sent}`, agent }, (res) => {
-            res.resume();
-            res.on('end', () => {
-              inflight--;
-              ok++;
-            });
-          })
-          .on('error', () => inflight--);
-      }
-      if (Date.now() - started >= seconds * 1000) {
-        clearInterval(timer);
-        const elapsed = (Date.now() - started) / 1000;
-        agent.destroy();
-        done();
-        resolve({ sent, ok, dropped, rate: ok / elapsed });
-      }
-    }, 10);
-  });
+/** Offers RATE requests per second for `seconds`, then ends the server. */
+async function drive(port, seconds, done) {
+  const load = await offer({ port, rate: RATE, seconds, pathFor: (n) => `/item/${n}` });
+  done();
+  return load;
 }
 
 const judgedFrom = Math.ceil(WINDOW / 2) + WINDOW; // warm-up, then a full window

@@ -128,6 +128,7 @@ const deepStacks = script('deep-stacks.js');
 const coverage = script('coverage.js');
 const builtinDepth = script('builtin-depth.js');
 const leakWatch = script('leak-watch.js');
+const budgetLoad = script('budget-load.js');
 
 const parts = [
   header,
@@ -142,6 +143,7 @@ const parts = [
   section('Error bars: coverage of the 95% intervals', coverage),
   section('Builtins: frames recorded beyond the traceback limit', builtinDepth),
   section('Leak watch', leakWatch),
+  section('Budget under load (bench/budget-load.js)', budgetLoad),
 ];
 // docs/performance.md quotes our overhead table and the targets' verdicts
 // between markers; regenerate them too.
