@@ -125,6 +125,7 @@ describe('chooseInterval', () => {
   test('the floor: safe at 4 GB per CPU-second, the default minInterval, as documented', () => {
     // The figures docs/performance.md and safeInterval's TSDoc quote.
     expect([1, 16, 64].map((f) => safeInterval(f, 0.01))).toEqual([1 << 20, 2 << 20, 8 << 20]);
+    expect([1, 16, 64].map((f) => safeInterval(f, 0.05))).toEqual([256 << 10, 512 << 10, 2 << 20]);
     expect([1, 16, 64].map((f) => safeInterval(f, 0.1))).toEqual([128 << 10, 256 << 10, 1 << 20]);
     for (const budget of [1, 0.5, 0.1, 0.05, 0.01, 0.001, 1e-4, 1e-6]) {
       for (const frames of [1, 2, 8, 16, 63, 64, 65, 1000]) {
