@@ -64,7 +64,7 @@ export interface BudgetChoice {
   /** The sampling interval tracing runs with, in bytes (also `snapshot.interval`). */
   interval: number;
   frames: number;
-  /** JS heap bytes allocated per second during calibration (GC accounting). */
+  /** JS heap bytes allocated per wall-clock second during calibration (GC accounting; the watch's readings are per CPU-second). */
   allocationRate: number;
   /** Predicted cost of one sample at this depth, in microseconds (see {@link sampleCostMicros}). */
   sampleCostMicros: number;
