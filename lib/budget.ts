@@ -46,6 +46,7 @@ export interface BudgetOptions {
 export interface BudgetChoice {
   /** The sampling interval tracing runs with, in bytes (also `snapshot.interval`). */
   interval: number;
+  /** Frames kept per traceback (the `frames` given). */
   frames: number;
   /** JS heap bytes allocated per second during calibration (GC accounting). */
   allocationRate: number;

@@ -6,7 +6,12 @@
  * `/production`, `/filters`, `/inlining`, `/model`; docs/migration.md lists
  * where each former root name went).
  *
- * @packageDocumentation
+ * The tracing functions act on the calling thread. Each worker thread traces
+ * itself (call `start()` inside the worker), with its own sampler and traces;
+ * its traces have `domain` equal to its `threadId`. A worker that exits or is
+ * terminated while tracing is cleaned up.
+ *
+ * @module node-tracemalloc
  */
 export {
   start,

@@ -2,6 +2,6 @@
  * `node-tracemalloc/budget`: tracing under a CPU budget. Picks the sampling
  * interval that keeps the sampler's cost under a share of the program's time.
  *
- * @packageDocumentation
+ * @module node-tracemalloc/budget
  */
 export { startWithBudget, chooseInterval, sampleCostMicros, type BudgetOptions, type BudgetChoice } from '../budget';

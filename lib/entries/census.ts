@@ -2,7 +2,7 @@
  * `node-tracemalloc/census`: live objects counted by constructor (a heap
  * snapshot's census, without tracing), diffs of two counts, and their text.
  *
- * @packageDocumentation
+ * @module node-tracemalloc/census
  */
 export {
   countObjects,

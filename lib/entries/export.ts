@@ -5,7 +5,7 @@
  * the text pieces those outputs share (frame labels, counts, escaping).
  * docs/formats.md describes each format.
  *
- * @packageDocumentation
+ * @module node-tracemalloc/export
  */
 export { encodePprof, type PprofOptions } from '../export/pprof';
 export {

@@ -3,7 +3,7 @@
  * tracer's own files hidden), and the glob matcher `Filter` uses, with
  * Python's `fnmatch.fnmatchcase` rules.
  *
- * @packageDocumentation
+ * @module node-tracemalloc/filters
  */
 export { TRACER_FILTERS, defaultReportFilters } from '../filter';
 export { compileGlob, fnmatch, escapeGlob, type GlobMatcher, type GlobOptions } from '../fnmatch';

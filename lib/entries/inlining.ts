@@ -4,6 +4,6 @@
  * turning it off now, whether it is on, and `start()`'s default when
  * sampling (docs/design.md, "Inlining").
  *
- * @packageDocumentation
+ * @module node-tracemalloc/inlining
  */
 export { noInliningFlags, disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from '../inlining';

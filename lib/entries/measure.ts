@@ -4,7 +4,7 @@
  * checks, limits for `node:test` and other runners, bench-harness adapters
  * (tinybench, mitata). The jest matchers are `node-tracemalloc/jest`.
  *
- * @packageDocumentation
+ * @module node-tracemalloc/measure
  */
 export { measure, measureAsync, type MeasureOptions, type MeasureResult } from '../measure/measure';
 export { allocatedBytes, allocationCounter, type AllocationCounter } from '../measure/counter';

@@ -3,7 +3,7 @@
  * handler and listener, the delta between two snapshots, and the leak watch.
  * docs/production.md describes them.
  *
- * @packageDocumentation
+ * @module node-tracemalloc/production
  */
 export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from '../http/pprof-handler';
 export { listenPprof, type PprofListener, type PprofListenerOptions } from '../http/pprof-listener';
