@@ -36,6 +36,7 @@ module.exports = {
   outputFileStrategy: 'modules',
   hidePageHeader: true,
   hideBreadcrumbs: true,
+  indexFormat: 'table',
   useCodeBlocks: true,
   parametersFormat: 'table',
   interfacePropertiesFormat: 'table',
