@@ -9,6 +9,8 @@
 'use strict';
 const http = require('node:http');
 const tm = require('../dist/index.js');
+const { startWithBudget } = require('../dist/entries/budget.js');
+const { allocatedBytes } = require('../dist/entries/measure.js');
 
 const MODE = process.env.MODE;
 const OPTIONS = JSON.parse(process.env.BUDGET_OPTIONS || 'null');
@@ -26,14 +28,14 @@ process.on('warning', (w) => {
 });
 
 (async () => {
-  const choice = OPTIONS === null ? undefined : await tm.startWithBudget(16, OPTIONS);
+  const choice = OPTIONS === null ? undefined : await startWithBudget(16, OPTIONS);
   const server = http.createServer((req, res) => {
     if (req.url === '/stats') {
       const cpu = process.cpuUsage();
       res.end(
         JSON.stringify({
           cpuMicros: cpu.user + cpu.system,
-          allocated: tm.allocatedBytes(),
+          allocated: allocatedBytes(),
           served,
           interval: tm.getSamplingInterval(),
           restarts: choice?.watch.restarts.map((r) => `${r.from}→${r.to}`) ?? [],

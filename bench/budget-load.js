@@ -13,7 +13,8 @@
 const { spawn } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
-const tm = require('../dist/index.js');
+const budget = require('../dist/entries/budget.js');
+const { allocatedBytes } = require('../dist/entries/measure.js');
 const { offer } = require('./fixed-rate');
 
 const BUDGET = Number(process.env.BL_BUDGET || 0.01);
@@ -137,10 +138,10 @@ function allocationRates() {
   for (const [name, loop] of Object.entries(loops)) {
     for (let i = 0; i < 200; i++) loop();
     const c0 = process.cpuUsage();
-    const a0 = tm.allocatedBytes();
+    const a0 = allocatedBytes();
     for (let i = 0; i < 1000; i++) loop();
     const c = process.cpuUsage(c0);
-    rates[name] = ((tm.allocatedBytes() - a0) / (c.user + c.system)) * 1e6;
+    rates[name] = ((allocatedBytes() - a0) / (c.user + c.system)) * 1e6;
   }
   return rates;
 }
@@ -211,7 +212,7 @@ const kib = (x) => (x === 0 ? '—' : x >= 1024 * 1024 ? `${x / 1024 / 1024} MiB
       `requests/s per phase; ${served.reduce((a, p) => a + p.dropped, 0)} dropped (over 64 in flight) in all.`,
     `- The server's allocation, untraced (GC accounting, estimated): low ${gb(median(base.map((r) => r.phases[0].bytesPerCpuSecond)))}, ` +
       `high ${gb(median(base.map((r) => r.phases[1].bytesPerCpuSecond)))} per CPU-second.`,
-    `- Loops that only allocate, untraced, in the bench process (the floor assumes at most ${gb(tm.WORST_CASE_ALLOCATION_RATE)}` +
+    `- Loops that only allocate, untraced, in the bench process (the floor assumes at most ${gb(budget.WORST_CASE_ALLOCATION_RATE)}` +
       ' per CPU-second): ' +
       Object.entries(rates)
         .map(([name, r]) => `${name} ${gb(r)}`)

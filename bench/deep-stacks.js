@@ -11,6 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const tm = require('../dist');
+const formats = require('../dist/entries/export');
 const { broomTable, chainTable } = require('../scripts/deep-tables');
 
 const RUNS = Number(process.env.BENCH_DEEP_RUNS ?? 3);
@@ -54,11 +55,11 @@ const CASES = [
   ["compareTo(itself, 'lineno', true)", (s) => s.compareTo(s, 'lineno', true)],
   ['filterTraces, a custom filter (a Trace per sample)', (s) => s.filterTraces([new OddLines(true)])],
   ['filterTraces, Filter all_frames', (s) => s.filterTraces([new tm.Filter(true, '/app/deep.js', 2, true)])],
-  ['encodeHeapProfile', (s) => tm.encodeHeapProfile(s), true],
-  ['toFlameGraphHtml', (s) => tm.toFlameGraphHtml(s), true],
-  ['encodeSnapshotJson', (s) => tm.encodeSnapshotJson(s), true],
-  ['encodePprof', (s) => tm.encodePprof(s), true],
-  ['toCollapsed', (s) => tm.toCollapsed(s), true],
+  ['encodeHeapProfile', (s) => formats.encodeHeapProfile(s), true],
+  ['toFlameGraphHtml', (s) => formats.toFlameGraphHtml(s), true],
+  ['encodeSnapshotJson', (s) => formats.encodeSnapshotJson(s), true],
+  ['encodePprof', (s) => formats.encodePprof(s), true],
+  ['toCollapsed', (s) => formats.toCollapsed(s), true],
 ];
 
 const SHAPES = [

@@ -7,6 +7,7 @@
 const fs = require('node:fs');
 const http = require('node:http');
 const tm = require('../dist/index.js');
+const { LeakWatcher, formatLeak } = require('../dist/entries/production.js');
 
 const EVERY = Number(process.env.EVERY || 1000);
 const WINDOW = Number(process.env.WINDOW || 10);
@@ -43,7 +44,7 @@ function handle(req, res) {
 }
 
 tm.start(1, { interval: INTERVAL });
-const watcher = new tm.LeakWatcher({ window: WINDOW });
+const watcher = new LeakWatcher({ window: WINDOW });
 let snapshots = 0;
 setInterval(() => {
   const snapshot = tm.takeSnapshot({ gc: true });
@@ -54,7 +55,7 @@ setInterval(() => {
     tm.dumpSnapshot(snapshot, `${process.env.DUMP_DIR}/s-${String(snapshots).padStart(4, '0')}.ntm`);
   fs.writeSync(
     1,
-    `${JSON.stringify({ snapshot: snapshots, served, reports: reports.map((r) => ({ fn: r.functionName, rate: r.rate, confidence: r.confidence, line: tm.formatLeak(r) })) })}\n`,
+    `${JSON.stringify({ snapshot: snapshots, served, reports: reports.map((r) => ({ fn: r.functionName, rate: r.rate, confidence: r.confidence, line: formatLeak(r) })) })}\n`,
   );
 }, EVERY);
 

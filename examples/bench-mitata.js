@@ -9,7 +9,7 @@
 // warm-up. They are measured after mitata's timed runs: exact tracing slows
 // allocation-heavy code 15-190x, so it must not overlap with timing.
 'use strict';
-const { withAllocations, addAllocationColumns } = require('..');
+const { withAllocations, addAllocationColumns } = require('node-tracemalloc/measure');
 
 const words = 'the quick brown fox jumps over the lazy dog'.split(' ');
 let n = 0;

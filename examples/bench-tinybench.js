@@ -9,7 +9,7 @@
 // warm-up. They are measured after tinybench's timed runs: exact tracing
 // slows allocation-heavy code 15-190x, so it must not overlap with timing.
 'use strict';
-const { withAllocations, addAllocationColumns } = require('..');
+const { withAllocations, addAllocationColumns } = require('node-tracemalloc/measure');
 
 const record = { id: 1, name: 'widget', tags: ['a', 'b', 'c'], price: 9.99 };
 const json = JSON.stringify(record);

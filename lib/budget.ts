@@ -63,6 +63,7 @@ export interface BudgetOptions {
 export interface BudgetChoice {
   /** The sampling interval tracing runs with, in bytes (also `snapshot.interval`). */
   interval: number;
+  /** Frames kept per traceback (the `frames` given). */
   frames: number;
   /** JS heap bytes allocated per wall-clock second during calibration (GC accounting; the watch's readings are per CPU-second). */
   allocationRate: number;

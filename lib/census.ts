@@ -61,7 +61,12 @@ export interface Census {
    * Node's `'Node / Environment'` root), which group the heap graph rather
    * than being objects: left out of `total`, `totalSize` and `byType`.
    */
-  readonly synthetic: { readonly count: number; readonly size: number };
+  readonly synthetic: {
+    /** How many synthetic nodes. */
+    readonly count: number;
+    /** Their self size, bytes. */
+    readonly size: number;
+  };
 }
 
 /** One entry of {@link diffCensus}: the newer census' figures and the change since the older. */

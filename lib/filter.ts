@@ -148,6 +148,7 @@ export class Filter extends BaseFilter {
  * @throws {RangeError} `domain` not a non-negative integer (`ERR_OUT_OF_RANGE`)
  */
 export class DomainFilter extends BaseFilter {
+  /** Domain (thread id) matched. */
   readonly domain: number;
 
   constructor(inclusive: boolean, domain: number) {

@@ -10,7 +10,8 @@ export declare function toFixedHalfEven(value: number, digits: number): string;
 
 /**
  * Formats a byte count as Python's `tracemalloc._format_size` does: B, KiB,
- * MiB, GiB, TiB; one decimal under 100 of a unit above bytes, else none.
+ * MiB, GiB, TiB; one decimal under 100 of a unit above bytes, else none,
+ * rounding ties to even as Python's `%.0f` does.
  *
  * @param sign prefix positive values with "+" (used for diffs)
  * @example formatSize(5120) // "5120 B"

@@ -14,7 +14,8 @@ export function roundForDisplay(value: number): number {
 
 /**
  * Formats an object count as Python's `%i` (or `%+i` with `sign`), after
- * rounding it to an integer ({@link roundForDisplay}).
+ * rounding it to an integer (`Math.round`, `-0` shown as `0`): sampled
+ * counts are fractional estimates.
  *
  * @example formatCount(80) // "80"
  * @example formatCount(0, true) // "+0"

@@ -1,7 +1,11 @@
-// Jest matchers: expect(fn).toAllocateAtMost('24 KiB'),
-// expect(fn).toAllocateObjectsAtMost(n), expect(fn).not.toLeak().
-// Import this module from a setupFilesAfterEnv file (it registers itself
-// when jest's global `expect` is there), or call register(expect).
+/**
+ * `node-tracemalloc/jest`: jest matchers. `expect(fn).toAllocateAtMost('24 KiB')`,
+ * `expect(fn).toAllocateObjectsAtMost(n)`, `expect(fn).not.toLeak()`.
+ * Import this module from a setupFilesAfterEnv file (it registers itself
+ * when jest's global `expect` is there), or call {@link register}(expect).
+ *
+ * @module node-tracemalloc/jest
+ */
 import { argError } from './errors';
 import { formatSize } from './format';
 import { checkLeaks, type LeakOptions, type LeakResult } from './measure/leaks';
@@ -39,9 +43,13 @@ declare global {
 
 /** The part of jest's matcher context these matchers use. */
 export interface MatcherContextLike {
+  /** Set under `.not`. */
   isNot?: boolean;
+  /** `'resolves'` or `'rejects'` under `.resolves`/`.rejects`. */
   promise?: string;
+  /** jest's helpers. */
   utils?: {
+    /** Writes the matcher's first line (`expect(fn).toLeak()`). */
     matcherHint?: (
       name: string,
       received?: string,
@@ -53,7 +61,9 @@ export interface MatcherContextLike {
 
 /** What a matcher returns to jest. */
 export interface MatcherResult {
+  /** Whether the expectation holds (before `.not`). */
   pass: boolean;
+  /** The failure message, made only when shown. */
   message: () => string;
 }
 
@@ -172,10 +182,18 @@ function toLeak(this: MatcherContextLike, fn: unknown, options?: LeakOptions): M
  * import { matchers } from 'node-tracemalloc/jest';
  * expect.extend(matchers);
  */
-export const matchers = { toAllocateAtMost, toAllocateObjectsAtMost, toLeak };
+export const matchers = {
+  /** `expect(fn).toAllocateAtMost(limit, options?)`: one call of fn allocates at most `limit` bytes. */
+  toAllocateAtMost,
+  /** `expect(fn).toAllocateObjectsAtMost(count, options?)`: one call of fn allocates at most `count` objects. */
+  toAllocateObjectsAtMost,
+  /** `expect(fn).not.toLeak(options?)`: repeated calls of fn leave at most `threshold` bytes alive. */
+  toLeak,
+};
 
 /** What {@link register} needs of `expect`. */
 export interface ExpectLike {
+  /** Adds matchers to `expect`. */
   extend(matchers: object): void;
 }
 

@@ -48,12 +48,15 @@ export interface LeakWatchOptions {
 
 /** A site whose live size grows steadily. Figures are estimates unless `exact`. */
 export interface LeakReport {
+  /** How sites are grouped (the watch's `key`). */
   key: KeyType;
   /** The site: one frame, or the whole traceback for key `traceback` (oldest first). */
   traceback: Traceback;
-  /** The most recent frame's file, line (function start) and function. */
+  /** The most recent frame's file. */
   filename: string;
+  /** The most recent frame's line (the function's start for key `function`). */
   lineno: number;
+  /** The most recent frame's function. */
   functionName: string;
   /** Growth rate of the site's live bytes, bytes per second (the fitted slope). */
   rate: number;
@@ -69,8 +72,9 @@ export interface LeakReport {
   t: number;
   /** Live bytes of the site in the newest snapshot. */
   size: number;
-  /** Snapshots in the fit, and the time they span (ms). */
+  /** Snapshots in the fit. */
   points: number;
+  /** The time they span, ms. */
   spanMs: number;
   /** The snapshots recorded every allocation: sizes are exact (the trend is still a fit). */
   exact: boolean;
@@ -174,7 +178,7 @@ export class LeakWatcher {
   /** Sites reported, with their latest passing report and the evaluations since it. */
   private readonly current = new Map<string, { report: LeakReport; quiet: number }>();
 
-  /** @throws {RangeError} an option out of range; {@link TypeError} one of the wrong type */
+  /** @throws {RangeError} an option out of range; `TypeError` one of the wrong type */
   constructor(options?: Omit<LeakWatchOptions, 'every' | 'gc' | 'sourceMaps' | 'onLeak'>) {
     const o = check.options(options, 'options', ['window', 'warmup', 'confidence', 'key', 'minRate'] as const);
     this.window = o.window === undefined ? DEFAULT_WINDOW : check.integerInRange(o.window, 'window', 4, 10_000);
@@ -379,7 +383,7 @@ export function formatLeak(report: LeakReport): string {
  * tracemalloc.start(1, { interval: 64 * 1024 });
  * const watch = watchLeaks({ every: '10s', window: 12, onLeak: (r) => log.warn(formatLeak(r)) });
  * @throws {TracemallocError} `ERR_TRACEMALLOC_NOT_TRACING`
- * @throws {RangeError} {@link TypeError} a bad option
+ * @throws {RangeError} `TypeError` a bad option
  */
 export function watchLeaks(options?: LeakWatchOptions): LeakWatch {
   const o = check.options(options, 'options', [

@@ -42,7 +42,9 @@ export interface SnapshotInfo {
 
 /** A trace as plain data, for {@link Snapshot.fromTraces}. */
 export interface TraceData {
+  /** Thread id (0 the main thread). */
   domain: number;
+  /** Bytes. */
   size: number;
   /** Objects; 1 when omitted. */
   count?: number;
@@ -58,11 +60,13 @@ export interface TraceData {
 export class Snapshot {
   /** The interned columns; read-only by contract (exports and dumps walk them). */
   readonly table: ProfileTable;
+  /** Frames kept per traceback (`start(frames)`). */
   readonly tracebackLimit: number;
   /** Sampling interval in bytes; 1 means every allocation was recorded. */
   readonly interval: number;
   /** True when every allocation was recorded (interval 1): sizes and counts are exact, not estimates. */
   readonly exact: boolean;
+  /** Milliseconds since the epoch when the snapshot was taken (0 unknown). */
   readonly timestamp: number;
   /** Which traces it holds: see {@link SnapshotView}. */
   readonly view: SnapshotView;
@@ -206,7 +210,7 @@ export class Snapshot {
 
   /**
    * The traceback of a stack row (oldest frame first), made once and shared.
-   * Each shares its caller's traceback ({@link Traceback.extend}): O(1)
+   * Each shares its caller's traceback (`Traceback.extend`): O(1)
    * memory per stack row whatever the depth, each row visited once.
    */
   traceback(stack: number): Traceback {
@@ -320,6 +324,7 @@ export class Snapshot {
 export class TraceList implements Iterable<Trace> {
   constructor(private readonly snapshot: Snapshot) {}
 
+  /** How many traces. */
   get length(): number {
     return this.snapshot.table.sampleStack.length;
   }
@@ -330,6 +335,7 @@ export class TraceList implements Iterable<Trace> {
     return i >= 0 && i < this.length ? this.snapshot.trace(i) : undefined;
   }
 
+  /** The traces in table order, each made when reached. */
   *[Symbol.iterator](): Iterator<Trace> {
     for (let i = 0; i < this.length; i++) yield this.snapshot.trace(i);
   }

@@ -225,7 +225,8 @@ function mappableScripts(t: Snapshot['table']): Set<number> {
  * scripts loaded).
  *
  * @example
- * import { takeSnapshot, applySourceMaps } from 'node-tracemalloc';
+ * import { takeSnapshot } from 'node-tracemalloc';
+ * import { applySourceMaps } from 'node-tracemalloc/export';
  * const snapshot = applySourceMaps(takeSnapshot());
  * snapshot.dump('heap.ntm'); // frames name src/*.ts, not dist/*.js
  * @throws {TypeError} `snapshot` is not a Snapshot (`ERR_INVALID_ARG_TYPE`)

@@ -89,7 +89,9 @@ function checkKeyType(keyType: unknown, cumulative: unknown): asserts keyType is
 export interface StatisticSpread {
   /** V8 samples summed. */
   readonly samples: number;
+  /** The bytes' sampled sum. */
   readonly size: SampledSum;
+  /** The objects' sampled sum. */
   readonly count: SampledSum;
 }
 
@@ -100,8 +102,20 @@ export interface StatisticSpread {
  * samples (two tracing sessions), `added` and `removed` are whole snapshots.
  */
 export interface DiffSpread extends StatisticSpread {
-  readonly added: { readonly size: SampledSum; readonly count: SampledSum };
-  readonly removed: { readonly size: SampledSum; readonly count: SampledSum };
+  /** Samples only in the new snapshot. */
+  readonly added: {
+    /** Their bytes. */
+    readonly size: SampledSum;
+    /** Their objects. */
+    readonly count: SampledSum;
+  };
+  /** Samples only in the old snapshot. */
+  readonly removed: {
+    /** Their bytes. */
+    readonly size: SampledSum;
+    /** Their objects. */
+    readonly count: SampledSum;
+  };
 }
 
 function checkSum(value: unknown, name: string): SampledSum {
@@ -132,7 +146,8 @@ function checkSpread<T extends StatisticSpread>(spread: unknown, diff: boolean):
   return spread as T;
 }
 
-type Range = readonly [number, number];
+/** A 95% interval, `[low, high]`. */
+export type Range = readonly [number, number];
 
 function frozenRange(range: [number, number]): Range {
   return Object.freeze(range);
@@ -218,6 +233,7 @@ function rangeAround(value: number, estimate: number, range: [number, number]): 
  * @throws {RangeError} a value is NaN or infinite (`ERR_OUT_OF_RANGE`)
  */
 export class StatisticDiff {
+  /** The key: one frame (oldest first when `traceback`); see {@link KeyType}. */
   readonly traceback: Traceback;
   /** Bytes in the new snapshot. */
   readonly size: number;

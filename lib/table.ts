@@ -2,39 +2,49 @@
 // dumps store and what statistics walk. Plain data: no binary needed.
 
 /**
- * Interned columns (one entry per row index):
- * - `strings`: every function and script name, once.
- * - frames: `frameName`/`frameFile` index `strings`; `frameLine`,
- *   `frameColumn` (1-based function start; 0 unknown), `frameScriptId`,
- *   `frameStart` (V8 script id and start offset; 0 when not from V8).
- * - stacks: `stackFrame` (a frame row), `stackParent` (the calling stack
- *   row, -1 for the outermost recorded frame): a whole stack is one integer.
- * - samples: `sampleStack` (innermost stack row), `sampleSize` (bytes),
- *   `sampleCount` (objects; both estimates when sampled), `sampleId` (V8's
- *   time-ordered id, 0 when unknown), `sampleDomain` (thread id).
+ * Interned columns, one entry per row index: strings, frames, stacks (a
+ * whole stack is one integer, its innermost row) and samples.
  */
 export interface ProfileTable {
+  /** Every function and script name, once. */
   strings: string[];
+  /** Frame row: its function name (an index into `strings`). */
   frameName: Uint32Array;
+  /** Frame row: its script name (an index into `strings`). */
   frameFile: Uint32Array;
+  /** Frame row: its line, 1-based (0 unknown). */
   frameLine: Int32Array;
+  /** Frame row: the function's start column, 1-based (0 unknown). */
   frameColumn: Int32Array;
+  /** Frame row: V8's script id (0 when not from V8). */
   frameScriptId: Int32Array;
+  /** Frame row: the function's start offset in its script (0 when not from V8). */
   frameStart: Int32Array;
+  /** Stack row: its frame row. */
   stackFrame: Uint32Array;
+  /** Stack row: the calling stack row, -1 for the outermost recorded frame. */
   stackParent: Int32Array;
+  /** Sample row: its innermost stack row. */
   sampleStack: Uint32Array;
+  /** Sample row: bytes (an estimate when sampled). */
   sampleSize: Float64Array;
+  /** Sample row: objects (an estimate when sampled). */
   sampleCount: Float64Array;
+  /** Sample row: V8's time-ordered sample id, 0 when unknown. */
   sampleId: Float64Array;
+  /** Sample row: the thread (domain) it was allocated on. */
   sampleDomain: Uint32Array;
 }
 
-/** A frame as plain data, for {@link TableBuilder}. */
+/** A frame as plain data, as `Snapshot.fromTraces` takes it. */
 export interface FrameData {
+  /** The script's path or URL. */
   filename: string;
+  /** 1-based line (0 unknown). */
   lineno: number;
+  /** The function's name; empty or absent for an anonymous one. */
   functionName?: string;
+  /** The function's start column, 1-based (0 or absent unknown). */
   column?: number;
   /** A frame without a script (a builtin such as `split`); its filename is then not stored. */
   builtin?: boolean;

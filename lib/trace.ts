@@ -12,6 +12,7 @@ export class Trace {
   readonly size: number;
   /** Objects (1 in exact mode; an estimate when sampled). */
   readonly count: number;
+  /** Where it was allocated, oldest frame first. */
   readonly traceback: Traceback;
 
   constructor(domain: number, size: number, count: number, traceback: Traceback) {

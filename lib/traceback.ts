@@ -84,6 +84,7 @@ export class Traceback implements Iterable<Frame> {
     return caller as Traceback;
   }
 
+  /** How many frames. */
   get length(): number {
     return this.size;
   }
@@ -105,6 +106,7 @@ export class Traceback implements Iterable<Frame> {
     return t.frames !== undefined ? t.frames[i] : t.recent;
   }
 
+  /** The frames, oldest first. */
   [Symbol.iterator](): Iterator<Frame> {
     return this.all()[Symbol.iterator]();
   }

@@ -20,7 +20,7 @@ export interface StartOptions {
    * default, records every allocation: exact sizes and counts, at a cost of
    * 15–190× on allocation-heavy code. Production: `512 * 1024` (V8's default),
    * about 1.02–1.09×; sizes and counts are then unbiased estimates. At most
-   * {@link MAX_INTERVAL} (256 MiB): V8 caps each step between samples at
+   * `MAX_INTERVAL` (256 MiB): V8 caps each step between samples at
    * 2 GiB, so a larger mean would over-estimate every size.
    */
   interval?: number;
@@ -30,7 +30,7 @@ export interface StartOptions {
    * their allocations charged to their callers. V8's flags are process-wide
    * and apply to code optimized from then on: start early. Default: `false`
    * in exact mode (interval 1); at sampled intervals
-   * {@link SAMPLED_INLINING_DEFAULT} (see docs/design.md, "Inlining"). `true` leaves
+   * `SAMPLED_INLINING_DEFAULT` (see docs/design.md, "Inlining"). `true` leaves
    * V8 as it is. Snapshots say which was in force (`snapshot.inlining`).
    */
   inlining?: boolean;
@@ -169,7 +169,7 @@ function domain(): number {
  * @example
  * tracemalloc.start();                                 // exact: every allocation
  * tracemalloc.start(25, { interval: 512 * 1024 });     // production: sampled
- * @throws {RangeError} `the number of frames must be in range [1; 65535]`; an interval that is not an integer from 1 to {@link MAX_INTERVAL}
+ * @throws {RangeError} `the number of frames must be in range [1; 65535]`; an interval that is not an integer from 1 to `MAX_INTERVAL`
  * @throws {TypeError} an argument of the wrong type, an unknown option
  * @throws {TracemallocError} `ERR_TRACEMALLOC_SAMPLER_BUSY` when another tool runs V8's sampler
  */

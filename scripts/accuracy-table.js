@@ -125,7 +125,7 @@ function workloads() {
 }
 
 function child(tier) {
-  const tm = require('../dist');
+  const tm = require('../dist/entries/measure');
   const warmup = tier === 'opt' ? 100_000 : 1_000;
   const rows = [];
   for (const w of workloads()) {

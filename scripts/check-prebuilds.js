@@ -30,7 +30,7 @@ const snapshot = tm.takeSnapshot();
 const top = snapshot.statistics('function')[0];
 tm.stop();
 // The flame graph reads its page files (dist/export/flamegraph/) at run time.
-const page = tm.toFlameGraphHtml(snapshot);
+const page = require('node-tracemalloc/export').toFlameGraphHtml(snapshot);
 const flamegraph = page.includes('function startPage') && page.includes('function formatSize') && page.includes('"makeRows"');
 console.log(JSON.stringify({ binary: path.relative(pkg, binary), top: top.traceback.at(0).functionName, count: top.count, kept: kept.length, flamegraph }));
 `;

@@ -53,7 +53,12 @@ function caseRandom(seed, n) {
 }
 
 function loadDist() {
-  const tm = require(DIST);
+  // The API the cases run: the root, the exports and the model's NO_STACK.
+  const tm = {
+    ...require(DIST),
+    ...require(path.join(DIST, 'entries', 'export')),
+    ...require(path.join(DIST, 'entries', 'model')),
+  };
   const { wrapPayload } = require(path.join(DIST, 'dump', 'container'));
   const { encodePayload } = require(path.join(DIST, 'dump', 'payload'));
   const L = require(path.join(DIST, 'dump', 'layout'));

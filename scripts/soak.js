@@ -33,7 +33,8 @@ else
 
 function server() {
   const tracemalloc = require(dist);
-  tracemalloc.start(16, { interval: tracemalloc.DEFAULT_SAMPLED_INTERVAL });
+  const { DEFAULT_SAMPLED_INTERVAL } = require(path.join(dist, 'entries', 'model'));
+  tracemalloc.start(16, { interval: DEFAULT_SAMPLED_INTERVAL });
   let serverErrors = 0;
   // A bounded cache: what a real service keeps between requests. Live memory
   // should level off once it is full; a leak of ours would not.

@@ -145,7 +145,7 @@ describe('countObjects', () => {
 });
 
 describe('countObjects in a worker thread', () => {
-  const distIndex = path.join(repoRoot, 'dist', 'index.js');
+  const distIndex = path.join(repoRoot, 'dist', 'entries', 'census.js');
 
   beforeAll(() => {
     // The worker loads the built package; build it if it predates census.ts.

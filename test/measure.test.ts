@@ -121,7 +121,7 @@ describe('determinism', () => {
 
   test('identical in fresh processes under deterministic V8 flags', () => {
     const script = `
-      const { measure } = require('./dist');
+      const { measure } = require('./dist/entries/measure');
       function work() { const a = []; for (let i = 0; i < 100; i++) a.push({ i }); return a; }
       const r = measure(work, { iterations: 50 });
       console.log(JSON.stringify([r.bytesPerOp, r.allocsPerOp, r.retainedBytes, r.exact]));`;

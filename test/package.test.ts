@@ -1,6 +1,9 @@
 // How the package loads: CommonJS, ES modules, and the ABI check.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot, runFixture, runNode } from './helpers/child';
+import { fixtures, repoRoot, runFixture, runNode } from './helpers/child';
+import { tempDir } from './helpers/cli';
 
 describe('CommonJS', () => {
   test('require("node-tracemalloc") gives the API', () => {
@@ -26,6 +29,86 @@ describe('ES modules', () => {
     expect(result.sameAsDefault).toBe(true);
     expect(result.filename).toBe(path.join(repoRoot, 'test', 'fixtures', 'esm-import.mjs'));
     expect(result.lineno).toBe(5);
+  });
+});
+
+describe('the entry points, from a packed copy', () => {
+  // What `npm pack` ships, unpacked as a dependency of a project: the
+  // "exports" map, the ES module wrappers and the files list together.
+  const tmp = tempDir('pack');
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    exports: Record<string, string | { types?: string; import?: string; require?: string }>;
+  };
+  // register starts tracing when loaded (test/register.test.ts covers it).
+  const entries = Object.keys(manifest.exports).filter((k) => k !== './register' && k !== './package.json');
+  let loaded: Record<string, { imported: string[]; required: string[]; defaultIsRequired: boolean }>;
+  let installed: string;
+
+  beforeAll(() => {
+    const [packed] = JSON.parse(
+      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp.dir], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      }),
+    ) as { filename: string }[];
+    installed = path.join(tmp.dir, 'app', 'node_modules', 'node-tracemalloc');
+    fs.mkdirSync(installed, { recursive: true });
+    execFileSync('tar', ['xzf', path.join(tmp.dir, packed.filename), '-C', installed, '--strip-components=1']);
+    // Its dependencies, as npm would install them (the addon is not loaded).
+    fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(installed, 'node_modules'));
+    const probe = path.join(tmp.dir, 'app', 'subpath-imports.mjs');
+    fs.copyFileSync(path.join(fixtures, 'subpath-imports.mjs'), probe);
+    const result = execFileSync(process.execPath, [probe, ...entries], { cwd: tmp.dir, encoding: 'utf8' });
+    loaded = JSON.parse(result) as typeof loaded;
+  });
+  afterAll(() => tmp.remove());
+
+  test('each entry gives the same names to import and require, and ships its types', () => {
+    expect(Object.keys(loaded)).toEqual(entries);
+    for (const entry of entries) {
+      const target = manifest.exports[entry];
+      if (typeof target !== 'object' || !target.types) throw new Error(`${entry} has no types in package.json`);
+      expect(fs.existsSync(path.join(installed, target.types))).toBe(true);
+      expect(loaded[entry].required.length).toBeGreaterThan(0);
+      expect({ entry, names: loaded[entry].imported }).toEqual({ entry, names: loaded[entry].required });
+      expect(loaded[entry].defaultIsRequired).toBe(true);
+    }
+  });
+
+  test('the root is the Python-parity core; no name is on two entries', () => {
+    expect(loaded['.'].required).toEqual(
+      [
+        'BaseFilter',
+        'DomainFilter',
+        'DumpFormatError',
+        'Filter',
+        'Frame',
+        'Snapshot',
+        'Statistic',
+        'StatisticDiff',
+        'Trace',
+        'Traceback',
+        'TracemallocError',
+        'clearTraces',
+        'decodeSnapshot',
+        'dumpSnapshot',
+        'encodeSnapshot',
+        'formatSize',
+        'getSamplingInterval',
+        'getTracebackLimit',
+        'getTracedMemory',
+        'getTracemallocMemory',
+        'isTracing',
+        'loadSnapshot',
+        'resetPeak',
+        'start',
+        'stop',
+        'takeSnapshot',
+      ].sort(),
+    );
+    const all = entries.flatMap((entry) => loaded[entry].required.map((name) => `${name} (${entry})`));
+    const names = all.map((n) => n.split(' ')[0]);
+    expect(all.filter((_, i) => names.indexOf(names[i]) !== i)).toEqual([]);
   });
 });
 

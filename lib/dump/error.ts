@@ -29,9 +29,11 @@ export type DumpFormatReason = 'not-a-dump' | 'future-version' | 'truncated' | '
  * }
  */
 export class DumpFormatError extends Error {
+  /** Always `ERR_TRACEMALLOC_BAD_DUMP`. */
   readonly code = 'ERR_TRACEMALLOC_BAD_DUMP' as const;
   /** The path loaded, or the `sourceName` given to `decodeSnapshot` (`<buffer>` when none). */
   readonly file: string;
+  /** What is wrong: see {@link DumpFormatReason}. */
   readonly reason: DumpFormatReason;
 
   constructor(file: string, reason: DumpFormatReason, detail: string, options?: { cause?: unknown }) {

@@ -22,11 +22,13 @@ export interface HeapProfileCallFrame {
 
 /** A node of the call tree: `HeapProfiler.SamplingHeapProfileNode`. */
 export interface HeapProfileNode {
+  /** The function this node stands for. */
   callFrame: HeapProfileCallFrame;
   /** Bytes allocated by this function itself (integer: the sum of its samples' sizes). */
   selfSize: number;
   /** Unique in the profile; the root is 1. */
   id: number;
+  /** The functions it called that allocated. */
   children: HeapProfileNode[];
 }
 
@@ -42,7 +44,9 @@ export interface HeapProfileSample {
 
 /** A `.heapprofile` file's content. */
 export interface HeapProfile {
+  /** The root of the call tree (`(root)`). */
   head: HeapProfileNode;
+  /** One per trace, naming its node. */
   samples: HeapProfileSample[];
 }
 

@@ -40,6 +40,7 @@ export interface TraceJson {
   samples: number;
   /** 95% confidence intervals of `size` and `count`, `[low, high]` (docs/error-bars.md); the values when exact. */
   sizeRange: [number, number];
+  /** The same for `count`. */
   countRange: [number, number];
   /**
    * **Most recent first** (the allocating function, then its callers), as in
@@ -55,8 +56,11 @@ export interface TraceJson {
  * `Snapshot.fromTraces(json.traces, json.info.tracebackLimit, { interval: json.info.interval })`.
  */
 export interface SnapshotJson {
+  /** {@link SNAPSHOT_JSON_FORMAT}: what the file is. */
   format: typeof SNAPSHOT_JSON_FORMAT;
+  /** {@link SNAPSHOT_JSON_VERSION}: which layout. */
   version: typeof SNAPSHOT_JSON_VERSION;
+  /** The snapshot's numbers. */
   info: {
     /** True when every allocation was recorded: sizes and counts are exact. */
     exact: boolean;
@@ -75,6 +79,7 @@ export interface SnapshotJson {
     /** Whether V8 inlined while tracing (inlined functions charged to their callers); null when unknown. */
     inlining: boolean | null;
   };
+  /** The traces, grouped by traceback. */
   traces: TraceJson[];
 }
 

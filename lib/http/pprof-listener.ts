@@ -23,7 +23,9 @@ export interface PprofListenerOptions extends PprofHandlerOptions {
 export interface PprofListener {
   /** `http://127.0.0.1:6060/debug/pprof/`, with the port actually bound. */
   readonly url: string;
+  /** The address listened on. */
   readonly host: string;
+  /** The port actually bound (the one asked, or the one chosen for 0). */
   readonly port: number;
   /** Stops listening; open connections are closed. */
   close(): Promise<void>;

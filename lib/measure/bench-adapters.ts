@@ -12,9 +12,13 @@ export type Tasks = Readonly<Record<string, () => unknown>> | Iterable<readonly 
 
 /** One task's allocation figures; see {@link MeasureResult} for each. */
 export interface AllocationRow {
+  /** The task's name. */
   name: string;
+  /** Bytes allocated per call. */
   bytesPerOp: number;
+  /** Objects allocated per call. */
   allocsPerOp: number;
+  /** See {@link MeasureResult.retainedBytes}. */
   retainedBytes: number;
   /** The figures are exact steady-state ones (see `MeasureResult.exact`). */
   exact: boolean;
@@ -22,7 +26,9 @@ export interface AllocationRow {
 
 /** The columns {@link allocationColumns} adds, named as Go's `-benchmem` prints them. */
 export interface AllocationColumns {
+  /** Bytes allocated per call. */
   'B/op': number;
+  /** Objects allocated per call. */
   'allocs/op': number;
 }
 

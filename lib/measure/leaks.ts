@@ -43,6 +43,7 @@ export interface LeakResult {
   leaks: boolean;
   /** The threshold in bytes. */
   threshold: number;
+  /** Calls per pass (after warm-up), as {@link LeakOptions.iterations}. */
   iterations: number;
   /** Passes run. */
   passes: number;

@@ -1,0 +1,18 @@
+/**
+ * `node-tracemalloc/production`: tracing a running service. A pprof HTTP
+ * handler and listener, the delta between two snapshots, and the leak watch.
+ * docs/production.md describes them.
+ *
+ * @module node-tracemalloc/production
+ */
+export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from '../http/pprof-handler';
+export { listenPprof, type PprofListener, type PprofListenerOptions } from '../http/pprof-listener';
+export { snapshotDelta } from '../snapshot-delta';
+export {
+  watchLeaks,
+  LeakWatcher,
+  formatLeak,
+  type LeakWatchOptions,
+  type LeakReport,
+  type LeakWatch,
+} from '../leak-watch';
