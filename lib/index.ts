@@ -92,6 +92,10 @@ export { startWithBudget, chooseInterval, sampleCostMicros, type BudgetOptions, 
 export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from './http/pprof-handler';
 export { listenPprof, type PprofListener, type PprofListenerOptions } from './http/pprof-listener';
 export { snapshotDelta } from './snapshot-delta';
+export { takeSnapshotAllThreads } from './threads/all-threads';
+export type { AllThreadsSnapshotOptions } from './threads/collect';
+export { ThreadsSnapshot, type ThreadStatus } from './threads/merge';
+export { serveThreadSnapshots, type ServeOptions } from './threads/serve';
 export {
   watchLeaks,
   LeakWatcher,
