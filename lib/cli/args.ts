@@ -31,8 +31,8 @@ export const THREAD_OPTION = {
   thread: {
     type: 'string',
     multiple: true,
-    value: 'id[,id]',
-    help: 'only the traces of these threads: worker_threads.threadId, 0 the main thread (dumps of register and run hold every thread)',
+    value: 'ids',
+    help: 'only the traces of these threads, comma-separated: worker_threads.threadId, 0 the main thread (dumps of register and run hold every thread)',
   },
 } as const satisfies OptionDeclarations;
 
