@@ -133,6 +133,22 @@ describe('every thread traced under register and tracemalloc run', () => {
     expect(page).not.toContain('allocInMain');
   });
 
+  test('periodic dumps merge the workers too, without waiting on the main thread', () => {
+    const output = path.join(tmp.dir, 'periodic-%n.ntm');
+    const env = {
+      ...EXACT,
+      NODE_TRACEMALLOC_OUTPUT: output,
+      NODE_TRACEMALLOC_SNAPSHOT_EVERY: '200',
+      NODE_TRACEMALLOC_KEEP: 'all',
+    };
+    const result = succeeded(node(['-r', REGISTER, FIXTURE, 'periodic'], { env }));
+    const { stays, exits, dump } = lastJson<{ ids: Ids & { dump: string } }>(result.stdout).ids;
+    const counts = countsByThread(loadSnapshot(dump));
+    expect(counts[stays].allocInStayingWorker).toBeGreaterThanOrEqual(OBJECTS);
+    expect(counts[exits].allocInExitingWorker).toBeGreaterThanOrEqual(OBJECTS);
+    expect(counts[0].allocInMain).toBeGreaterThanOrEqual(OBJECTS);
+  });
+
   test('--thread refuses what is not a list of thread ids', () => {
     const result = cli(['top', '--thread', '1,x', registerDump]);
     expect(result.status).toBe(2);
