@@ -11,6 +11,7 @@ import { loadSnapshot } from '../lib/dump';
 import type { TopReport } from '../lib/report';
 import { Snapshot } from '../lib/snapshot';
 import { mergeSnapshots, mergeTables } from '../lib/threads/merge';
+import { isReplyMessage } from '../lib/threads/protocol';
 import { parseThreadList, threadsOf } from '../lib/threads/select';
 import { repoRoot, type ChildResult } from './helpers/child';
 import { cli, lastJson, node, tempDir } from './helpers/cli';
@@ -161,6 +162,7 @@ describe('takeSnapshotAllThreads()', () => {
     ids: Ids;
     threads: { threadId: number; state: string; detail?: string }[];
     counts: Counts;
+    waitedFor: boolean[];
   }
   let api: ApiResult;
   beforeAll(() => {
@@ -181,6 +183,11 @@ describe('takeSnapshotAllThreads()', () => {
     expect(api.counts[stays].allocInStayingWorker).toBeGreaterThanOrEqual(OBJECTS);
     expect(api.counts[exits].allocInExitingWorker).toBeGreaterThanOrEqual(OBJECTS);
     expect(api.counts[spins]).toBeUndefined();
+  });
+
+  test('a thread that missed 3 collections in a row is no longer waited for', () => {
+    // Missed in the first snapshot and the next two; the fourth does not wait for it.
+    expect(api.waitedFor).toEqual([true, true, false]);
   });
 });
 
@@ -236,6 +243,18 @@ describe('mergeTables', () => {
         ?.traceback.toArray()
         .map((f) => f.functionName),
     ).toEqual(['root', 'leaf']);
+  });
+
+  test('isReplyMessage refuses what a thread of ours would not send', () => {
+    const bytes = new Uint8Array(1);
+    expect(isReplyMessage({ kind: 'table', id: '0.1', threadId: 3, bytes })).toBe(true);
+    expect(isReplyMessage({ kind: 'table', id: '0.1', threadId: 3, bytes: 'x' })).toBe(false);
+    expect(isReplyMessage({ kind: 'table', threadId: 3, bytes })).toBe(false);
+    expect(isReplyMessage({ kind: 'bye', threadId: 3, bytes: undefined, timestamp: 1 })).toBe(true);
+    expect(isReplyMessage({ kind: 'bye', threadId: 3, bytes: [1], timestamp: 1 })).toBe(false);
+    expect(isReplyMessage({ kind: 'hello', threadId: 1.5 })).toBe(false);
+    expect(isReplyMessage({ kind: 'ask', id: '0.1', threadId: 1 })).toBe(false);
+    expect(isReplyMessage(null)).toBe(false);
   });
 
   test('parseThreadList', () => {

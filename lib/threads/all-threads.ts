@@ -12,6 +12,8 @@ import type { ThreadsSnapshot } from './merge';
  * `snapshot.threads` lists every thread and whether its table is in: a
  * thread busy in synchronous code past `timeout` is `missing`, never waited
  * for longer. Threads traced with another interval or view are left out (missing, with why).
+ * Call it on the main thread: it learns of the threads from their start on
+ * (a worker's call knows only of those started after its first call).
  *
  * @example
  * const snapshot = await tracemalloc.takeSnapshotAllThreads({ gc: false, timeout: 1000 });

@@ -21,6 +21,11 @@ export const DEFAULT_THREAD_TIMEOUT = 2000;
 // within both bounds (a pool that churns through workers must not grow this).
 const MAX_EXITED_TABLES = 32;
 const MAX_EXITED_BYTES = 64 * 1024 * 1024;
+// A thread that missed this many collections in a row is no longer waited
+// for: one that died unseen (a nested worker whose parent was terminated
+// sends no 'gone') would otherwise cost every dump the whole timeout. A busy
+// one that answers later is known again from its answer.
+const MAX_MISSES = 3;
 
 /** Options of {@link takeSnapshotAllThreads}: those of `takeSnapshot()`, for every thread, and two more. */
 export interface AllThreadsSnapshotOptions extends SnapshotOptions {
@@ -49,6 +54,8 @@ interface Pending {
 
 interface Known {
   exited: boolean;
+  /** Collections in a row it did not answer. */
+  misses: number;
   last?: { bytes: Uint8Array; timestamp: number };
 }
 
@@ -69,7 +76,8 @@ class ThreadCollector {
   private receive(message: unknown): void {
     if (!isReplyMessage(message) || message.threadId === threadId) return;
     const m: ReplyMessage = message;
-    const entry = this.known.get(m.threadId) ?? { exited: false };
+    const entry = this.known.get(m.threadId) ?? { exited: false, misses: 0 };
+    entry.misses = 0;
     this.known.set(m.threadId, entry);
     switch (m.kind) {
       case 'hello':
@@ -209,6 +217,7 @@ class ThreadCollector {
             `its table as it exited, at ${new Date(known.last.timestamp).toISOString()}`,
           );
       } else if (known !== undefined && !known.exited) {
+        if (++known.misses >= MAX_MISSES) this.known.delete(id);
         threads.push({
           threadId: id,
           state: 'missing',

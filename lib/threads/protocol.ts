@@ -78,8 +78,18 @@ const REPLY_KINDS: ReadonlySet<string> = new Set(['hello', 'table', 'error', 'by
 /** A message from REPLY_CHANNEL, checked enough to be safe to dispatch on (anyone can open the channel). */
 export function isReplyMessage(value: unknown): value is ReplyMessage {
   if (typeof value !== 'object' || value === null) return false;
-  const { kind, threadId } = value as { kind?: unknown; threadId?: unknown };
-  return typeof kind === 'string' && REPLY_KINDS.has(kind) && Number.isSafeInteger(threadId);
+  const m = value as { kind?: unknown; threadId?: unknown; id?: unknown; bytes?: unknown; timestamp?: unknown };
+  if (typeof m.kind !== 'string' || !REPLY_KINDS.has(m.kind) || !Number.isSafeInteger(m.threadId)) return false;
+  switch (m.kind) {
+    case 'table':
+      return typeof m.id === 'string' && m.bytes instanceof Uint8Array;
+    case 'error':
+      return typeof m.id === 'string' && typeof (value as { message?: unknown }).message === 'string';
+    case 'bye':
+      return (m.bytes === undefined || m.bytes instanceof Uint8Array) && typeof m.timestamp === 'number';
+    default:
+      return true;
+  }
 }
 
 export function isAskMessage(value: unknown): value is AskMessage {
