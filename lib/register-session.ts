@@ -152,7 +152,7 @@ export class Session {
     // The workers answer while this thread goes on: it never waits for a busy one.
     this.collecting = true;
     threads
-      .collect(() => this.ownSnapshot(), this.threadOptions(false))
+      .collect(() => this.ownSnapshot(), this.threadOptions())
       .then((merged) => {
         if (!this.finished) this.work(() => this.sayMissing(merged, this.write(merged)));
       })
@@ -171,9 +171,10 @@ export class Session {
     return snapshot as Snapshot;
   }
 
-  private threadOptions(keepAlive: boolean) {
+  /** The workers' snapshots as this thread's own; never what keeps the program alive. */
+  private threadOptions() {
     const { view, sourceMaps } = this.settings;
-    return { gc: true, view, sourceMaps, timeout: DEFAULT_THREAD_TIMEOUT, exited: true, keepAlive };
+    return { gc: true, view, sourceMaps, timeout: DEFAULT_THREAD_TIMEOUT, exited: true, keepAlive: false };
   }
 
   /** One line per thread whose table is not in a dump, the first time only. */
@@ -212,7 +213,7 @@ export class Session {
     let file: string | undefined;
     try {
       // At exit nothing can be awaited: the workers, still running, are polled.
-      snapshot = this.threads?.collectSync(() => this.snapshot(), this.threadOptions(false)) ?? this.snapshot();
+      snapshot = this.threads?.collectSync(() => this.snapshot(), this.threadOptions()) ?? this.snapshot();
       file = this.write(snapshot);
     } catch (error) {
       say(`cannot write the dump at exit: ${messageOf(error)}`);
