@@ -47,3 +47,6 @@ export {
   type DumpFormatReason,
   type DumpOptions,
 } from './dump';
+export { takeSnapshotAllThreads } from './threads/all-threads';
+export type { AllThreadsSnapshotOptions } from './threads/collect';
+export { ThreadsSnapshot, type ThreadStatus } from './threads/merge';

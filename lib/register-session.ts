@@ -7,6 +7,8 @@ import { colorFor, renderTop } from './report';
 import { dumpSnapshot } from './dump';
 import type { Snapshot } from './snapshot';
 import { applySourceMaps } from './source-maps';
+import { DEFAULT_THREAD_TIMEOUT, type ThreadCollector } from './threads/collect';
+import { missingThreads } from './threads/select';
 
 export type Tracer = typeof import('./tracemalloc');
 
@@ -34,10 +36,15 @@ export class Session {
   // for that work to end instead of nesting a second snapshot in it.
   private working = false;
   private afterWork: (() => void) | undefined;
+  // A periodic dump waiting for the workers' tables (lib/threads/).
+  private collecting = false;
+  private readonly saidMissing = new Set<number>();
 
   constructor(
     private readonly tracemalloc: Tracer,
     private readonly settings: ActivationSettings,
+    /** Merges the workers' tables into every dump and the report; undefined for this thread only. */
+    private readonly threads?: ThreadCollector,
   ) {}
 
   /** True when there is something to write: a dump path or a report. */
@@ -126,15 +133,53 @@ export class Session {
   }
 
   private periodic(): void {
-    if (this.finished) return;
+    if (this.finished || this.collecting) return;
+    const failed = (error: unknown): void => {
+      say(`periodic dump failed, no more will be written: ${messageOf(error)}`);
+      clearInterval(this.timer);
+    };
+    const threads = this.threads;
+    if (threads === undefined) {
+      this.work(() => {
+        try {
+          this.write(this.snapshot());
+        } catch (error) {
+          failed(error);
+        }
+      });
+      return;
+    }
+    // The workers answer while this thread goes on: it never waits for a busy one.
+    this.collecting = true;
+    threads
+      .collect(() => this.ownSnapshot(), this.threadOptions())
+      .then((merged) => {
+        if (!this.finished) this.work(() => this.sayMissing(merged, this.write(merged)));
+      })
+      .catch(failed)
+      .finally(() => {
+        this.collecting = false;
+      });
+  }
+
+  /** This thread's snapshot, marked as work (run-control's interrupt must not nest a dump in it). */
+  private ownSnapshot(): Snapshot {
+    let snapshot: Snapshot | undefined;
     this.work(() => {
-      try {
-        this.write(this.snapshot());
-      } catch (error) {
-        say(`periodic dump failed, no more will be written: ${messageOf(error)}`);
-        clearInterval(this.timer);
-      }
+      snapshot = this.snapshot();
     });
+    return snapshot as Snapshot;
+  }
+
+  /** The workers' snapshots as this thread's own; never what keeps the program alive. */
+  private threadOptions() {
+    const { view, sourceMaps } = this.settings;
+    return { gc: true, view, sourceMaps, timeout: DEFAULT_THREAD_TIMEOUT, exited: true, keepAlive: false };
+  }
+
+  /** One line per thread whose table is not in a dump, the first time only. */
+  private sayMissing(snapshot: Snapshot, file: string | undefined): void {
+    for (const line of missingThreads(snapshot, this.saidMissing, file)) say(line);
   }
 
   /** The last dump and report now, then `then` (at once if they are already written). */
@@ -167,12 +212,14 @@ export class Session {
     let snapshot: Snapshot;
     let file: string | undefined;
     try {
-      snapshot = this.snapshot();
+      // At exit nothing can be awaited: the workers, still running, are polled.
+      snapshot = this.threads?.collectSync(() => this.snapshot(), this.threadOptions()) ?? this.snapshot();
       file = this.write(snapshot);
     } catch (error) {
       say(`cannot write the dump at exit: ${messageOf(error)}`);
       return;
     }
+    this.sayMissing(snapshot, file);
     if (this.settings.report > 0) {
       const text = renderTop(
         snapshot,

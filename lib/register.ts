@@ -12,9 +12,10 @@
 // binary, the sampler taken by --heap-prof), NODE_TRACEMALLOC_ON_ERROR
 // decides between running untraced after one line (the default) and exiting 1.
 import * as os from 'node:os';
-import { isMainThread } from 'node:worker_threads';
+import { getEnvironmentData, isMainThread, threadId } from 'node:worker_threads';
 import { ENV, errorPolicy, readSettings, SettingError, tracingRequested, type ActivationSettings } from './activation';
 import type { ExtraSettings } from './register-extras';
+import { THREAD_SETTINGS_KEY } from './threads/protocol';
 
 // Once per process even if two copies of the package are preloaded: the
 // second would find V8's sampler taken.
@@ -33,9 +34,20 @@ function cannotTrace(session: SessionModule, reason: string): void {
 }
 
 function activate(): void {
-  // Workers run preload modules too; each would trace its own isolate and
-  // race the main thread for the same output file. The main thread only.
-  if (!isMainThread || !tracingRequested(process.env)) return;
+  // Workers run preload modules too: they trace with the main thread's
+  // settings, if it published any, and hand it their tables; only the main
+  // thread writes files (lib/threads/register-threads.ts).
+  if (!isMainThread) {
+    if (getEnvironmentData(THREAD_SETTINGS_KEY) === undefined) return;
+    const { say, messageOf } = require('./register-session') as SessionModule;
+    try {
+      (require('./threads/register-threads') as typeof import('./threads/register-threads')).traceThisWorker(say);
+    } catch (error) {
+      say(`thread ${threadId}: cannot trace: ${messageOf(error).split('\n')[0]}; this thread runs untraced`);
+    }
+    return;
+  }
+  if (!tracingRequested(process.env)) return;
   const global = globalThis as { [ACTIVE]?: boolean };
   if (global[ACTIVE] === true) return;
   global[ACTIVE] = true;
@@ -63,20 +75,34 @@ function activate(): void {
   }
   if (settings.frames === 0) return;
   let tracer: typeof import('./tracemalloc');
+  let threads: typeof import('./threads/register-threads');
+  const { frames, interval, inlining } = settings;
+  // The view matters only to our own dumps and report; tracing alone (the
+  // program takes its own snapshots) is plain tracing, as PYTHONTRACEMALLOC.
+  const view = settings.output !== undefined || settings.report > 0 ? settings.view : 'live';
   try {
     // Required here, not imported: an install without its binary or its
     // dependencies (node-gyp-build) gets one line too, not a stack trace.
     tracer = require('./tracemalloc') as typeof import('./tracemalloc');
-    const { frames, interval, inlining } = settings;
-    // The view matters only to our own dumps and report; tracing alone (the
-    // program takes its own snapshots) is plain tracing, as PYTHONTRACEMALLOC.
-    const view = settings.output !== undefined || settings.report > 0 ? settings.view : 'live';
+    // Loaded before tracing starts, so that loading it is not traced.
+    threads = require('./threads/register-threads') as typeof import('./threads/register-threads');
     tracer.start(frames, { interval, inlining, peak: view === 'peak', allocated: view === 'allocated' });
   } catch (error) {
     cannotTrace(session, `cannot start tracing: ${session.messageOf(error).split('\n')[0]}`);
     return;
   }
-  const traced = new session.Session(tracer, settings);
+  // Workers created from now on trace with these settings and answer for the dumps.
+  const { sourceMaps } = settings;
+  const workers = {
+    frames,
+    interval,
+    inlining,
+    allocated: view === 'allocated',
+    peak: view === 'peak',
+    view,
+    sourceMaps,
+  };
+  const traced = new session.Session(tracer, settings, threads.traceWorkerThreads(workers));
   traced.begin();
   if (settings.control !== undefined && traced.writes) {
     (require('./run-control') as typeof import('./run-control')).startRunControl(traced, settings.control);

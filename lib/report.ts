@@ -10,6 +10,7 @@ import { INLINING_NOTE } from './inlining';
 import { withinNoise } from './intervals';
 import type { Snapshot, SnapshotView } from './snapshot';
 import type { KeyType, Statistic, StatisticDiff } from './statistics';
+import { selectThreads, threadNames, threadsOf } from './threads/select';
 
 /** What to show: the grouping, how many sites, and which traces (globs on the most recent frame's file). */
 export interface ReportOptions {
@@ -23,6 +24,8 @@ export interface ReportOptions {
   exclude: readonly string[];
   /** Test every frame of the traceback against the globs, not only the most recent one (Python's `all_frames`). */
   allFrames?: boolean;
+  /** Only the traces of these threads (domains; 0 the main thread), before the other filters; all when undefined. */
+  threads?: readonly number[];
 }
 
 /** How to draw the table. */
@@ -49,6 +52,8 @@ export interface SnapshotSummary {
   view: SnapshotView;
   /** Whether V8 inlined while tracing (inlined functions charged to their callers); null unknown. */
   inlining: boolean | null;
+  /** The threads whose traces the report covers (ids, 0 the main thread): those in the snapshot, after `threads`. */
+  threads: number[];
 }
 
 export interface SiteFrame {
@@ -95,7 +100,7 @@ export interface DiffRow extends TopRow {
 interface ReportBase {
   key: KeyType;
   cumulative: boolean;
-  filters: { include: string[]; exclude: string[]; allFrames: boolean };
+  filters: { include: string[]; exclude: string[]; allFrames: boolean; threads: number[] | null };
   /** Sites before `top` was applied. */
   sites: number;
 }
@@ -134,7 +139,12 @@ export function reportFilters(options: ReportOptions): BaseFilter[] {
   ];
 }
 
-function summarize(snapshot: Snapshot, source: string): SnapshotSummary {
+/** The snapshot's traces of the selected threads (all without a selection). */
+function selected(snapshot: Snapshot, options: ReportOptions): Snapshot {
+  return options.threads === undefined ? snapshot : selectThreads(snapshot, options.threads);
+}
+
+function summarize(snapshot: Snapshot, source: string, threads: number[]): SnapshotSummary {
   return {
     source,
     exact: snapshot.exact,
@@ -145,6 +155,7 @@ function summarize(snapshot: Snapshot, source: string): SnapshotSummary {
     totalCount: snapshot.totalCount,
     view: snapshot.view,
     inlining: snapshot.inlining ?? null,
+    threads,
   };
 }
 
@@ -188,7 +199,12 @@ function base(options: ReportOptions, sites: number): ReportBase {
   return {
     key: options.key,
     cumulative: options.cumulative,
-    filters: { include: [...options.include], exclude: [...options.exclude], allFrames: options.allFrames === true },
+    filters: {
+      include: [...options.include],
+      exclude: [...options.exclude],
+      allFrames: options.allFrames === true,
+      threads: options.threads === undefined ? null : [...options.threads],
+    },
     sites,
   };
 }
@@ -198,12 +214,13 @@ function base(options: ReportOptions, sites: number): ReportBase {
  * @throws {RangeError} `cumulative` with key `traceback` (from Snapshot.statistics)
  */
 export function topReport(snapshot: Snapshot, options: ReportOptions, source: string): TopReport {
-  const filtered = snapshot.filterTraces(reportFilters(options));
+  const threads = selected(snapshot, options);
+  const filtered = threads.filterTraces(reportFilters(options));
   const stats = filtered.statistics(options.key, options.cumulative);
   return {
     command: 'top',
     ...base(options, stats.length),
-    snapshot: summarize(filtered, source),
+    snapshot: summarize(filtered, source, threadsOf(threads)),
     stats: shown(stats, options.top).map(row),
   };
 }
@@ -216,14 +233,16 @@ export function diffReport(
   sources: { old: string; new: string },
 ): DiffReport {
   const filters = reportFilters(options);
-  const before = older.filterTraces(filters);
-  const after = newer.filterTraces(filters);
+  const olderThreads = selected(older, options);
+  const newerThreads = selected(newer, options);
+  const before = olderThreads.filterTraces(filters);
+  const after = newerThreads.filterTraces(filters);
   const diffs = after.compareTo(before, options.key, options.cumulative);
   return {
     command: 'diff',
     ...base(options, diffs.length),
-    old: summarize(before, sources.old),
-    new: summarize(after, sources.new),
+    old: summarize(before, sources.old, threadsOf(olderThreads)),
+    new: summarize(after, sources.new, threadsOf(newerThreads)),
     stats: shown(diffs, options.top).map((d) => ({
       ...row(d),
       sizeDiff: d.sizeDiff,
@@ -285,6 +304,20 @@ function clock(timestamp: number): string {
 /** The view line; `prefix` for a diff's old/new. */
 function viewLine(s: SnapshotSummary, prefix = ''): string {
   return `${prefix}view: ${s.view}: ${VIEW_TEXT[s.view]}${s.view === 'peak' ? clock(s.timestamp) : ''}`;
+}
+
+/**
+ * Which threads the report covers, when it is not simply the main thread's
+ * (a dump of one thread reads as before): `threads: main, 3, 4`.
+ */
+function threadLines(selection: number[] | null, ...summaries: SnapshotSummary[]): string[] {
+  const ids = [...new Set(summaries.flatMap((s) => s.threads))].sort((a, b) => a - b);
+  if (selection === null && ids.every((id) => id === 0)) return [];
+  const covered = ids.length === 0 ? 'none' : threadNames(ids);
+  if (selection === null) return [`threads: ${covered}`];
+  const absent = selection.filter((id) => !ids.includes(id));
+  const none = absent.length === 0 ? '' : `; no traces of ${threadNames(absent)}`;
+  return [`threads: ${covered} (selected: ${threadNames(selection)}${none})`];
 }
 
 /** Said once per report when V8 inlined while either snapshot was taken. */
@@ -369,6 +402,7 @@ export function formatTop(report: TopReport, style: RenderStyle): string {
     paint('1', title),
     describe(report.snapshot),
     viewLine(report.snapshot),
+    ...threadLines(report.filters.threads, report.snapshot),
     ...inliningLines(report.snapshot),
     '',
   ];
@@ -430,6 +464,7 @@ export function formatDiff(report: DiffReport, style: RenderStyle): string {
     ...(report.old.view === report.new.view
       ? [viewLine(report.new)]
       : [viewLine(report.old, 'old '), viewLine(report.new, 'new ')]),
+    ...threadLines(report.filters.threads, report.old, report.new),
     ...inliningLines(report.old, report.new),
     '',
   ];

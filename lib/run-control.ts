@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { say, messageOf } from './register-session';
+import { untracedWorker } from './threads/register-threads';
 import {
   MESSAGE,
   RELAYED_SIGNALS,
@@ -84,12 +85,16 @@ export function startRunControl(session: Finisher, socketPath: string): void {
 
   const data: RelayData = { socketPath, listeners: listeners.buffer, entry };
   try {
-    worker = new Worker(path.join(__dirname, 'run-control-worker.js'), {
-      workerData: data,
-      // Not register nor the program's command-line preloads (-r, --import);
-      // Node still runs NODE_OPTIONS' preloads in every worker.
-      execArgv: [],
-    });
+    // Untraced even when NODE_OPTIONS preloads register into it.
+    worker = untracedWorker(
+      () =>
+        new Worker(path.join(__dirname, 'run-control-worker.js'), {
+          workerData: data,
+          // Not register nor the program's command-line preloads (-r, --import);
+          // Node still runs NODE_OPTIONS' preloads in every worker.
+          execArgv: [],
+        }),
+    );
   } catch (error) {
     process.removeListener('SIGINT', shield);
     say(`cannot relay signals (${messageOf(error)}): a signal will end the program without a dump`);

@@ -104,6 +104,8 @@ describe('the entry points, from a packed copy', () => {
         'start',
         'stop',
         'takeSnapshot',
+        'takeSnapshotAllThreads',
+        'ThreadsSnapshot',
       ].sort(),
     );
     const all = entries.flatMap((entry) => loaded[entry].required.map((name) => `${name} (${entry})`));

@@ -12,6 +12,7 @@ import type { KeyType } from '../statistics';
 import { EXIT, UsageError, type OptionDeclarations, type OptionValues } from './command';
 import { listOf } from './help';
 import type { ReportOptions } from '../report';
+import { parseThreadList, selectThreads } from '../threads/select';
 
 /** An input file that is not a readable dump: main.ts prints the message and exits 3. */
 export class InputError extends Error {
@@ -25,7 +26,17 @@ export class InputError extends Error {
 /** What --key accepts: Python's key types. */
 export const KEYS = ['filename', 'lineno', 'function', 'traceback'] as const satisfies readonly KeyType[];
 
-/** --include, --exclude and --all-frames: the filters of every report and of the flame graph. */
+/** --thread: the threads of a dump to read (top, diff, run, flamegraph, export). */
+export const THREAD_OPTION = {
+  thread: {
+    type: 'string',
+    multiple: true,
+    value: 'ids',
+    help: 'only the traces of these threads, comma-separated: worker_threads.threadId, 0 the main thread (dumps of register and run hold every thread)',
+  },
+} as const satisfies OptionDeclarations;
+
+/** --include, --exclude, --all-frames and --thread: the filters of every report and of the flame graph. */
 export const FILTER_OPTIONS = {
   include: {
     type: 'string',
@@ -40,6 +51,7 @@ export const FILTER_OPTIONS = {
     help: "drop traces whose most recent frame's file matches",
   },
   'all-frames': { type: 'boolean', help: '--include/--exclude test every frame of the traceback' },
+  ...THREAD_OPTION,
 } as const satisfies OptionDeclarations;
 
 /** The options of every report (top, diff, run). */
@@ -69,10 +81,33 @@ export function setting<T>(option: string, text: string, parseValue: (text: stri
   }
 }
 
+/**
+ * The threads --thread selects (given again, it adds more); undefined for all.
+ * @throws {UsageError} not a list of thread ids
+ */
+export function threadOption(values: OptionValues<typeof THREAD_OPTION>): number[] | undefined {
+  if (values.thread.length === 0) return undefined;
+  try {
+    return [...new Set(values.thread.flatMap(parseThreadList))];
+  } catch (error) {
+    throw new UsageError(`--thread: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A dump's traces of the threads --thread selects (all without it). */
+export function threadsSelected(snapshot: Snapshot, threads: readonly number[] | undefined): Snapshot {
+  return threads === undefined ? snapshot : selectThreads(snapshot, threads);
+}
+
 export function filterOptions(
   values: OptionValues<typeof FILTER_OPTIONS>,
-): Pick<ReportOptions, 'include' | 'exclude' | 'allFrames'> {
-  return { include: values.include, exclude: values.exclude, allFrames: values['all-frames'] };
+): Pick<ReportOptions, 'include' | 'exclude' | 'allFrames' | 'threads'> {
+  return {
+    include: values.include,
+    exclude: values.exclude,
+    allFrames: values['all-frames'],
+    threads: threadOption(values),
+  };
 }
 
 /**

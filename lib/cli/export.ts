@@ -9,7 +9,7 @@ import { encodeSnapshotJson } from '../export/json';
 import { encodePprof } from '../export/pprof';
 import { writeOutputFile } from '../output-path';
 import type { Snapshot } from '../snapshot';
-import { loadDump } from './args';
+import { loadDump, THREAD_OPTION, threadOption, threadsSelected } from './args';
 import { EXIT, UsageError, type CliIO } from './command';
 import { defineCommand } from './define-command';
 import { listOf } from './help';
@@ -119,6 +119,7 @@ Formats:
       choices: COLLAPSED_VALUES,
       help: 'collapsed only: size (bytes, the default) or count (objects)',
     },
+    ...THREAD_OPTION,
   },
   positionals: [{ name: 'dump.ntm', description: 'the dump file to read' }],
   notes: `Frames name the line where each function starts: V8 records no other. In a sampled dump sizes and counts are estimates; pprof, heapprofile and collapsed need integers, so values are rounded keeping the totals (each value within 1, each total within 0.5 of the dump's). json keeps them unrounded.
@@ -129,6 +130,7 @@ Exit codes: 0 written; 1 the output could not be written; 2 bad usage; 3 the inp
     'tracemalloc export heap.ntm --format heapprofile -o heap.heapprofile',
     'tracemalloc export heap.ntm --format collapsed --value count > heap.folded',
     "tracemalloc export heap.ntm --format json | jq '.traces[0]'",
+    'tracemalloc export heap.ntm --thread 0 -o main-thread.pb.gz',
   ],
   async handler({ values, positionals: [input] }, io) {
     const output = values.output ?? '-';
@@ -139,7 +141,8 @@ Exit codes: 0 written; 1 the output could not be written; 2 bad usage; 3 the inp
     if (output === '-' && format === 'pprof' && io.isTTY) {
       throw new UsageError('pprof is binary: give -o <file>, or redirect stdout, rather than write it to a terminal');
     }
-    writeOutput(output, encode(loadDump(input, io.cwd), format, values.value ?? 'size'), io);
+    const snapshot = threadsSelected(loadDump(input, io.cwd), threadOption(values));
+    writeOutput(output, encode(snapshot, format, values.value ?? 'size'), io);
     return EXIT.OK;
   },
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { escapeControlChars } from '../control-chars';
 import { toFlameGraphHtml } from '../export/flamegraph';
 import { formatSize } from '../format';
-import { FILTER_OPTIONS, filterOptions, loadDump } from './args';
+import { FILTER_OPTIONS, filterOptions, loadDump, threadOption, threadsSelected } from './args';
 import { EXIT } from './command';
 import { defineCommand } from './define-command';
 import { writeOutput } from './export';
@@ -34,12 +34,13 @@ Exit codes: 0 written; 1 the output could not be written; 2 bad usage; 3 the inp
     'tracemalloc flamegraph heap.ntm',
     'tracemalloc flamegraph heap.ntm -o report.html --title "api under load"',
     "tracemalloc flamegraph heap.ntm --include '*/src/*' --all-frames",
+    'tracemalloc flamegraph heap.ntm --thread 3 -o worker-3.html',
   ],
   async handler({ values, positionals: [input] }, io) {
     const output = values.output ?? `${path.basename(input).replace(/\.ntm$/i, '')}.html`;
     // Only the filter fields count here: a flame graph shows every site.
     const filters = reportFilters({ key: 'lineno', top: Infinity, cumulative: false, ...filterOptions(values) });
-    const snapshot = loadDump(input, io.cwd).filterTraces(filters);
+    const snapshot = threadsSelected(loadDump(input, io.cwd), threadOption(values)).filterTraces(filters);
     const html = toFlameGraphHtml(snapshot, { title: values.title ?? path.basename(input) });
     writeOutput(output, html, io);
     if (output !== '-')

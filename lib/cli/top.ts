@@ -14,6 +14,7 @@ export const topCommand = defineCommand({
   examples: [
     'tracemalloc top heap.ntm',
     'tracemalloc top --key traceback --top 5 heap.ntm',
+    'tracemalloc top --thread 3,4 heap.ntm',
     "tracemalloc top --include '*/src/*' --exclude 'node:*' --json heap.ntm",
   ],
   async handler({ values, positionals: [file] }, io) {

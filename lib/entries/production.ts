@@ -8,6 +8,7 @@
 export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from '../http/pprof-handler';
 export { listenPprof, type PprofListener, type PprofListenerOptions } from '../http/pprof-listener';
 export { snapshotDelta } from '../snapshot-delta';
+export { serveThreadSnapshots, type ServeOptions } from '../threads/serve';
 export {
   watchLeaks,
   LeakWatcher,
