@@ -101,3 +101,5 @@ export {
   type LeakWatch,
 } from './leak-watch';
 export { type PprofOptions } from './export/pprof';
+// Production: dumps on demand (docs/production.md, "Get the dumps out").
+export { dumpOnSignal, type DumpOnSignal, type DumpOnSignalOptions } from './dump-on-signal';
