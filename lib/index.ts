@@ -103,3 +103,4 @@ export {
 export { type PprofOptions } from './export/pprof';
 // Production: dumps on demand (docs/production.md, "Get the dumps out").
 export { dumpOnSignal, type DumpOnSignal, type DumpOnSignalOptions } from './dump-on-signal';
+export { captureNearHeapLimit, type HeapLimitCapture } from './heap-limit-dump';
