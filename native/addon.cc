@@ -141,8 +141,7 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
           InstanceMethod("disarmPeak", &A::Shield<&A::DisarmPeak>),
           InstanceMethod("peakSnapshot", &A::Shield<&A::PeakSnapshot>),
           InstanceMethod("capturePeak", &A::Shield<&A::CapturePeak>),
-          InstanceMethod("armHeapLimitDump",
-                         &A::Shield<&A::ArmHeapLimitDump>),
+          InstanceMethod("armHeapLimitDump", &A::Shield<&A::ArmHeapLimitDump>),
           InstanceMethod("disarmHeapLimitDump",
                          &A::Shield<&A::DisarmHeapLimitDump>),
           // Whether V8 marks each sample live or collected (Node 26+): only
@@ -312,8 +311,7 @@ std::unique_ptr<ProfileTable> TracemallocAddon::PeakTable() {
   return TableOf(peak_own_prefixes_, profile.get(), live_only);
 }
 
-std::unique_ptr<ProfileTable> TracemallocAddon::HeapLimitTable(
-    DumpInfo* info) {
+std::unique_ptr<ProfileTable> TracemallocAddon::HeapLimitTable(DumpInfo* info) {
   std::unique_ptr<v8::AllocationProfile> profile;
   if (!sampler_ ||
       sampler_->Profile(&profile, false) != Sampler::ProfileState::kOk) {
@@ -476,15 +474,16 @@ Napi::Value TracemallocAddon::ArmHeapLimitDump(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
   if (!info[1].IsString()) {
-    throw CodedTypeError(env, "Expected a string for path but received " +
-                                  Describe(info[1]));
+    throw CodedTypeError(
+        env, "Expected a string for path but received " + Describe(info[1]));
   }
   std::string path = info[1].As<Napi::String>().Utf8Value();
   if (path.empty() || path[0] != '/' || path.find('\0') != std::string::npos) {
     throw CodedRangeError(env, "path must be an absolute path");
   }
   DumpInfo dump;
-  dump.domain = static_cast<uint32_t>(IntegerArg(info, 2, "domain", 0, 4294967295.0));
+  dump.domain =
+      static_cast<uint32_t>(IntegerArg(info, 2, "domain", 0, 4294967295.0));
   dump.inlining = static_cast<uint8_t>(IntegerArg(info, 3, "inlining", 0, 2));
   if (!sampler_ || !sampler_->Running() || !heap_limit_) {
     throw CodedError(env, "ERR_TRACEMALLOC_NOT_TRACING",

@@ -24,13 +24,16 @@ constexpr int kLevel = 1;  // lib/dump/container.ts DEFAULT_LEVEL
 
 void PutU8(std::vector<uint8_t>* out, uint8_t v) { out->push_back(v); }
 void PutU16(std::vector<uint8_t>* out, uint16_t v) {
-  for (int i = 0; i < 2; i++) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 2; i++)
+    out->push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 void PutU32(std::vector<uint8_t>* out, uint32_t v) {
-  for (int i = 0; i < 4; i++) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; i++)
+    out->push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 void PutU64(std::vector<uint8_t>* out, uint64_t v) {
-  for (int i = 0; i < 8; i++) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 8; i++)
+    out->push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 void PutF64(std::vector<uint8_t>* out, double v) {
   uint64_t bits;
@@ -51,7 +54,8 @@ void PutColumn(std::vector<uint8_t>* out, const std::vector<T>& column) {
 uint32_t Crc32(const uint8_t* data, size_t length) {
   uLong crc = crc32(0L, Z_NULL, 0);
   while (length > 0) {  // uInt lengths: 4 GiB at a time
-    const uInt chunk = length > 0x40000000 ? 0x40000000 : static_cast<uInt>(length);
+    const uInt chunk =
+        length > 0x40000000 ? 0x40000000 : static_cast<uInt>(length);
     crc = crc32(crc, data, chunk);
     data += chunk;
     length -= chunk;
@@ -59,7 +63,8 @@ uint32_t Crc32(const uint8_t* data, size_t length) {
   return static_cast<uint32_t>(crc);
 }
 
-// zlib's format (RFC 1950), as Node's zlib.deflateSync writes; false on failure.
+// zlib's format (RFC 1950), as Node's zlib.deflateSync writes; false on
+// failure.
 bool Deflate(const std::vector<uint8_t>& in, std::vector<uint8_t>* out) {
   if (in.size() > 0x7fffffff) return false;
   uLongf length = compressBound(static_cast<uLong>(in.size()));
@@ -158,7 +163,8 @@ std::vector<uint8_t> EncodeDump(const TableColumns& t, const DumpInfo& info) {
   for (const std::string& s : strings) {
     PutU32(&payload, static_cast<uint32_t>(s.size()));
   }
-  for (const std::string& s : strings) payload.insert(payload.end(), s.begin(), s.end());
+  for (const std::string& s : strings)
+    payload.insert(payload.end(), s.begin(), s.end());
   PutColumn(&payload, t.frame_name);
   PutColumn(&payload, t.frame_file);
   PutColumn(&payload, t.frame_line);
@@ -171,7 +177,8 @@ std::vector<uint8_t> EncodeDump(const TableColumns& t, const DumpInfo& info) {
   PutColumn(&payload, t.sample_size);
   PutColumn(&payload, t.sample_count);
   PutColumn(&payload, t.sample_id);
-  for (size_t i = 0; i < t.sample_stack.size(); i++) PutU32(&payload, info.domain);
+  for (size_t i = 0; i < t.sample_stack.size(); i++)
+    PutU32(&payload, info.domain);
 
   std::vector<uint8_t> body;
   const bool deflated = Deflate(payload, &body);
@@ -192,15 +199,18 @@ std::vector<uint8_t> EncodeDump(const TableColumns& t, const DumpInfo& info) {
 std::string WriteFileAtomic(const std::string& path,
                             const std::vector<uint8_t>& bytes) {
   const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const std::string dir =
+      slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  const std::string name =
+      slash == std::string::npos ? path : path.substr(slash + 1);
   const auto ticks = static_cast<uint64_t>(
       std::chrono::steady_clock::now().time_since_epoch().count());
   char unique[40];
   std::snprintf(unique, sizeof unique, "%ld-%08x", static_cast<long>(getpid()),
                 static_cast<unsigned>(ticks ^ (ticks >> 32)));
   const std::string temp = dir + "." + name + "." + unique + ".tmp";
-  const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  const int fd =
+      open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) return Failed("cannot create", temp);
   std::string error;
   if (!WriteAll(fd, bytes.data(), bytes.size())) {

@@ -88,7 +88,8 @@ void HeapLimitDump::Write(size_t limit) noexcept {
             .count());
     std::unique_ptr<ProfileTable> table = build_(&info);
     const std::string when =
-        "the JS heap neared its limit (" + FormatSize(static_cast<double>(heap.used_heap_size())) +
+        "the JS heap neared its limit (" +
+        FormatSize(static_cast<double>(heap.used_heap_size())) +
         " used, limit " + FormatSize(static_cast<double>(limit)) + ")";
     if (!table) {
       Say(when + ", but tracing had stopped: no dump");
@@ -103,17 +104,20 @@ void HeapLimitDump::Write(size_t limit) noexcept {
     const TopLines top = TopByLine(columns, kTopLines);
     const bool exact = info.interval <= 1;
     std::string text =
-        "node-tracemalloc: " + when + " in process " + std::to_string(getpid()) +
-        " (thread " + std::to_string(info.domain) + ") at " + IsoTime(info.timestamp_ms) +
-        "\nDump: " + EscapeControlChars(path_) + " (tracemalloc top, diff, export read it)\n" +
-        "Top " + std::to_string(top.lines.size()) + " of " + std::to_string(top.keys) +
+        "node-tracemalloc: " + when + " in process " +
+        std::to_string(getpid()) + " (thread " + std::to_string(info.domain) +
+        ") at " + IsoTime(info.timestamp_ms) +
+        "\nDump: " + EscapeControlChars(path_) +
+        " (tracemalloc top, diff, export read it)\n" + "Top " +
+        std::to_string(top.lines.size()) + " of " + std::to_string(top.keys) +
         " lines by size; " +
         (exact ? std::string("exact: every allocation recorded")
                : "estimated: sampled every " + FormatSize(info.interval)) +
-        ", traceback limit " + std::to_string(info.traceback_limit) + " frames; " +
-        (exact ? "" : "~") + FormatSize(top.size) + " in " + (exact ? "" : "~") +
-        std::to_string(static_cast<uint64_t>(top.count + 0.5)) + " objects\nview: " +
-        kViews[info.view < 3 ? info.view : 0] + "\n\n";
+        ", traceback limit " + std::to_string(info.traceback_limit) +
+        " frames; " + (exact ? "" : "~") + FormatSize(top.size) + " in " +
+        (exact ? "" : "~") +
+        std::to_string(static_cast<uint64_t>(top.count + 0.5)) +
+        " objects\nview: " + kViews[info.view < 3 ? info.view : 0] + "\n\n";
     for (const std::string& line : top.lines) text += line + "\n";
     error = WriteFileAtomic(path_ + ".txt",
                             std::vector<uint8_t>(text.begin(), text.end()));

@@ -91,9 +91,9 @@ class ProfileTable {
   Napi::Object ToJs(Napi::Env env) const;
   // The columns ToJs hands to JS, for native writers; valid while this lives.
   TableColumns Columns() const {
-    return {strings_.strings(), frame_name_,     frame_file_,   frame_line_,
+    return {strings_.strings(), frame_name_,      frame_file_,  frame_line_,
             frame_column_,      frame_script_id_, frame_start_, stack_frame_,
-            stack_parent_,      sample_stack_,    sample_size_,  sample_count_,
+            stack_parent_,      sample_stack_,    sample_size_, sample_count_,
             sample_id_};
   }
   // Bytes and objects of the samples kept (the tracer's own left out).

@@ -12,11 +12,20 @@ namespace {
 
 // lib/frame.ts PSEUDO_FRAMES: V8's names for samples with no JS function.
 bool IsPseudoFrame(const std::string& name) {
-  static const char* const kNames[] = {
-      "(V8 API)",  "(GC)",       "(EXTERNAL)",      "(JS)",
-      "(BYTECODE_COMPILER)",      "(COMPILER)",      "(OTHER)",
-      "(PARSER)",  "(LOGGING)",  "(IDLE)",          "(IDLE_EXTERNAL)",
-      "(ATOMICS_WAIT)",           "(root)",          "(program)"};
+  static const char* const kNames[] = {"(V8 API)",
+                                       "(GC)",
+                                       "(EXTERNAL)",
+                                       "(JS)",
+                                       "(BYTECODE_COMPILER)",
+                                       "(COMPILER)",
+                                       "(OTHER)",
+                                       "(PARSER)",
+                                       "(LOGGING)",
+                                       "(IDLE)",
+                                       "(IDLE_EXTERNAL)",
+                                       "(ATOMICS_WAIT)",
+                                       "(root)",
+                                       "(program)"};
   for (const char* pseudo : kNames) {
     if (name == pseudo) return true;
   }
@@ -42,7 +51,8 @@ std::string FilePath(const std::string& name) {
   for (size_t i = 0; i < raw.size(); i++) {
     if (raw[i] == '%' && i + 2 < raw.size() && HexValue(raw[i + 1]) >= 0 &&
         HexValue(raw[i + 2]) >= 0) {
-      const char c = static_cast<char>(HexValue(raw[i + 1]) * 16 + HexValue(raw[i + 2]));
+      const char c =
+          static_cast<char>(HexValue(raw[i + 1]) * 16 + HexValue(raw[i + 2]));
       if (c == '/' || c == '\0') return name;
       out.push_back(c);
       i += 2;
@@ -97,9 +107,12 @@ std::string EscapeControlChars(const std::string& text) {
   for (size_t i = 0; i < n;) {
     const unsigned char c = p[i];
     if (c < 0x20 || c == 0x7f) {
-      if (c == '\n') out += "\\n";
-      else if (c == '\r') out += "\\r";
-      else if (c == '\t') out += "\\t";
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
       else {
         std::snprintf(escape, sizeof escape, "\\x%02x", c);
         out += escape;
@@ -113,7 +126,8 @@ std::string EscapeControlChars(const std::string& text) {
                ((p[i + 1] == 0x80 && p[i + 2] >= 0xa8 && p[i + 2] <= 0xae) ||
                 (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9))) {
       // U+2028-U+202E (separators, bidi embeddings), U+2066-U+2069 (isolates).
-      const unsigned code = 0x2000u | ((p[i + 1] & 0x3fu) << 6) | (p[i + 2] & 0x3fu);
+      const unsigned code =
+          0x2000u | ((p[i + 1] & 0x3fu) << 6) | (p[i + 2] & 0x3fu);
       std::snprintf(escape, sizeof escape, "\\u%04x", code);
       out += escape;
       i += 3;
@@ -142,7 +156,8 @@ TopLines TopByLine(const TableColumns& t, size_t top) {
   }
   // 2. Each used row's key: its nearest frame with a script, or its own.
   auto scriptless = [&](uint32_t frame) {
-    return t.frame_script_id[frame] <= 0 && t.strings[t.frame_file[frame]].empty();
+    return t.frame_script_id[frame] <= 0 &&
+           t.strings[t.frame_file[frame]].empty();
   };
   std::map<std::pair<std::string, int>, size_t> key_of;
   std::vector<Key> keys;
@@ -166,7 +181,8 @@ TopLines TopByLine(const TableColumns& t, size_t top) {
     } else {
       key = {FilePath(file), std::max(t.frame_line[frame], 0)};
     }
-    auto [it, added] = key_of.try_emplace({key.filename, key.lineno}, keys.size());
+    auto [it, added] =
+        key_of.try_emplace({key.filename, key.lineno}, keys.size());
     if (added) {
       keys.push_back(key);
       key_size.push_back(0);
@@ -187,7 +203,8 @@ TopLines TopByLine(const TableColumns& t, size_t top) {
     if (key_size[a] != key_size[b]) return key_size[a] > key_size[b];
     if (key_count[a] != key_count[b]) return key_count[a] > key_count[b];
     // UTF-8 bytes compare as code points, as lib/statistics.ts compareStrings.
-    if (keys[a].filename != keys[b].filename) return keys[a].filename > keys[b].filename;
+    if (keys[a].filename != keys[b].filename)
+      return keys[a].filename > keys[b].filename;
     return keys[a].lineno > keys[b].lineno;
   });
   result.keys = keys.size();
@@ -196,7 +213,8 @@ TopLines TopByLine(const TableColumns& t, size_t top) {
     const double size = RoundForDisplay(key_size[k]);
     const double count = RoundForDisplay(key_count[k]);
     std::string line = EscapeControlChars(keys[k].filename) + ":" +
-                       std::to_string(keys[k].lineno) + ": size=" + FormatSize(size) +
+                       std::to_string(keys[k].lineno) +
+                       ": size=" + FormatSize(size) +
                        ", count=" + Fixed(count, 0);
     if (count != 0) line += ", average=" + FormatSize(size / count);
     result.lines.push_back(std::move(line));
