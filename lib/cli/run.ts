@@ -242,7 +242,7 @@ export const runCommand = defineCommand({
     'tracemalloc run --exact --key traceback --top 5 build.js',
     'tracemalloc run --view allocated build.js',
     'tracemalloc run --snapshot-every 10s -o leak.ntm server.js',
-    'tracemalloc run --signal SIGUSR2 -o api.ntm server.js   # then: kill -USR2 <pid of run>',
+    'tracemalloc run --signal SIGUSR2 -o api.ntm server.js',
     'tracemalloc run -- --import tsx src/main.ts',
     'tracemalloc run --node-arg=--enable-source-maps dist/main.js',
   ],
