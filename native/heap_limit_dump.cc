@@ -90,7 +90,8 @@ void HeapLimitDump::Write(size_t limit) noexcept {
     const std::string when =
         "the JS heap neared its limit (" +
         FormatSize(static_cast<double>(heap.used_heap_size())) +
-        " used, limit " + FormatSize(static_cast<double>(limit)) + ")";
+        " used; the old generation's limit: " +
+        FormatSize(static_cast<double>(limit)) + ")";
     if (!table) {
       Say(when + ", but tracing had stopped: no dump");
       return;

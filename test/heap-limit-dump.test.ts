@@ -27,14 +27,14 @@ function expectOutOfMemory(result: ChildResult): void {
 }
 
 /** The text's lines are the dump's top 20 lines as lib/ prints them, and the leak is on top. */
-function expectDumpAndText(file: string): Snapshot {
+function expectDumpAndText(file: string, site = `${FIXTURE}:${LEAK_LINE}`, heapMiB = 64): Snapshot {
   const snapshot = loadSnapshot(file);
   const stats = snapshot.statistics('lineno');
   const top = stats[0].traceback.at(-1);
-  expect(`${top?.filename}:${top?.lineno}`).toBe(`${FIXTURE}:${LEAK_LINE}`);
-  // Most of the 64 MiB heap is the leak (an estimate: sampled every 4 KiB,
-  // so ~15,000 samples, and 32 MiB lies hundreds of σ below).
-  expect(stats[0].size).toBeGreaterThan(32 * 1024 * 1024);
+  expect(`${top?.filename}:${top?.lineno}`).toBe(site);
+  // Most of the heap is the leak (an estimate: sampled every 4 KiB, so
+  // thousands of samples, and half the heap lies hundreds of σ below).
+  expect(stats[0].size).toBeGreaterThan((heapMiB / 2) * 1024 * 1024);
   expect(snapshot.view).toBe('live');
   expect(snapshot.interval).toBe(4096);
   const text = fs.readFileSync(`${file}.txt`, 'utf8');
@@ -71,6 +71,18 @@ test('captureNearHeapLimit() in a program that traces itself', () => {
   const snapshot = expectDumpAndText(file);
   expect(snapshot.tracebackLimit).toBe(8);
   expect(new Set(snapshot.table.sampleDomain)).toEqual(new Set([0]));
+});
+
+test('in a worker: the dump of its own heap, under its thread id; the worker then ends with ERR_WORKER_OUT_OF_MEMORY and the process lives on', () => {
+  const fixture = path.join(cliFixtures, 'leak-in-worker.js');
+  const file = path.join(tmp.dir, 'worker.ntm');
+  const result = node([fixture, file]);
+  expect(result.status).toBe(0);
+  expect(result.stdout).toBe('worker error ERR_WORKER_OUT_OF_MEMORY\nmain thread alive\n');
+  // growLeak starts on line 7 there.
+  const snapshot = expectDumpAndText(file, `${fixture}:7`, 32);
+  expect(new Set(snapshot.table.sampleDomain)).toEqual(new Set([1]));
+  expect(fs.readFileSync(`${file}.txt`, 'utf8')).toContain('(thread 1)');
 });
 
 test('close() disarms it: no dump, the same out-of-memory death', () => {
