@@ -144,6 +144,8 @@ std::vector<uint8_t> EncodeDump(const TableColumns& t, const DumpInfo& info) {
     strings.push_back(ValidUtf8(s));
     string_bytes += strings.back().size();
   }
+  // The format's limit (lib/dump/payload.ts throws there): no dump at all.
+  if (string_bytes > 0xffffffffu) return {};
   std::vector<uint8_t> payload;
   payload.reserve(kInfoSize + 4 * strings.size() + string_bytes +
                   24 * t.frame_name.size() + 8 * t.stack_frame.size() +

@@ -27,7 +27,8 @@ struct DumpInfo {
 };
 
 // The whole file. Deflated at level 1 like the JS writer's default; stored
-// (flags 0, which readers accept) if zlib fails.
+// (flags 0, which readers accept) if zlib fails. Empty when the strings
+// pass the format's 4 GiB limit.
 std::vector<uint8_t> EncodeDump(const TableColumns& table,
                                 const DumpInfo& info);
 

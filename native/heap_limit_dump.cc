@@ -97,7 +97,13 @@ void HeapLimitDump::Write(size_t limit) noexcept {
       return;
     }
     const TableColumns columns = table->Columns();
-    std::string error = WriteFileAtomic(path_, EncodeDump(columns, info));
+    const std::vector<uint8_t> bytes = EncodeDump(columns, info);
+    if (bytes.empty()) {
+      Say(when +
+          ": cannot write the dump: its strings pass the format's 4 GiB limit");
+      return;
+    }
+    std::string error = WriteFileAtomic(path_, bytes);
     if (!error.empty()) {
       Say(when + ": cannot write the dump: " + error);
       return;
