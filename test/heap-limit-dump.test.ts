@@ -4,6 +4,7 @@
 // Real child processes under --max-old-space-size=64, real out-of-memory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { captureNearHeapLimit, loadSnapshot, type Snapshot } from '../lib';
 import { node, cliFixtures, tempDir } from './helpers/cli';
 import type { ChildResult } from './helpers/child';
@@ -63,6 +64,28 @@ test('NODE_TRACEMALLOC_OOM_DUMP: a leak that runs out of heap leaves a dump whos
   // Once: the callback removed itself after writing.
   expect(result.stderr.match(/node-tracemalloc: the JS heap neared its limit .*: wrote /g)).toHaveLength(1);
 });
+
+test.each([
+  [
+    'control characters and a bidi override, escaped',
+    '/tmp/evil\u001b]0;x\u0007\u202e\u0085.js',
+    '/tmp/evil\\x1b]0;x\\x07\\u202e\\x85.js:1',
+  ],
+  ['a file URL, as a path', 'file:///tmp/a%20b%C3%A9.mjs', '/tmp/a bé.mjs:1'],
+])('the text names a script as lib/ prints it: %s', (_, name, shown) => {
+  const file = path.join(tmp.dir, 'named.ntm');
+  const result = node([SMALL_HEAP, '-r', REGISTER, FIXTURE, 'named', name], {
+    env: { NODE_TRACEMALLOC: '8', NODE_TRACEMALLOC_INTERVAL: '4K', NODE_TRACEMALLOC_OOM_DUMP: file },
+  });
+  expectOutOfMemory(result);
+  const site = fileURLOrName(name);
+  expectDumpAndText(file, `${site}:1`);
+  expect(fs.readFileSync(`${file}.txt`, 'utf8')).toContain(`\n${shown}: size=`);
+});
+
+function fileURLOrName(name: string): string {
+  return name.startsWith('file:') ? fileURLToPath(name) : name;
+}
 
 test('captureNearHeapLimit() in a program that traces itself', () => {
   const file = path.join(tmp.dir, 'api.ntm');
