@@ -10,8 +10,16 @@ import { node, cliFixtures, tempDir } from './helpers/cli';
 import type { ChildResult } from './helpers/child';
 
 const FIXTURE = path.join(cliFixtures, 'leak-until-oom.js');
-// growLeak starts on line 8 of the fixture (V8 records functions' start lines).
-const LEAK_LINE = 8;
+/** The line a function starts on in a fixture (V8 records functions' start lines). */
+function lineOf(file: string, text: string): number {
+  return (
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((line) => line.includes(text)) + 1
+  );
+}
+const LEAK_LINE = lineOf(FIXTURE, 'function growLeak(');
 const SMALL_HEAP = '--max-old-space-size=64';
 const REGISTER = 'node-tracemalloc/register';
 
@@ -102,8 +110,7 @@ test('in a worker: the dump of its own heap, under its thread id; the worker the
   const result = node([fixture, file]);
   expect(result.status).toBe(0);
   expect(result.stdout).toBe('worker error ERR_WORKER_OUT_OF_MEMORY\nmain thread alive\n');
-  // growLeak starts on line 7 there.
-  const snapshot = expectDumpAndText(file, `${fixture}:7`, 32);
+  const snapshot = expectDumpAndText(file, `${fixture}:${lineOf(fixture, 'function growLeak(')}`, 32);
   expect(new Set(snapshot.table.sampleDomain)).toEqual(new Set([1]));
   expect(fs.readFileSync(`${file}.txt`, 'utf8')).toContain('(thread 1)');
 });
