@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseSignal } from '../lib/activation';
 import { dumpOnSignal, loadSnapshot } from '../lib';
 import { cleanEnv, cliFixtures, cliMain, node, tempDir } from './helpers/cli';
 import { repoRoot } from './helpers/child';
@@ -161,4 +162,16 @@ test('NODE_TRACEMALLOC_SIGNAL needs somewhere to write', () => {
   });
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('NODE_TRACEMALLOC_SIGNAL: needs NODE_TRACEMALLOC_OUTPUT');
+});
+
+test('signal names: any case, with or without SIG; close() gives the signal back', () => {
+  expect(parseSignal('SIGUSR2')).toBe('SIGUSR2');
+  expect(parseSignal(' usr2 ')).toBe('SIGUSR2');
+  expect(parseSignal('sighup')).toBe('SIGHUP');
+  expect(parseSignal('WINCH')).toBe('SIGWINCH');
+  const before = process.listenerCount('SIGWINCH');
+  const handle = dumpOnSignal('SIGWINCH', { output: path.join(tmp.dir, 'x-%n.ntm') });
+  expect(process.listenerCount('SIGWINCH')).toBe(before + 1);
+  handle.close();
+  expect(process.listenerCount('SIGWINCH')).toBe(before);
 });
