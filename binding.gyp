@@ -8,7 +8,10 @@
         "native/profile_table.cc",
         "native/heap_watch.cc",
         "native/heap_census.cc",
-        "native/peak_capture.cc"
+        "native/peak_capture.cc",
+        "native/dump_writer.cc",
+        "native/top_text.cc",
+        "native/heap_limit_dump.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

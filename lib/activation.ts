@@ -4,6 +4,7 @@
 // addon, no side effects.
 import { DEFAULT_SAMPLED_INTERVAL, MAX_FRAMES, MAX_INTERVAL } from './constants';
 import * as path from 'node:path';
+import { parseDumpSignal } from './dump-signal';
 import { defaultInlining } from './inlining';
 import { outputPathProblem } from './output-path';
 import { parseSize } from './size';
@@ -22,6 +23,8 @@ export const ENV = {
   INLINING: 'NODE_TRACEMALLOC_INLINING',
   ON_ERROR: 'NODE_TRACEMALLOC_ON_ERROR',
   KEEP: 'NODE_TRACEMALLOC_KEEP',
+  SIGNAL: 'NODE_TRACEMALLOC_SIGNAL',
+  OOM_DUMP: 'NODE_TRACEMALLOC_OOM_DUMP',
   /** Internal: a file `tracemalloc run` gives its child, one line per dump written. */
   MANIFEST: 'NODE_TRACEMALLOC_RUN_MANIFEST',
   /** Internal: the socket on which `tracemalloc run` relays the signals it gets (lib/run-control.ts). */
@@ -33,11 +36,11 @@ export type OnError = 'warn' | 'fail';
 
 /**
  * The view of the dumps and the exit report unless told: what filled memory,
- * even if freed before exit; for a series of dumps (snapshot-every), what is
- * alive at each, to diff one with the next.
+ * even if freed before exit; for a series of dumps (snapshot-every, a dump
+ * signal), what is alive at each, to diff one with the next.
  */
-export function defaultView(snapshotEvery: number): SnapshotView {
-  return snapshotEvery > 0 ? 'live' : 'peak';
+export function defaultView(series: boolean): SnapshotView {
+  return series ? 'live' : 'peak';
 }
 
 /** Dumps of a series kept unless told otherwise: the oldest beyond these are removed. */
@@ -63,6 +66,10 @@ export interface ActivationSettings {
   inlining: boolean;
   /** Dumps of a `%n` series kept on disk, the newest (`Infinity`: all). */
   keep: number;
+  /** A signal that asks for a dump (and the report) now, the program going on. */
+  signal: NodeJS.Signals | undefined;
+  /** Where to write a dump natively when the JS heap nears its limit (absolute), and its text beside it. */
+  oomDump: string | undefined;
   /** Internal manifest path (see {@link ENV}). */
   manifest: string | undefined;
   /** Internal control socket path (see {@link ENV}). */
@@ -152,6 +159,13 @@ export function parseKeep(text: string): number {
     );
   }
   return n;
+}
+
+/** A signal that asks for a dump, from text (lib/dump-signal.ts). */
+export function parseSignal(text: string): NodeJS.Signals {
+  const parsed = parseDumpSignal(text);
+  if ('problem' in parsed) throw new SettingError(parsed.problem);
+  return parsed.signal;
 }
 
 /** An on/off setting from text: 1, true, on, yes or 0, false, off, no. */
@@ -284,9 +298,11 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
     report: 0,
     snapshotEvery: 0,
     sourceMaps: false,
-    view: defaultView(0),
+    view: defaultView(false),
     inlining: true,
     keep: DEFAULT_KEEP,
+    signal: undefined,
+    oomDump: undefined,
   };
   if (frames === 0) return { ...off, manifest, control };
   // Read by errorPolicy() when tracing cannot start; checked here so that a typo is reported.
@@ -294,13 +310,34 @@ export function readSettings(env: NodeJS.ProcessEnv, context: OutputContext): Ac
   const interval = setting(env, ENV.INTERVAL, parseInterval, DEFAULT_SAMPLED_INTERVAL);
   const report = setting(env, ENV.REPORT, (text) => parseCount(text, 'number of sites'), 0);
   const snapshotEvery = setting(env, ENV.SNAPSHOT_EVERY, parseDuration, 0);
+  const signal = setting<NodeJS.Signals | undefined>(env, ENV.SIGNAL, parseSignal, undefined);
+  const series = snapshotEvery > 0 || signal !== undefined;
   const sourceMaps = setting(env, ENV.SOURCE_MAPS, parseSwitch, true);
-  const view = setting(env, ENV.VIEW, parseView, defaultView(snapshotEvery));
+  const view = setting(env, ENV.VIEW, parseView, defaultView(series));
   const inlining = setting(env, ENV.INLINING, parseSwitch, defaultInlining(interval));
   const keep = setting(env, ENV.KEEP, parseKeep, DEFAULT_KEEP);
-  const output = setting(env, ENV.OUTPUT, (text) => expandOutput(text, context, snapshotEvery > 0), undefined);
+  const output = setting(env, ENV.OUTPUT, (text) => expandOutput(text, context, series), undefined);
   if (snapshotEvery > 0 && output === undefined) {
     throw new SettingError(`${ENV.SNAPSHOT_EVERY}: needs ${ENV.OUTPUT}, the path of the dumps`);
   }
-  return { frames, interval, output, report, snapshotEvery, sourceMaps, view, inlining, keep, manifest, control };
+  if (signal !== undefined && output === undefined && report === 0) {
+    throw new SettingError(`${ENV.SIGNAL}: needs ${ENV.OUTPUT}, the path of the dumps (or ${ENV.REPORT})`);
+  }
+  // One path, written once: %n has nothing to number.
+  const oomDump = setting(env, ENV.OOM_DUMP, (text) => seriesPath(expandOutput(text, context, false), 1), undefined);
+  return {
+    frames,
+    interval,
+    output,
+    report,
+    snapshotEvery,
+    sourceMaps,
+    view,
+    inlining,
+    keep,
+    signal,
+    oomDump,
+    manifest,
+    control,
+  };
 }

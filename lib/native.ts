@@ -79,6 +79,9 @@ export interface NativeBinding {
   capturePeak(): void;
   /** The kept capture when it traces more than `largerThan` bytes, else null. */
   peakSnapshot(largerThan: number): NativePeak | null;
+  /** Writes a dump to `path` and its top lines to `path`.txt when the heap nears its limit, once (native/heap_limit_dump.h); `inlining`: 0 unknown, 1 on, 2 off. */
+  armHeapLimitDump(ownPrefixes: readonly string[], path: string, domain: number, inlining: number): void;
+  disarmHeapLimitDump(): void;
 }
 
 let binding: NativeBinding | undefined;

@@ -1,42 +1,29 @@
 // The tracing session of zero-code activation (lib/register.ts): periodic
-// dumps, and the last dump and report when the program exits through Node.
-// Loaded only when tracing was asked for.
-import * as fs from 'node:fs';
-import { ENV, seriesPath, type ActivationSettings } from './activation';
-import { colorFor, renderTop } from './report';
-import { dumpSnapshot } from './dump';
+// dumps, dumps on a signal, and the last dump and report when the program
+// exits through Node. Loaded only when tracing was asked for.
+import { type ActivationSettings } from './activation';
+import { DumpSeries, messageOf, reportToStderr, say } from './dump-series';
+import { listenForSignal } from './dump-signal';
 import type { Snapshot } from './snapshot';
 import { applySourceMaps } from './source-maps';
 import { DEFAULT_THREAD_TIMEOUT, type ThreadCollector } from './threads/collect';
 import { missingThreads } from './threads/select';
 
+export { messageOf, say };
+
 export type Tracer = typeof import('./tracemalloc');
 
-const PREFIX = 'node-tracemalloc: ';
-
-/** Writes a line to stderr now: at exit and before process.exit() an async write could be lost. */
-export function say(message: string): void {
-  try {
-    fs.writeSync(2, `${PREFIX}${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  } catch {
-    // stderr closed: nowhere left to say it.
-  }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export class Session {
-  private dumps = 0;
+  private readonly series: DumpSeries | undefined;
   private finished = false;
   private timer: NodeJS.Timeout | undefined;
+  private onSignal: { close(): void } | undefined;
   // Inside a snapshot or a write. lib/run-control.ts runs finishThen() from
   // a V8 interrupt, which can land in the middle of our own JS: then it waits
   // for that work to end instead of nesting a second snapshot in it.
   private working = false;
   private afterWork: (() => void) | undefined;
-  // A periodic dump waiting for the workers' tables (lib/threads/).
+  // A dump waiting for the workers' tables (lib/threads/).
   private collecting = false;
   private readonly saidMissing = new Set<number>();
 
@@ -45,7 +32,10 @@ export class Session {
     private readonly settings: ActivationSettings,
     /** Merges the workers' tables into every dump and the report; undefined for this thread only. */
     private readonly threads?: ThreadCollector,
-  ) {}
+  ) {
+    const { output, keep, manifest } = settings;
+    this.series = output === undefined ? undefined : new DumpSeries({ output, keep, manifest });
+  }
 
   /** True when there is something to write: a dump path or a report. */
   get writes(): boolean {
@@ -69,9 +59,14 @@ export class Session {
       // unref: a timer of ours must never keep the program alive.
       this.timer = setInterval(() => this.periodic(), this.settings.snapshotEvery).unref();
     }
-    // No signal handlers here: a JS handler replaces the default action, and
-    // runs only when the event loop is free, so a busy or blocked program
-    // would no longer die of SIGTERM or SIGINT. A signal ends the program as
+    // Opt-in, and never SIGINT or SIGTERM (lib/dump-signal.ts): the program
+    // goes on, so replacing the signal's default action is the point. It runs
+    // when the event loop is free, like any JS signal handler.
+    const { signal } = this.settings;
+    if (signal !== undefined) this.onSignal = listenForSignal(signal, () => this.onDemand(signal));
+    // No handlers for the signals that end a program: a JS handler replaces
+    // the default action, and runs only when the event loop is free, so a busy
+    // or blocked program would no longer die of SIGTERM or SIGINT. Such a signal ends the program as
     // it would untraced; `tracemalloc run` relays signals to finishThen()
     // (lib/run-control.ts) to dump first.
     process.on('exit', () => this.finish());
@@ -91,33 +86,14 @@ export class Session {
   }
 
   private write(snapshot: Snapshot): string | undefined {
-    const { output, manifest } = this.settings;
-    if (output === undefined) return undefined;
-    const file = seriesPath(output, ++this.dumps);
-    dumpSnapshot(snapshot, file);
-    if (manifest !== undefined) {
-      try {
-        fs.appendFileSync(manifest, `${file}\n`);
-      } catch {
-        // `tracemalloc run` is gone (killed) and its directory with it: no one to tell.
-      }
-    }
-    this.pruneSeries();
-    return file;
+    return this.series?.write(snapshot);
   }
 
-  /** At most `keep` dumps of a `%n` series stay on disk: the oldest goes, the newest (the exit dump) stays. */
-  private pruneSeries(): void {
-    const { output, keep } = this.settings;
-    const oldest = this.dumps - keep;
-    if (output === undefined || oldest < 1 || seriesPath(output, oldest) === seriesPath(output, this.dumps)) return;
-    if (oldest === 1)
-      say(`keeping the last ${keep} dumps of the series, removing older ones (${ENV.KEEP}=all keeps every one)`);
-    try {
-      fs.rmSync(seriesPath(output, oldest), { force: true });
-    } catch (error) {
-      say(`cannot remove an old dump: ${messageOf(error)}`);
-    }
+  /** The dump and the report (when asked for) of `snapshot`. @throws the dump's errors */
+  private writeWithReport(snapshot: Snapshot): void {
+    const file = this.write(snapshot);
+    this.sayMissing(snapshot, file);
+    if (this.settings.report > 0) reportToStderr(snapshot, this.settings.report, file ?? `process ${process.pid}`);
   }
 
   private work(task: () => void): void {
@@ -133,28 +109,44 @@ export class Session {
   }
 
   private periodic(): void {
-    if (this.finished || this.collecting) return;
-    const failed = (error: unknown): void => {
+    this.dumpAll(false, (error) => {
       say(`periodic dump failed, no more will be written: ${messageOf(error)}`);
       clearInterval(this.timer);
+    });
+  }
+
+  /** A dump (and the report) on the signal; the program goes on, whatever happens. */
+  private onDemand(signal: NodeJS.Signals): void {
+    this.dumpAll(true, (error) => say(`cannot write the dump asked for by ${signal}: ${messageOf(error)}`));
+  }
+
+  /** A dump of every thread while the program runs; the workers answer while this thread goes on. */
+  private dumpAll(report: boolean, failed: (error: unknown) => void): void {
+    if (this.finished) return;
+    if (this.collecting) {
+      if (report) say('a dump of every thread is being collected already: this signal adds none');
+      return;
+    }
+    const written = (snapshot: Snapshot): void => {
+      if (report) this.writeWithReport(snapshot);
+      else this.sayMissing(snapshot, this.write(snapshot));
     };
     const threads = this.threads;
     if (threads === undefined) {
       this.work(() => {
         try {
-          this.write(this.snapshot());
+          written(this.snapshot());
         } catch (error) {
           failed(error);
         }
       });
       return;
     }
-    // The workers answer while this thread goes on: it never waits for a busy one.
     this.collecting = true;
     threads
       .collect(() => this.ownSnapshot(), this.threadOptions())
       .then((merged) => {
-        if (!this.finished) this.work(() => this.sayMissing(merged, this.write(merged)));
+        if (!this.finished) this.work(() => written(merged));
       })
       .catch(failed)
       .finally(() => {
@@ -201,6 +193,7 @@ export class Session {
     if (this.finished || !this.writes) return;
     this.finished = true;
     clearInterval(this.timer);
+    this.onSignal?.close();
     this.work(() => this.writeLast());
   }
 
@@ -209,32 +202,11 @@ export class Session {
       say('not tracing at exit (the program called stop()?): no dump or report');
       return;
     }
-    let snapshot: Snapshot;
-    let file: string | undefined;
     try {
       // At exit nothing can be awaited: the workers, still running, are polled.
-      snapshot = this.threads?.collectSync(() => this.snapshot(), this.threadOptions()) ?? this.snapshot();
-      file = this.write(snapshot);
+      this.writeWithReport(this.threads?.collectSync(() => this.snapshot(), this.threadOptions()) ?? this.snapshot());
     } catch (error) {
       say(`cannot write the dump at exit: ${messageOf(error)}`);
-      return;
-    }
-    this.sayMissing(snapshot, file);
-    if (this.settings.report > 0) {
-      const text = renderTop(
-        snapshot,
-        { key: 'lineno', top: this.settings.report, cumulative: false, include: [], exclude: [] },
-        {
-          source: file ?? `process ${process.pid}`,
-          cwd: process.cwd(),
-          color: colorFor(process.stderr.isTTY === true, process.env),
-        },
-      );
-      try {
-        fs.writeSync(2, text);
-      } catch {
-        // stderr closed
-      }
     }
   }
 }

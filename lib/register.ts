@@ -104,6 +104,13 @@ function activate(): void {
   };
   const traced = new session.Session(tracer, settings, threads.traceWorkerThreads(workers));
   traced.begin();
+  if (settings.oomDump !== undefined) {
+    try {
+      (require('./heap-limit-dump') as typeof import('./heap-limit-dump')).captureNearHeapLimit(settings.oomDump);
+    } catch (error) {
+      session.say(`cannot arm the dump near the heap limit: ${session.messageOf(error)}`);
+    }
+  }
   if (settings.control !== undefined && traced.writes) {
     (require('./run-control') as typeof import('./run-control')).startRunControl(traced, settings.control);
   }

@@ -120,6 +120,8 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
   heap_watch_ = std::make_unique<HeapWatch>(isolate_);
   peak_ =
       std::make_unique<PeakCapture>(isolate_, [this] { return PeakTable(); });
+  heap_limit_ = std::make_unique<HeapLimitDump>(
+      isolate_, [this](DumpInfo* info) { return HeapLimitTable(info); });
   using A = TracemallocAddon;
   DefineAddon(
       exports,
@@ -139,6 +141,9 @@ TracemallocAddon::TracemallocAddon(Napi::Env env, Napi::Object exports)
           InstanceMethod("disarmPeak", &A::Shield<&A::DisarmPeak>),
           InstanceMethod("peakSnapshot", &A::Shield<&A::PeakSnapshot>),
           InstanceMethod("capturePeak", &A::Shield<&A::CapturePeak>),
+          InstanceMethod("armHeapLimitDump", &A::Shield<&A::ArmHeapLimitDump>),
+          InstanceMethod("disarmHeapLimitDump",
+                         &A::Shield<&A::DisarmHeapLimitDump>),
           // Whether V8 marks each sample live or collected (Node 26+): only
           // then can a sampler that keeps collected objects also give the
           // live view.
@@ -172,6 +177,7 @@ void TracemallocAddon::OnEnvCleanup(void* data) {
 }
 
 void TracemallocAddon::Teardown() noexcept {
+  heap_limit_.reset();  // removes its near-heap-limit callback
   peak_.reset();     // removes its GC callback; a pending interrupt is orphaned
   sampler_.reset();  // stops the sampler if it is ours; never throws
   heap_watch_.reset();  // removes the GC callbacks
@@ -303,6 +309,23 @@ std::unique_ptr<ProfileTable> TracemallocAddon::PeakTable() {
   bool live_only =
       sampler_->settings().include_collected && ProfileTable::kSamplesSayLive;
   return TableOf(peak_own_prefixes_, profile.get(), live_only);
+}
+
+std::unique_ptr<ProfileTable> TracemallocAddon::HeapLimitTable(DumpInfo* info) {
+  std::unique_ptr<v8::AllocationProfile> profile;
+  if (!sampler_ ||
+      sampler_->Profile(&profile, false) != Sampler::ProfileState::kOk) {
+    return nullptr;
+  }
+  const SamplerSettings& s = sampler_->settings();
+  // Keeping collected objects: the live ones where V8 tells them apart,
+  // else everything, and the view says so.
+  const bool live_only = s.include_collected && ProfileTable::kSamplesSayLive;
+  info->traceback_limit = static_cast<uint32_t>(s.frames);
+  info->interval = static_cast<double>(s.interval);
+  info->session = sampler_->session();
+  info->view = s.include_collected && !live_only ? 1 : 0;
+  return TableOf(heap_limit_own_prefixes_, profile.get(), live_only);
 }
 
 Napi::Value TracemallocAddon::Snapshot(const Napi::CallbackInfo& info) {
@@ -440,6 +463,42 @@ Napi::Value TracemallocAddon::PeakSnapshot(const Napi::CallbackInfo& info) {
   out.Set("timestamp", Napi::Number::New(env, peak_->time_at_capture()));
   out.Set("captures", Napi::Number::New(env, peak_->captures()));
   return out;
+}
+
+// armHeapLimitDump(ownPrefixes, path, domain, inlining): writes a dump to
+// `path` (absolute) and its top lines to `path`.txt when the JS heap nears
+// its limit, once (see heap_limit_dump.h). `domain`: the thread id the
+// samples are put under; `inlining`: 0 unknown, 1 on, 2 off. Arming again
+// replaces the path.
+Napi::Value TracemallocAddon::ArmHeapLimitDump(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
+  if (!info[1].IsString()) {
+    throw CodedTypeError(
+        env, "Expected a string for path but received " + Describe(info[1]));
+  }
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  if (path.empty() || path[0] != '/' || path.find('\0') != std::string::npos) {
+    throw CodedRangeError(env, "path must be an absolute path");
+  }
+  DumpInfo dump;
+  dump.domain =
+      static_cast<uint32_t>(IntegerArg(info, 2, "domain", 0, 4294967295.0));
+  dump.inlining = static_cast<uint8_t>(IntegerArg(info, 3, "inlining", 0, 2));
+  if (!sampler_ || !sampler_->Running() || !heap_limit_) {
+    throw CodedError(env, "ERR_TRACEMALLOC_NOT_TRACING",
+                     "the tracemalloc module must be tracing memory "
+                     "allocations to dump them near the heap limit");
+  }
+  heap_limit_own_prefixes_ = std::move(own);
+  heap_limit_->Arm(std::move(path), dump);
+  return env.Undefined();
+}
+
+Napi::Value TracemallocAddon::DisarmHeapLimitDump(
+    const Napi::CallbackInfo& info) {
+  if (heap_limit_) heap_limit_->Disarm();
+  return info.Env().Undefined();
 }
 
 // The V8 profiler API lies outside Node-API's stable ABI: a binary built for

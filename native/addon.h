@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "heap_limit_dump.h"
 #include "heap_watch.h"
 #include "peak_capture.h"
 #include "profile_table.h"
@@ -50,6 +51,8 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   Napi::Value DisarmPeak(const Napi::CallbackInfo& info);
   Napi::Value PeakSnapshot(const Napi::CallbackInfo& info);
   Napi::Value CapturePeak(const Napi::CallbackInfo& info);
+  Napi::Value ArmHeapLimitDump(const Napi::CallbackInfo& info);
+  Napi::Value DisarmHeapLimitDump(const Napi::CallbackInfo& info);
 
   // Stops the sampler and removes GC callbacks; runs once, from the
   // environment cleanup hook or the destructor, whichever comes first.
@@ -69,6 +72,8 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
                                         bool live_only);
   // PeakCapture's builder: the profile now, or null when it is not ours.
   std::unique_ptr<ProfileTable> PeakTable();
+  // HeapLimitDump's builder: the same, with the dump's info filled in.
+  std::unique_ptr<ProfileTable> HeapLimitTable(DumpInfo* info);
 
   napi_env env_;
   v8::Isolate* isolate_;
@@ -76,6 +81,8 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   std::unique_ptr<HeapWatch> heap_watch_;
   std::unique_ptr<PeakCapture> peak_;
   std::vector<std::string> peak_own_prefixes_;
+  std::unique_ptr<HeapLimitDump> heap_limit_;
+  std::vector<std::string> heap_limit_own_prefixes_;
   bool cleanup_hook_registered_ = false;
 };
 

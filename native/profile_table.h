@@ -52,6 +52,24 @@ bool SampleIsLive(const S& sample) {
   }
 }
 
+// A built table's columns, read-only, for the writers that run without JS
+// (native/dump_writer.h, native/top_text.h).
+struct TableColumns {
+  const std::vector<std::string>& strings;
+  const std::vector<uint32_t>& frame_name;
+  const std::vector<uint32_t>& frame_file;
+  const std::vector<int32_t>& frame_line;
+  const std::vector<int32_t>& frame_column;
+  const std::vector<int32_t>& frame_script_id;
+  const std::vector<int32_t>& frame_start;
+  const std::vector<uint32_t>& stack_frame;
+  const std::vector<int32_t>& stack_parent;
+  const std::vector<uint32_t>& sample_stack;
+  const std::vector<double>& sample_size;
+  const std::vector<double>& sample_count;
+  const std::vector<double>& sample_id;
+};
+
 class ProfileTable {
  public:
   static constexpr bool kSamplesSayLive =
@@ -71,6 +89,13 @@ class ProfileTable {
   void SetLiveOnly(bool live_only) { live_only_ = live_only; }
   void Build(v8::AllocationProfile* profile);
   Napi::Object ToJs(Napi::Env env) const;
+  // The columns ToJs hands to JS, for native writers; valid while this lives.
+  TableColumns Columns() const {
+    return {strings_.strings(), frame_name_,      frame_file_,  frame_line_,
+            frame_column_,      frame_script_id_, frame_start_, stack_frame_,
+            stack_parent_,      sample_stack_,    sample_size_, sample_count_,
+            sample_id_};
+  }
   // Bytes and objects of the samples kept (the tracer's own left out).
   double TotalSize() const;
   double TotalCount() const;

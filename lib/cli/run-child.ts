@@ -183,17 +183,23 @@ function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal
 /**
  * Runs `node <args>` with `env` plus the settings of our private channel to
  * register (a manifest of the dumps written, a control socket), relaying
- * SIGINT, SIGTERM and SIGHUP; resolves with how it ended and its dumps. Our
- * private directory is gone when it resolves, or rejects.
+ * SIGINT, SIGTERM and SIGHUP, and passing on the `forward` signals as they
+ * come (a dump signal: the program goes on); resolves with how it ended and
+ * its dumps. Our private directory is gone when it resolves, or rejects.
  */
-export async function runChild(args: string[], env: NodeJS.ProcessEnv, io: CliIO): Promise<ChildEnd> {
+export async function runChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  io: CliIO,
+  forward: readonly NodeJS.Signals[] = [],
+): Promise<ChildEnd> {
   // Our handlers first, so that no signal can stop us between here and the
   // removal of the directory; one that comes before the child starts ends the run.
   const relay = new SignalRelay(io, inTerminal());
-  const handlers = RELAYED_SIGNALS.map((signal) => {
+  const handlers: [NodeJS.Signals, () => void][] = RELAYED_SIGNALS.map((signal) => {
     const handler = (): void => relay.received(signal);
     process.on(signal, handler);
-    return [signal, handler] as const;
+    return [signal, handler];
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracemalloc-run-'));
   let server: net.Server | undefined;
@@ -209,6 +215,11 @@ export async function runChild(args: string[], env: NodeJS.ProcessEnv, io: CliIO
     const childEnv: NodeJS.ProcessEnv = { ...env, [ENV.MANIFEST]: manifest };
     if (server !== undefined) childEnv[ENV.CONTROL] = socketPath;
     const child = spawn(process.execPath, args, { cwd: io.cwd, env: childEnv, stdio: 'inherit' });
+    for (const signal of forward) {
+      const handler = (): void => void child.kill(signal);
+      process.on(signal, handler);
+      handlers.push([signal, handler]);
+    }
     relay.attach(child, server !== undefined);
     server?.on('connection', (socket) => {
       relay.connect(socket);

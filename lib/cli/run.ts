@@ -12,6 +12,7 @@ import {
   parseFrames,
   parseInterval,
   parseKeep,
+  parseSignal,
   parseView,
 } from '../activation';
 import { DEFAULT_SAMPLED_INTERVAL, MAX_FRAMES } from '../constants';
@@ -23,7 +24,7 @@ import { escapeControlChars } from '../control-chars';
 import { TracemallocError } from '../errors';
 import { colorFor, displayPath, formatTop, topReport, type ReportOptions } from '../report';
 import { runChild } from './run-child';
-import { RELAYED_SIGNALS } from '../run-protocol';
+import { isRelayedSignal, RELAYED_SIGNALS } from '../run-protocol';
 
 /** Traceback limit of `run` unless --frames: deep enough for --key traceback and --cumulative. */
 export const DEFAULT_RUN_FRAMES = 16;
@@ -80,6 +81,11 @@ const TRACING_OPTIONS = {
     value: 'n|all',
     help: `dumps of the series kept, the newest (default ${DEFAULT_KEEP}); older ones are removed; the last, at exit, always stays`,
   },
+  signal: {
+    type: 'string',
+    value: 'name',
+    help: 'also dump (and report) each time the program gets this signal (SIGUSR2, SIGHUP, ...), which run passes on; the program goes on',
+  },
   'watch-leaks': {
     type: 'string',
     value: 'ms',
@@ -122,16 +128,19 @@ function tracingEnv(values: RunValues, cwd: string, defaultOutput: string): Reco
   else if (values.interval !== undefined) interval = setting('--interval', values.interval, parseInterval);
   const everyText = values['snapshot-every'];
   const every = everyText === undefined ? 0 : setting('--snapshot-every', everyText, parseDuration);
+  const signal = values.signal === undefined ? undefined : setting('--signal', values.signal, parseSignal);
   const output = values.output ?? defaultOutput;
   if (values.keep !== undefined) setting('--keep', values.keep, parseKeep);
   // Placeholders and the directory checked here, so a typo fails before the program runs.
-  setting('--output', output, (text) => expandOutput(text, { pid: 0, time: 0, hostname: 'host', cwd }, every > 0));
+  const series = every > 0 || signal !== undefined;
+  setting('--output', output, (text) => expandOutput(text, { pid: 0, time: 0, hostname: 'host', cwd }, series));
   const env: Record<string, string> = {
     [ENV.FRAMES]: String(frames),
     [ENV.INTERVAL]: String(interval),
     [ENV.OUTPUT]: output,
   };
   if (every > 0) env[ENV.SNAPSHOT_EVERY] = String(every);
+  if (signal !== undefined) env[ENV.SIGNAL] = signal;
   if (values.keep !== undefined) env[ENV.KEEP] = String(values.keep);
   if (values.view !== undefined) env[ENV.VIEW] = setting('--view', values.view, parseView);
   if (values.inlining && values['no-inlining']) {
@@ -233,6 +242,7 @@ export const runCommand = defineCommand({
     'tracemalloc run --exact --key traceback --top 5 build.js',
     'tracemalloc run --view allocated build.js',
     'tracemalloc run --snapshot-every 10s -o leak.ntm server.js',
+    'tracemalloc run --signal SIGUSR2 -o api.ntm server.js',
     'tracemalloc run -- --import tsx src/main.ts',
     'tracemalloc run --node-arg=--enable-source-maps dist/main.js',
   ],
@@ -252,7 +262,10 @@ export const runCommand = defineCommand({
     // The user asked for tracing: a program that cannot be traced stops with the reason.
     Object.assign(env, settings, { [ENV.ON_ERROR]: 'fail' });
     const register = path.join(__dirname, '..', 'register.js');
-    const ended = await runChild(['-r', register, ...nodeLine], env, io);
+    // A dump signal sent to us goes on to the program (SIGHUP is relayed already).
+    const passOn = settings[ENV.SIGNAL] as NodeJS.Signals | undefined;
+    const forward = passOn === undefined || isRelayedSignal(passOn) ? [] : [passOn];
+    const ended = await runChild(['-r', register, ...nodeLine], env, io, forward);
     report(ended.dumps, options, values.json, io, { exitCode: ended.code, signal: ended.signal }, ended.explained);
     if (ended.signal === null) return ended.code ?? EXIT.FAILED;
     // Die of the same signal, so that a shell sees an interrupted program (bash

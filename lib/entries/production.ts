@@ -8,6 +8,8 @@
 export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from '../http/pprof-handler';
 export { listenPprof, type PprofListener, type PprofListenerOptions } from '../http/pprof-listener';
 export { snapshotDelta } from '../snapshot-delta';
+export { dumpOnSignal, type DumpOnSignal, type DumpOnSignalOptions } from '../dump-on-signal';
+export { captureNearHeapLimit, type HeapLimitCapture } from '../heap-limit-dump';
 export { serveThreadSnapshots, type ServeOptions } from '../threads/serve';
 export {
   watchLeaks,
