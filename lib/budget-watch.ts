@@ -44,7 +44,9 @@ export interface BudgetReading {
 export interface BudgetRestart {
   /** `Date.now()` when it restarted. */
   at: number;
+  /** The sampling interval before the restart, in bytes. */
   from: number;
+  /** The sampling interval after it, in bytes. */
   to: number;
   /** `'over'`: coarser, the overhead passed twice the budget; `'under'`: finer again, the load dropped. */
   reason: 'over' | 'under';

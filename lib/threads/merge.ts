@@ -8,6 +8,7 @@ import { NO_STACK } from '../constants';
 
 /** What happened to one thread in a {@link ThreadsSnapshot}. */
 export interface ThreadStatus {
+  /** `worker_threads.threadId` of the thread: 0 for the main thread. */
   threadId: number;
   /**
    * - `answered`: its table, taken now, is in the snapshot;
@@ -16,6 +17,7 @@ export interface ThreadStatus {
    *   ended without a last table (terminated), or could not take one (`detail` says which).
    */
   state: 'answered' | 'exited' | 'missing';
+  /** Why a thread is `missing`, or when an `exited` one took its last table. */
   detail?: string;
 }
 
