@@ -9,6 +9,10 @@
  *   `frameStart` (V8 script id and start offset; 0 when not from V8).
  * - stacks: `stackFrame` (a frame row), `stackParent` (the calling stack
  *   row, -1 for the outermost recorded frame): a whole stack is one integer.
+ *   A row's parent always comes before it (`stackParent[row] < row`): every
+ *   builder interns a stack from its outermost frame in, and dumps that break
+ *   this are refused on load. Walks of the stacks rely on it
+ *   (lib/stack-walk.ts).
  * - samples: `sampleStack` (innermost stack row), `sampleSize` (bytes),
  *   `sampleCount` (objects; both estimates when sampled), `sampleId` (V8's
  *   time-ordered id, 0 when unknown), `sampleDomain` (thread id).
@@ -100,19 +104,25 @@ export class TableBuilder {
    */
   stack(frames: readonly FrameData[]): number {
     let parent = -1;
-    for (let i = frames.length - 1; i >= 0; i--) {
-      const frame = this.frame(frames[i]);
-      const key = `${frame}:${parent}`;
-      let index = this.stackIndex.get(key);
-      if (index === undefined) {
-        index = this.stacks.frame.length;
-        this.stacks.frame.push(frame);
-        this.stacks.parent.push(parent);
-        this.stackIndex.set(key, index);
-      }
-      parent = index;
-    }
+    for (let i = frames.length - 1; i >= 0; i--) parent = this.callee(parent, frames[i]);
     return parent;
+  }
+
+  /**
+   * Row of the stack `frame` called from stack row `parent` (-1: `frame`
+   * alone). A new row comes after its parent, as every table's rows do.
+   */
+  callee(parent: number, frame: FrameData): number {
+    const row = this.frame(frame);
+    const key = `${row}:${parent}`;
+    let index = this.stackIndex.get(key);
+    if (index === undefined) {
+      index = this.stacks.frame.length;
+      this.stacks.frame.push(row);
+      this.stacks.parent.push(parent);
+      this.stackIndex.set(key, index);
+    }
+    return index;
   }
 
   sample(stack: number, size: number, count: number, domain: number, id = 0): void {
