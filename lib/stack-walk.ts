@@ -15,11 +15,7 @@ import { argError } from './errors';
  * `stackParent`, or any forest numbered the same way (statistics' traceback keys).
  * @throws {TypeError} `ERR_INVALID_ARG_VALUE` at a row whose parent does not come before it (a hand-made table: dumps are checked)
  */
-export function parentsFirst(
-  parent: ArrayLike<number>,
-  visit: (row: number, parent: number) => void,
-  from = 0,
-): void {
+export function parentsFirst(parent: ArrayLike<number>, visit: (row: number, parent: number) => void, from = 0): void {
   const n = parent.length;
   for (let row = from; row < n; row++) {
     const p = parent[row];

@@ -115,15 +115,13 @@ function baseSnapshots(d) {
     },
     { tracebackLimit: 65535, interval: 1, timestamp: 1712345678901.5 },
   );
-  return [
-    d.tm.Snapshot.fromTraces(traces, 25, { interval: 512 * 1024 }),
-    extreme,
-    d.tm.Snapshot.fromTraces([], 1),
-  ].map((s) => ({
-    snapshot: s,
-    file: d.tm.encodeSnapshot(s),
-    payload: payloadOf(d, s.table, s),
-  }));
+  return [d.tm.Snapshot.fromTraces(traces, 25, { interval: 512 * 1024 }), extreme, d.tm.Snapshot.fromTraces([], 1)].map(
+    (s) => ({
+      snapshot: s,
+      file: d.tm.encodeSnapshot(s),
+      payload: payloadOf(d, s.table, s),
+    }),
+  );
 }
 
 function payloadOf(d, table, info) {

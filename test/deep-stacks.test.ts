@@ -314,7 +314,10 @@ describe('building blocks', () => {
     // A parent after its child (a cycle needs one), out of range, or the row itself.
     for (const bad of [Int32Array.of(1, -1), Int32Array.of(1, 0), Int32Array.of(-1, 1), Int32Array.of(-2)]) {
       expect(() => stackDepths(bad)).toThrow(
-        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/must come before it/) }),
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARG_VALUE',
+          message: expect.stringMatching(/must come before it/),
+        }),
       );
     }
   });
@@ -381,7 +384,7 @@ describe('building blocks', () => {
     const snapshot = new Snapshot(table, { tracebackLimit: 8, interval: 1 });
     const refused = expect.objectContaining({
       code: 'ERR_INVALID_ARG_VALUE',
-      message: 'stack 0 has parent 5: a stack row\'s parent must come before it (stackParent[row] < row, or -1)',
+      message: "stack 0 has parent 5: a stack row's parent must come before it (stackParent[row] < row, or -1)",
     });
     expect(() => snapshot.traces.at(0)).toThrow(refused);
     expect(() => snapshot.statistics('lineno')).toThrow(refused);
