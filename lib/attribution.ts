@@ -4,6 +4,7 @@
 // script; V8 records their frames in front of their caller's (the addon
 // records a few frames more than the traceback limit to reach it, see
 // native/sampler.h), and every grouping by frame looks past them.
+import { parentsFirst } from './stack-walk';
 import type { ProfileTable } from './table';
 
 /**
@@ -36,45 +37,32 @@ export interface StackAttribution {
 
 /**
  * @internal
- * The nearest scripted frame of every stack row, and the builtin it called.
- * Each row is visited once (a chain per unresolved run, no recursion).
+ * The nearest scripted frame of every stack row, and the builtin it called:
+ * one forward pass, each row from its caller's answer (lib/stack-walk.ts).
  * With `skipNodeInternals`, Node's own modules (`node:*`) are passed over
  * like builtins (measure() charges to the user's code).
+ * @throws {TypeError} `ERR_INVALID_ARG_VALUE` when a row's parent does not come before it (a hand-made table)
  */
 export function attributeStacks(table: ProfileTable, skipNodeInternals = false): StackAttribution {
   const { stackFrame, stackParent, frameFile, strings } = table;
-  const UNKNOWN = -2;
-  const scripted = new Int32Array(stackFrame.length).fill(UNKNOWN);
-  const callee = new Int32Array(stackFrame.length).fill(-1);
-  const hasScript = (stack: number): boolean => {
-    const frame = stackFrame[stack];
-    if (skipNodeInternals && strings[frameFile[frame]].startsWith('node:')) return false;
-    return !isScriptless(table, frame);
-  };
-  const chain: number[] = [];
-  for (let s = 0; s < stackFrame.length; s++) {
-    if (scripted[s] !== UNKNOWN) continue;
-    chain.length = 0;
-    let found = -1;
-    let outer = -1; // the chain's row called by `found`
-    for (let cur = s; cur >= 0; cur = stackParent[cur]) {
-      if (scripted[cur] !== UNKNOWN) {
-        found = scripted[cur];
-        outer = found === cur ? (chain.length > 0 ? chain[chain.length - 1] : -1) : callee[cur];
-        break;
-      }
-      if (hasScript(cur)) {
-        found = cur;
-        scripted[cur] = cur;
-        outer = chain.length > 0 ? chain[chain.length - 1] : -1;
-        break;
-      }
-      chain.push(cur);
+  const scripted = new Int32Array(stackFrame.length);
+  const callee = new Int32Array(stackFrame.length);
+  parentsFirst(stackParent, (row, p) => {
+    const frame = stackFrame[row];
+    const hasScript =
+      !isScriptless(table, frame) && !(skipNodeInternals && strings[frameFile[frame]].startsWith('node:'));
+    if (hasScript) {
+      scripted[row] = row;
+      callee[row] = -1;
+    } else if (p < 0) {
+      scripted[row] = -1;
+      callee[row] = -1;
+    } else {
+      // Charged where the caller is; the builtin called is the outermost of
+      // the run: this row when the caller has a script, else the caller's.
+      scripted[row] = scripted[p];
+      callee[row] = scripted[p] < 0 ? -1 : scripted[p] === p ? row : callee[p];
     }
-    for (let i = 0; i < chain.length; i++) {
-      scripted[chain[i]] = found;
-      callee[chain[i]] = found >= 0 ? outer : -1;
-    }
-  }
+  });
   return { scripted, callee };
 }

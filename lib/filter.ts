@@ -3,6 +3,7 @@
 // (memoized in typed arrays), then once per sample by an array lookup.
 import { argError } from './errors';
 import { OWN_DIRS } from './own-files';
+import { parentsFirst } from './stack-walk';
 import * as path from 'node:path';
 import { compileGlob, escapeGlob, type GlobMatcher } from './fnmatch';
 import { UNKNOWN_FILENAME } from './frame';
@@ -228,7 +229,6 @@ function filterPlan(snapshot: Snapshot, filter: Filter): Plan {
   const { stackFrame, stackParent } = snapshot.table;
   const nStacks = stackFrame.length;
   const frameMatch = new Uint8Array(snapshot.table.frameName.length);
-  const anyMatch = new Uint8Array(nStacks); // allFrames: does this row or a caller match?
   const matchRow = (f: number): boolean => {
     if (frameMatch[f] === UNKNOWN) {
       const frame = snapshot.frame(f);
@@ -236,21 +236,17 @@ function filterPlan(snapshot: Snapshot, filter: Filter): Plan {
     }
     return frameMatch[f] === YES;
   };
-  const chain: number[] = [];
+  // allFrames: does this row or a caller match? Every row, from its caller's answer, on first use.
+  let anyMatch: Uint8Array | undefined;
   const matchAny = (s: number): boolean => {
-    // Resolve unresolved rows from the outermost down: each row once.
-    let row = s;
-    while (row >= 0 && anyMatch[row] === UNKNOWN) {
-      chain.push(row);
-      row = stackParent[row];
+    if (anyMatch === undefined) {
+      const rows = new Uint8Array(nStacks);
+      parentsFirst(stackParent, (r, p) => {
+        rows[r] = (p >= 0 && rows[p] === YES) || matchRow(stackFrame[r]) ? YES : NO;
+      });
+      anyMatch = rows;
     }
-    let matched = row >= 0 && anyMatch[row] === YES;
-    while (chain.length > 0) {
-      const r = chain.pop() as number;
-      matched = matched || matchRow(stackFrame[r]);
-      anyMatch[r] = matched ? YES : NO;
-    }
-    return matched;
+    return anyMatch[s] === YES;
   };
   // The most recent frame is the one statistics key the trace by: the
   // nearest with a script, past builtins (lib/attribution.ts).

@@ -77,23 +77,17 @@ function addColumnBySlot(n: number, slotOf: Uint32Array, values: Float64Array, l
 }
 
 /**
- * Adds each row's value into its parent's, in `order` (children before
- * parents), so that every row ends up with its subtree's sum. `from[r]` says
- * which rows count (others and their own values are skipped).
+ * Adds each row's value into its parent's, children before parents (rows
+ * in reverse: a stack row's parent comes before it, lib/stack-walk.ts), so
+ * that every row ends up with its subtree's sum. `from[r]` says which rows
+ * count (others and their own values are skipped).
  */
-export function sumIntoParents(order: Uint32Array, parent: Int32Array, from: Uint8Array, values: Float64Array): void {
-  addIntoParents(order.length, order, parent, from, values);
+export function sumIntoParents(parent: Int32Array, from: Uint8Array, values: Float64Array): void {
+  addIntoParents(parent.length, parent, from, values);
 }
 
-function addIntoParents(
-  n: number,
-  order: Uint32Array,
-  parent: Int32Array,
-  from: Uint8Array,
-  values: Float64Array,
-): void {
-  for (let i = 0; i < n; i++) {
-    const r = order[i];
+function addIntoParents(n: number, parent: Int32Array, from: Uint8Array, values: Float64Array): void {
+  for (let r = n - 1; r >= 0; r--) {
     const p = parent[r];
     if (p >= 0 && from[r] === 1) values[p] += values[r];
   }

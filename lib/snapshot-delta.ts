@@ -3,7 +3,8 @@
 // Go's `/debug/pprof/heap?seconds=N`; values may be negative (memory freed).
 import { argError } from './errors';
 import { NO_STACK, Snapshot } from './snapshot';
-import { TableBuilder, type FrameData } from './table';
+import { markCallers, parentsFirst } from './stack-walk';
+import { TableBuilder } from './table';
 
 function argumentError(message: string): TypeError {
   return argError('ERR_INVALID_ARG_VALUE', message);
@@ -32,27 +33,24 @@ export function snapshotDelta(older: Snapshot, newer: Snapshot): Snapshot {
   const rows = new Map<string, { stack: number; domain: number; size: number; count: number }>();
   const add = (snapshot: Snapshot, sign: number): void => {
     const t = snapshot.table;
-    const stackOf = new Map<number, number>();
-    const frames = (row: number): FrameData[] => {
-      const list: FrameData[] = [];
-      for (let s = row; s >= 0; s = t.stackParent[s]) {
-        const f = t.stackFrame[s];
-        list.push({
-          filename: t.strings[t.frameFile[f]],
-          lineno: t.frameLine[f],
-          functionName: t.strings[t.frameName[f]],
-          column: t.frameColumn[f],
-        });
-      }
-      return list;
-    };
+    // Each row some sample goes through, as a row of the builder, from its caller's.
+    const reached = new Uint8Array(t.stackFrame.length);
+    for (let i = 0; i < t.sampleStack.length; i++) reached[t.sampleStack[i]] = 1;
+    markCallers(t.stackParent, reached);
+    const stackOf = new Int32Array(t.stackFrame.length);
+    parentsFirst(t.stackParent, (s, p) => {
+      if (reached[s] === 0) return;
+      const f = t.stackFrame[s];
+      stackOf[s] = builder.callee(p >= 0 ? stackOf[p] : -1, {
+        filename: t.strings[t.frameFile[f]],
+        lineno: t.frameLine[f],
+        functionName: t.strings[t.frameName[f]],
+        column: t.frameColumn[f],
+      });
+    });
     for (let i = 0; i < t.sampleStack.length; i++) {
       const row = t.sampleStack[i];
-      let stack = row < t.stackFrame.length ? stackOf.get(row) : NO_STACK;
-      if (stack === undefined) {
-        stack = builder.stack(frames(row));
-        stackOf.set(row, stack);
-      }
+      const stack = row < t.stackFrame.length ? stackOf[row] : NO_STACK;
       const key = `${stack}:${t.sampleDomain[i]}`;
       let sum = rows.get(key);
       if (sum === undefined) {

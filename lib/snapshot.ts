@@ -3,6 +3,7 @@ import { argError } from './errors';
 import { dumpContents, loadContents, type DumpOptions } from './dump/codec';
 import { filterTable, type BaseFilter } from './filter';
 import { Frame } from './frame';
+import { parentsFirst } from './stack-walk';
 import { slotSums, sumBySlot, type SlotSums } from './slot-sums';
 import { compareSnapshots, statisticsOf, type KeyType, type Statistic, type StatisticDiff } from './statistics';
 import { TableBuilder, type FrameData, type ProfileTable } from './table';
@@ -210,27 +211,22 @@ export class Snapshot {
 
   /**
    * The traceback of a stack row (oldest frame first), made once and shared.
-   * Each shares its caller's traceback (`Traceback.extend`): O(1)
-   * memory per stack row whatever the depth, each row visited once.
+   * Each shares its caller's traceback ({@link Traceback.extend}): O(1)
+   * memory per stack row whatever the depth. The first call makes every
+   * row's, in one forward pass (lib/stack-walk.ts).
    */
   traceback(stack: number): Traceback {
-    const { stackFrame, stackParent } = this.table;
-    const n = stackFrame.length;
+    const n = this.table.stackFrame.length;
     const slot = stack >= 0 && stack < n ? stack : n;
-    let traceback = this.tracebackCache[slot];
-    if (traceback !== undefined) return traceback;
-    if (slot === n) {
-      traceback = new Traceback([]);
-      this.tracebackCache[n] = traceback;
-      return traceback;
+    const cache = this.tracebackCache;
+    if (cache[slot] === undefined) {
+      const { stackFrame, stackParent } = this.table;
+      parentsFirst(stackParent, (row, p) => {
+        cache[row] = Traceback.extend(p >= 0 ? cache[p] : undefined, this.frame(stackFrame[row]));
+      });
+      cache[n] = new Traceback([]);
     }
-    return Traceback.memoized(
-      stack,
-      n,
-      (row) => (stackParent[row] < n ? stackParent[row] : -1),
-      (row) => this.frame(stackFrame[row]),
-      this.tracebackCache,
-    );
+    return cache[slot] as Traceback;
   }
 
   /**

@@ -10,7 +10,7 @@ import { differenceInterval95, exactSum, interval95, withinNoise, type SampledSu
 import { sharedSamples, stackSpread, type StackSpread } from './sampling-error';
 import type { Snapshot } from './snapshot';
 import { slotSums, sumBySlot, sumColumnBySlot, sumIntoParents } from './slot-sums';
-import { childrenFirst, stackDepths } from './stack-depth';
+import { markCallers, parentsFirst } from './stack-walk';
 import { Traceback } from './traceback';
 
 /**
@@ -555,14 +555,18 @@ class KeySpace {
   /** The traceback of a key, once every snapshot is grouped. Traceback keys share their callers' tracebacks. */
   traceback(key: number): Traceback {
     if (this.keyType !== 'traceback') return Traceback.extend(undefined, this.frames.frame(key));
+    // Keys are made after their parent (TracebackKeys.intern): the keys
+    // added since the last call, each from its parent's traceback.
     const { parent, frameKey } = this.tracebacks;
-    return Traceback.memoized(
-      key,
-      parent.length,
-      (k) => parent[k],
-      (k) => this.frames.frame(frameKey[k]),
-      this.tracebackOf,
+    const made = this.tracebackOf;
+    parentsFirst(
+      parent,
+      (k, p) => {
+        made[k] = Traceback.extend(p >= 0 ? made[p] : undefined, this.frames.frame(frameKey[k]));
+      },
+      made.length,
     );
+    return made[key] as Traceback;
   }
 }
 
@@ -638,24 +642,14 @@ function groupBy(
   // 3. The key each stack row's totals go to (small integers only: nothing boxed).
   const keyOfStack = new Uint32Array(nStacks).fill(NO_KEY);
   if (space.keyType === 'traceback') {
+    // A key per row some trace goes through (keys of other rows would be
+    // empty statistics), each from its caller's key.
+    const keyed = markCallers(stackParent, rowUsed.slice(0, nStacks));
     const keyOfRow = new Int32Array(nStacks).fill(-1);
-    const chain: number[] = [];
-    for (let s = 0; s < nStacks; s++) {
-      if (!rowUsed[s]) continue;
-      // Key the unkeyed rows from the outermost down: each row once.
-      let row = s;
-      while (row >= 0 && keyOfRow[row] < 0) {
-        chain.push(row);
-        row = stackParent[row];
-      }
-      let key = row >= 0 ? keyOfRow[row] : -1;
-      while (chain.length > 0) {
-        const r = chain.pop() as number;
-        key = space.tracebacks.intern(key, frameKey(stackFrame[r]));
-        keyOfRow[r] = key;
-      }
-      keyOfStack[s] = keyOfRow[s];
-    }
+    parentsFirst(stackParent, (r, p) => {
+      if (keyed[r] === 1) keyOfRow[r] = space.tracebacks.intern(p >= 0 ? keyOfRow[p] : -1, frameKey(stackFrame[r]));
+      if (rowUsed[r] === 1) keyOfStack[r] = keyOfRow[r];
+    });
   } else if (!cumulative) {
     // The nearest scripted frame, with the builtin it called (`split
     // (builtin) in parseLine`), memoized per (frame row, builtin frame row).
@@ -677,16 +671,13 @@ function groupBy(
     };
     for (let s = 0; s < nStacks; s++) if (rowUsed[s]) keyOfStack[s] = stackKey(s);
   } else {
+    // attribution() walked the rows forward, which checked that parents come
+    // first: the backward loops below then visit children before parents.
     const { scripted } = snapshot.attribution();
-    const order = childrenFirst(stackDepths(stackParent));
-    const subUsed = rowUsed.slice(0, nStacks);
-    for (let i = 0; i < order.length; i++) {
-      const r = order[i];
-      if (stackParent[r] >= 0 && subUsed[r] === 1) subUsed[stackParent[r]] = 1;
-    }
+    const subUsed = markCallers(stackParent, rowUsed.slice(0, nStacks));
     const subtreeSums = (column: Float64Array): Float64Array => {
       const sums = column.slice();
-      sumIntoParents(order, stackParent, subUsed, sums);
+      sumIntoParents(stackParent, subUsed, sums);
       return sums;
     };
     const subSize = subtreeSums(rowSize);

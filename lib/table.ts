@@ -3,7 +3,10 @@
 
 /**
  * Interned columns, one entry per row index: strings, frames, stacks (a
- * whole stack is one integer, its innermost row) and samples.
+ * whole stack is one integer, its innermost row) and samples. A stack row's
+ * parent always comes before it (`stackParent[row] < row`): every builder
+ * interns a stack from its outermost frame in, and dumps that break this are
+ * refused on load. Walks of the stacks rely on it (lib/stack-walk.ts).
  */
 export interface ProfileTable {
   /** Every function and script name, once. */
@@ -22,7 +25,7 @@ export interface ProfileTable {
   frameStart: Int32Array;
   /** Stack row: its frame row. */
   stackFrame: Uint32Array;
-  /** Stack row: the calling stack row, -1 for the outermost recorded frame. */
+  /** Stack row: the calling stack row (always a row before it), -1 for the outermost recorded frame. */
   stackParent: Int32Array;
   /** Sample row: its innermost stack row. */
   sampleStack: Uint32Array;
@@ -110,19 +113,25 @@ export class TableBuilder {
    */
   stack(frames: readonly FrameData[]): number {
     let parent = -1;
-    for (let i = frames.length - 1; i >= 0; i--) {
-      const frame = this.frame(frames[i]);
-      const key = `${frame}:${parent}`;
-      let index = this.stackIndex.get(key);
-      if (index === undefined) {
-        index = this.stacks.frame.length;
-        this.stacks.frame.push(frame);
-        this.stacks.parent.push(parent);
-        this.stackIndex.set(key, index);
-      }
-      parent = index;
-    }
+    for (let i = frames.length - 1; i >= 0; i--) parent = this.callee(parent, frames[i]);
     return parent;
+  }
+
+  /**
+   * Row of the stack `frame` called from stack row `parent` (-1: `frame`
+   * alone). A new row comes after its parent, as every table's rows do.
+   */
+  callee(parent: number, frame: FrameData): number {
+    const row = this.frame(frame);
+    const key = `${row}:${parent}`;
+    let index = this.stackIndex.get(key);
+    if (index === undefined) {
+      index = this.stacks.frame.length;
+      this.stacks.frame.push(row);
+      this.stacks.parent.push(parent);
+      this.stackIndex.set(key, index);
+    }
+    return index;
   }
 
   sample(stack: number, size: number, count: number, domain: number, id = 0): void {

@@ -52,38 +52,6 @@ export class Traceback implements Iterable<Frame> {
     return traceback;
   }
 
-  /**
-   * The traceback of `row` in a forest of `rows` rows (`parentOf(row)` < 0
-   * at the outermost), memoized in `cache` and sharing each caller's traceback: the
-   * rows without one yet, from `row` up to a known ancestor, are made from
-   * the outermost down. No recursion (stacks go deeper than JS's call
-   * stack), and each row is made once. A parent cycle (only in a table built
-   * by hand: dumps are checked) would never end, hence the bound.
-   * @throws {TypeError} when the parents form a cycle
-   * @internal
-   */
-  static memoized(
-    row: number,
-    rows: number,
-    parentOf: (row: number) => number,
-    frameOf: (row: number) => Frame,
-    cache: (Traceback | undefined)[],
-  ): Traceback {
-    const chain: number[] = [];
-    let r = row;
-    while (r >= 0 && cache[r] === undefined) {
-      if (chain.length === rows) throw new TypeError(`stack ${row}: stackParent forms a cycle`);
-      chain.push(r);
-      r = parentOf(r);
-    }
-    let caller = r >= 0 ? cache[r] : undefined;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      caller = Traceback.extend(caller, frameOf(chain[i]));
-      cache[chain[i]] = caller;
-    }
-    return caller as Traceback;
-  }
-
   /** How many frames. */
   get length(): number {
     return this.size;

@@ -272,17 +272,18 @@ std::unique_ptr<v8::AllocationProfile> TracemallocAddon::ProfileOrThrow(
 
 std::unique_ptr<ProfileTable> TracemallocAddon::TableOf(
     std::vector<std::string> own, v8::AllocationProfile* profile,
-    bool live_only) {
+    bool live_only, napi_env js_columns) {
   auto table = std::make_unique<ProfileTable>(
       isolate_, std::move(own), sampler_->settings().interval,
       sampler_->settings().frames, sampler_->script_memory());
   table->SetLiveOnly(live_only);
+  table->SetJsColumns(js_columns);
   table->Build(profile);
   return table;
 }
 
 std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
-    const Napi::CallbackInfo& info) {
+    const Napi::CallbackInfo& info, bool for_js) {
   std::vector<std::string> own = StringListArg(info, 0, "ownPrefixes");
   bool live_only = info.Length() > 1 && !info[1].IsUndefined() &&
                    BoolArg(info, 1, "liveOnly");
@@ -293,8 +294,10 @@ std::unique_ptr<ProfileTable> TracemallocAddon::BuildTable(
   }
   std::unique_ptr<v8::AllocationProfile> profile =
       ProfileOrThrow(info.Env(), true);
-  // V8's copy is freed on return, before any JS column exists.
-  return TableOf(std::move(own), profile.get(), live_only);
+  // V8's copy is freed on return; only the sample columns (for_js) exist in
+  // JS by then.
+  return TableOf(std::move(own), profile.get(), live_only,
+                 for_js ? static_cast<napi_env>(info.Env()) : nullptr);
 }
 
 std::unique_ptr<ProfileTable> TracemallocAddon::PeakTable() {
@@ -329,14 +332,14 @@ std::unique_ptr<ProfileTable> TracemallocAddon::HeapLimitTable(DumpInfo* info) {
 }
 
 Napi::Value TracemallocAddon::Snapshot(const Napi::CallbackInfo& info) {
-  return BuildTable(info)->ToJs(info.Env());
+  return BuildTable(info, true)->ToJs(info.Env());
 }
 
 // getTracedMemory(): the same walk as Snapshot, but only the totals cross to
 // JS, so no column is allocated under the sampler.
 Napi::Value TracemallocAddon::TracedTotals(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::unique_ptr<ProfileTable> table = BuildTable(info);
+  std::unique_ptr<ProfileTable> table = BuildTable(info, false);
   Napi::Object out = Napi::Object::New(env);
   out.Set("size", Napi::Number::New(env, table->TotalSize()));
   out.Set("count", Napi::Number::New(env, table->TotalCount()));

@@ -64,12 +64,15 @@ class TracemallocAddon : public Napi::Addon<TracemallocAddon> {
   std::unique_ptr<v8::AllocationProfile> ProfileOrThrow(Napi::Env env,
                                                         bool report_loss);
   // One walk of V8's profile into columns (arg 0: the tracer's own prefixes;
-  // arg 1, optional: live objects only, see ProfileTable::SetLiveOnly).
-  std::unique_ptr<ProfileTable> BuildTable(const Napi::CallbackInfo& info);
+  // arg 1, optional: live objects only, see ProfileTable::SetLiveOnly);
+  // `for_js`: its sample columns in JS memory (ProfileTable::SetJsColumns).
+  std::unique_ptr<ProfileTable> BuildTable(const Napi::CallbackInfo& info,
+                                           bool for_js);
   // The one place a table is made from a profile (snapshots and peak captures).
   std::unique_ptr<ProfileTable> TableOf(std::vector<std::string> own,
                                         v8::AllocationProfile* profile,
-                                        bool live_only);
+                                        bool live_only,
+                                        napi_env js_columns = nullptr);
   // PeakCapture's builder: the profile now, or null when it is not ours.
   std::unique_ptr<ProfileTable> PeakTable();
   // HeapLimitDump's builder: the same, with the dump's info filled in.

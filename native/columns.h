@@ -36,12 +36,15 @@ class StringInterner {
 
 // Copies a column into a fresh JS typed array of the matching element type.
 template <typename TypedArray, typename T>
-TypedArray Column(Napi::Env env, const std::vector<T>& values) {
-  TypedArray array = TypedArray::New(env, values.size());
-  if (!values.empty()) {
-    std::memcpy(array.Data(), values.data(), values.size() * sizeof(T));
-  }
+TypedArray Column(Napi::Env env, const T* values, size_t size) {
+  TypedArray array = TypedArray::New(env, size);
+  if (size > 0) std::memcpy(array.Data(), values, size * sizeof(T));
   return array;
+}
+
+template <typename TypedArray, typename T>
+TypedArray Column(Napi::Env env, const std::vector<T>& values) {
+  return Column<TypedArray>(env, values.data(), values.size());
 }
 
 inline Napi::Array StringColumn(Napi::Env env,

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "columns.h"
+#include "sample_column.h"
 #include "script_memory.h"
 
 namespace tracemalloc {
@@ -87,6 +88,10 @@ class ProfileTable {
   // Keep only samples V8 marks live (a sampler keeping collected objects,
   // where kSamplesSayLive); call before Build.
   void SetLiveOnly(bool live_only) { live_only_ = live_only; }
+  // Write the sample columns into JS ArrayBuffers that ToJs hands over
+  // without a copy; the table is then only good within this JS call. Call
+  // before Build.
+  void SetJsColumns(napi_env env) { js_columns_ = env; }
   void Build(v8::AllocationProfile* profile);
   Napi::Object ToJs(Napi::Env env) const;
   // The columns ToJs hands to JS, for native writers; valid while this lives.
@@ -126,6 +131,16 @@ class ProfileTable {
   void AddSamples(v8::AllocationProfile* profile);
   // Index (walk order) of a V8 node id; -1 for the root (no JS frame).
   int64_t NodeOfId(uint32_t node_id) const;
+  // Appends a kept sample of `node` (walk order).
+  void AddSample(uint32_t node, size_t bytes, uint64_t id);
+  // A sample placed at its id: its node, kEmpty (no sample has that id) or
+  // kSkipped (not kept), and its size (V8's objects are under 4 GB).
+  struct Placed {
+    uint32_t node;
+    uint32_t size;
+  };
+  static constexpr uint32_t kSkipped = UINT32_MAX - 1;
+  static constexpr uint32_t kEmpty = UINT32_MAX;
   // Stack row of the node's path without its `drop` outermost frames.
   int32_t TrimmedStack(uint32_t node, int32_t drop);
   int32_t InternStack(uint32_t frame, int32_t parent);
@@ -169,8 +184,9 @@ class ProfileTable {
   std::vector<uint32_t> stack_frame_;
   std::vector<int32_t> stack_parent_;  // -1: outermost recorded frame
 
-  std::vector<uint32_t> sample_stack_;
-  std::vector<double> sample_size_, sample_count_, sample_id_;
+  napi_env js_columns_ = nullptr;  // see SetJsColumns
+  SampleColumn<uint32_t> sample_stack_;
+  SampleColumn<double> sample_size_, sample_count_, sample_id_;
 };
 
 }  // namespace tracemalloc

@@ -101,7 +101,7 @@ function baseSnapshots(d) {
     { domain: 1, size: 0.5, count: 0.25, frames: [frame('file:///tmp/é/ü.mjs', 1, 'bad\ud800name')] },
     { domain: 0, size: 8, frames: [frame('\ufeffbom.js', 0, '😀'), frame('', 0, '(V8 API)')] },
   ];
-  const unordered = new d.tm.Snapshot(
+  const extreme = new d.tm.Snapshot(
     {
       strings: ['a.js', 'f', 'g'],
       frameName: Uint32Array.of(1, 2),
@@ -110,9 +110,9 @@ function baseSnapshots(d) {
       frameColumn: Int32Array.of(2, 2147483647),
       frameScriptId: Int32Array.of(7, -1),
       frameStart: Int32Array.of(100, -2147483648),
-      stackFrame: Uint32Array.of(0, 1, 1),
-      stackParent: Int32Array.of(2, -1, 1),
-      sampleStack: Uint32Array.of(0, 1, d.tm.NO_STACK, 2),
+      stackFrame: Uint32Array.of(1, 1, 0),
+      stackParent: Int32Array.of(-1, 0, 1),
+      sampleStack: Uint32Array.of(2, 0, d.tm.NO_STACK, 1),
       sampleSize: Float64Array.of(1, 2, 3, -0),
       sampleCount: Float64Array.of(1, 1, 1, 1),
       sampleId: Float64Array.of(3, 9, 2 ** 53 - 1, 0),
@@ -120,15 +120,13 @@ function baseSnapshots(d) {
     },
     { tracebackLimit: 65535, interval: 1, timestamp: 1712345678901.5 },
   );
-  return [
-    d.tm.Snapshot.fromTraces(traces, 25, { interval: 512 * 1024 }),
-    unordered,
-    d.tm.Snapshot.fromTraces([], 1),
-  ].map((s) => ({
-    snapshot: s,
-    file: d.tm.encodeSnapshot(s),
-    payload: payloadOf(d, s.table, s),
-  }));
+  return [d.tm.Snapshot.fromTraces(traces, 25, { interval: 512 * 1024 }), extreme, d.tm.Snapshot.fromTraces([], 1)].map(
+    (s) => ({
+      snapshot: s,
+      file: d.tm.encodeSnapshot(s),
+      payload: payloadOf(d, s.table, s),
+    }),
+  );
 }
 
 function payloadOf(d, table, info) {
@@ -155,7 +153,7 @@ function randomTable(int, random, NO_STACK) {
     frameScriptId: Int32Array.from({ length: nf }, () => int(10) - 1),
     frameStart: Int32Array.from({ length: nf }, () => int(1000)),
     stackFrame: Uint32Array.from({ length: ns }, () => index(nf)),
-    // Parents before children mostly; sometimes after (valid), out of range or a cycle (corrupt).
+    // Parents before children mostly; sometimes after, out of range or a cycle (all corrupt).
     stackParent: Int32Array.from({ length: ns }, (_, s) => (random() < 0.85 ? int(s + 1) - 1 : int(ns + 3) - 2)),
     sampleStack: Uint32Array.from({ length: nn }, () => (random() < 0.1 ? NO_STACK : index(ns))),
     sampleSize: Float64Array.from({ length: nn }, number),

@@ -8,13 +8,13 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dumpSnapshot, loadSnapshot } from '../lib/dump';
+import { dumpSnapshot, encodeSnapshot, loadSnapshot } from '../lib/dump';
 import { toCollapsed } from '../lib/export/collapsed';
 import { encodeSnapshotJson, type SnapshotJson } from '../lib/export/json';
 import { encodePprof } from '../lib/export/pprof';
 import { Frame } from '../lib/frame';
 import { Snapshot } from '../lib/snapshot';
-import { childrenFirst, stackDepths } from '../lib/stack-depth';
+import { markCallers, parentsFirst, stackDepths } from '../lib/stack-walk';
 import type { ProfileTable } from '../lib/table';
 import { Traceback } from '../lib/traceback';
 import { DETERMINISTIC_FLAGS, fixtures, repoRoot, runNode, type ChildResult } from './helpers/child';
@@ -299,17 +299,30 @@ test("tracemalloc run: a report too deep to show is refused in one line, and the
 });
 
 describe('building blocks', () => {
-  test('stackDepths and childrenFirst on parents listed after their children', () => {
-    // 3 → 1 → 4 → -1, 0 → 4, 2 → 3
-    const parent = Int32Array.of(4, 4, 3, 1, -1);
-    const depth = stackDepths(parent);
-    expect([...depth]).toEqual([2, 2, 4, 3, 1]);
-    const order = [...childrenFirst(depth)];
-    expect(order.sort((a, b) => depth[b] - depth[a] || a - b)).toEqual([2, 3, 0, 1, 4]);
-    const position = new Map([...childrenFirst(depth)].map((row, i) => [row, i]));
-    for (let r = 0; r < parent.length; r++)
-      if (parent[r] >= 0) expect(position.get(r)!).toBeLessThan(position.get(parent[r])!);
-    expect(() => stackDepths(Int32Array.of(1, 0))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+  test('parentsFirst visits each row after its parent, and refuses a parent listed after its child', () => {
+    // 0 → -1, 1 → 0, 2 → 0, 3 → 2, 4 → -1
+    const parent = Int32Array.of(-1, 0, 0, 2, -1);
+    expect([...stackDepths(parent)]).toEqual([1, 2, 2, 3, 1]);
+    const seen: number[] = [];
+    parentsFirst(parent, (row, p) => {
+      if (p >= 0) expect(seen).toContain(p);
+      seen.push(row);
+    });
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    // From a row on: the rows before it are done (statistics' traceback keys grow so).
+    const later: number[] = [];
+    parentsFirst(parent, (row) => later.push(row), 3);
+    expect(later).toEqual([3, 4]);
+    expect([...markCallers(parent, Uint8Array.of(0, 0, 0, 1, 0))]).toEqual([1, 0, 1, 1, 0]);
+    // A parent after its child (a cycle needs one), out of range, or the row itself.
+    for (const bad of [Int32Array.of(1, -1), Int32Array.of(1, 0), Int32Array.of(-1, 1), Int32Array.of(-2)]) {
+      expect(() => stackDepths(bad)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARG_VALUE',
+          message: expect.stringMatching(/must come before it/),
+        }),
+      );
+    }
   });
 
   test('a traceback extending another reads as one made from the whole list', () => {
@@ -329,13 +342,14 @@ describe('building blocks', () => {
     expect(String(linked)).toBe('a.js:1');
   });
 
-  test('statistics of tables whose parents come after their children match a walk of every traceback', () => {
+  test('statistics of a table with shared callers match a walk of every traceback', () => {
     // Sampled sizes (fractional): the sums run in another order than the walk, so equal to within rounding.
+    // 0 → 1 → 2 and 0 → 3 → 4 → 5: function 0 recurs on each path.
     const table: ProfileTable = {
       ...chainTable({ depth: 6, distinct: 2 }),
       stackFrame: Uint32Array.of(0, 1, 0, 1, 0, 1),
-      stackParent: Int32Array.of(5, 0, -1, 2, 1, 3),
-      sampleStack: Uint32Array.of(0, 1, 4, 4, 2),
+      stackParent: Int32Array.of(-1, 0, 1, 0, 3, 4),
+      sampleStack: Uint32Array.of(5, 2, 1, 1, 4),
       sampleSize: Float64Array.of(1.5, 2.25, 3.125, 0.3, 7),
       sampleCount: Float64Array.of(0.1, 0.2, 0.3, 0.4, 0.5),
       sampleId: new Float64Array(5),
@@ -356,5 +370,32 @@ describe('building blocks', () => {
       expect(s.size).toBeCloseTo(size, 12);
       expect(s.count).toBeCloseTo(count, 12);
     }
+  });
+
+  test('a hand-made table listing a parent after its child is refused by every walk, not misread', () => {
+    // The same stacks as a table could hold them before parents came first: 0 → 5 → 3 → 1 → -1.
+    const table: ProfileTable = {
+      ...chainTable({ depth: 6, distinct: 2 }),
+      stackFrame: Uint32Array.of(0, 1, 0, 1, 0, 1),
+      stackParent: Int32Array.of(5, -1, 1, 1, 2, 3),
+      sampleStack: Uint32Array.of(0, 4),
+      sampleSize: Float64Array.of(1, 2),
+      sampleCount: Float64Array.of(1, 1),
+      sampleId: new Float64Array(2),
+      sampleDomain: new Uint32Array(2),
+    };
+    const snapshot = new Snapshot(table, { tracebackLimit: 8, interval: 1 });
+    const refused = expect.objectContaining({
+      code: 'ERR_INVALID_ARG_VALUE',
+      message: "stack 0 has parent 5: a stack row's parent must come before it (stackParent[row] < row, or -1)",
+    });
+    expect(() => snapshot.traces.at(0)).toThrow(refused);
+    expect(() => snapshot.statistics('lineno')).toThrow(refused);
+    expect(() => snapshot.statistics('lineno', true)).toThrow(refused);
+    expect(() => snapshot.statistics('traceback')).toThrow(refused);
+    expect(() => toCollapsed(snapshot)).toThrow(refused);
+    expect(() => encodePprof(snapshot)).toThrow(refused);
+    expect(() => encodeSnapshotJson(snapshot)).toThrow(refused);
+    expect(() => encodeSnapshot(snapshot)).toThrow(/stack 0 has parent 5, not a row before it/);
   });
 });

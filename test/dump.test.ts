@@ -76,8 +76,8 @@ function sampleSnapshot(): Snapshot {
   return Snapshot.fromTraces(TRACES, 25, { interval: 512 * 1024 });
 }
 
-/** A table whose parents come after their children: valid, though V8 never writes one. */
-function unorderedSnapshot(): Snapshot {
+/** A hand-made table with extreme values (its parents first, as every table's). */
+function extremeSnapshot(): Snapshot {
   const table: ProfileTable = {
     strings: ['a.js', 'f', 'g'],
     frameName: Uint32Array.of(1, 2),
@@ -86,9 +86,9 @@ function unorderedSnapshot(): Snapshot {
     frameColumn: Int32Array.of(2, 2147483647),
     frameScriptId: Int32Array.of(7, -1),
     frameStart: Int32Array.of(100, -2147483648),
-    stackFrame: Uint32Array.of(0, 1, 1),
-    stackParent: Int32Array.of(2, -1, 1),
-    sampleStack: Uint32Array.of(0, 1, NO_STACK, 2),
+    stackFrame: Uint32Array.of(1, 1, 0),
+    stackParent: Int32Array.of(-1, 0, 1),
+    sampleStack: Uint32Array.of(2, 0, NO_STACK, 1),
     sampleSize: Float64Array.of(1, 2, 3, -0),
     sampleCount: Float64Array.of(1, 1, 1, 1),
     sampleId: Float64Array.of(3, 9, 2 ** 53 - 1, 0),
@@ -112,7 +112,7 @@ afterAll(() => {
 describe('round trip', () => {
   test.each([
     ['fromTraces data', sampleSnapshot],
-    ['unordered parents, extreme values', unorderedSnapshot],
+    ['extreme values', extremeSnapshot],
     ['an empty snapshot', emptySnapshot],
   ])('is lossless in memory: %s', (_name, make) => {
     const snapshot = make();
@@ -179,7 +179,7 @@ describe('round trip', () => {
   });
 
   test('the element-by-element column path (big-endian hosts) writes and reads the same bytes', () => {
-    for (const snapshot of [sampleSnapshot(), unorderedSnapshot()]) {
+    for (const snapshot of [sampleSnapshot(), extremeSnapshot()]) {
       const info = dumpInfoOf(snapshot);
       const fast = encodePayload(snapshot.table, info);
       expect(encodePayload(snapshot.table, info, { portable: true }).equals(fast)).toBe(true);
@@ -308,7 +308,7 @@ describe('writing', () => {
     );
     invalid(
       bad((t) => (t.stackParent = t.stackParent.map((p, i) => (i === 0 ? 1 : p)))),
-      'stack 0 is its own ancestor (stackParent forms a cycle)',
+      "stack 0 has parent 1, not a row before it (a stack's parent comes first)",
     );
     invalid(
       bad((t) => (t.frameName = Uint32Array.of(0, 1, 99, 0, 0))),
@@ -590,7 +590,7 @@ describe('errors', () => {
       );
     });
 
-    test('indexes and parent cycles', () => {
+    test('indexes, parent cycles and parents after their children', () => {
       const frameFile = (p: Buffer) => stringsEnd(p) + 4 * frames;
       const stackParent = (p: Buffer) => stringsEnd(p) + 24 * frames + 4 * stacks;
       const sampleStack = (p: Buffer) => stringsEnd(p) + 24 * frames + 8 * stacks;
@@ -614,14 +614,21 @@ describe('errors', () => {
         withPayload((p) => p.writeInt32LE(-2, stackParent(p))),
         `stack 0 has parent -2, outside [-1; ${stacks})`,
       );
+      // A stack's parent comes before it: no cycle can then be written.
       corrupt(
         withPayload((p) => p.writeInt32LE(0, stackParent(p))),
-        'stack 0 is its own ancestor (stackParent forms a cycle)',
+        "stack 0 has parent 0, not a row before it (a stack's parent comes first)",
       );
-      // A longer loop: 0 → 1 → 0 (stack 1's parent is 0 in the sample table).
+      // A loop 0 → 1 → 0 (stack 1's parent is 0 in the sample table).
       corrupt(
         withPayload((p) => p.writeInt32LE(1, stackParent(p))),
-        /stack [01] is its own ancestor/,
+        "stack 0 has parent 1, not a row before it (a stack's parent comes first)",
+      );
+      // No loop (0 → 2 → -1), but a parent after its child: every walk is a forward loop, so refused too.
+      expect(sampleSnapshot().table.stackParent[2]).toBe(-1);
+      corrupt(
+        withPayload((p) => p.writeInt32LE(2, stackParent(p))),
+        "stack 0 has parent 2, not a row before it (a stack's parent comes first)",
       );
       corrupt(
         withPayload((p) => p.writeUInt32LE(stacks, sampleStack(p))),

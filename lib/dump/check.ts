@@ -50,9 +50,10 @@ export function contentProblem(table: ProfileTable): string | undefined {
     if (stackFrame[s] >= frames) return `stack ${s} points to frame ${stackFrame[s]}, past the ${frames} frames`;
     const parent = stackParent[s];
     if (parent < -1 || parent >= stacks) return `stack ${s} has parent ${parent}, outside [-1; ${stacks})`;
+    // Parents first (lib/stack-walk.ts): every walk is then a forward loop,
+    // and no parent chain can loop.
+    if (parent >= s) return `stack ${s} has parent ${parent}, not a row before it (a stack's parent comes first)`;
   }
-  const cycle = findCycle(stackParent);
-  if (cycle !== undefined) return `stack ${cycle} is its own ancestor (stackParent forms a cycle)`;
   const samples = sampleStack.length;
   for (let i = 0; i < samples; i++) {
     const stack = sampleStack[i];
@@ -66,26 +67,6 @@ export function contentProblem(table: ProfileTable): string | undefined {
     if (!(count >= 0 && count <= MAX_FIGURE)) return `sample ${i} has count ${count}, not a number in [0, 2^53]`;
     const id = sampleId[i];
     if (!(id >= 0 && Number.isSafeInteger(id))) return `sample ${i} has id ${id}, not a safe integer ≥ 0`;
-  }
-  return undefined;
-}
-
-/**
- * A stack row on a parent cycle, or undefined. Parents are in range here.
- * V8 tables list parents before children, but a dump is untrusted, so this
- * checks in O(stacks) without assuming it: each row is visited once, marked
- * 1 while on the current walk, 2 once known to reach -1.
- */
-function findCycle(parent: Int32Array): number | undefined {
-  const state = new Uint8Array(parent.length);
-  for (let i = 0; i < parent.length; i++) {
-    let s = i;
-    while (s >= 0 && state[s] === 0) {
-      state[s] = 1;
-      s = parent[s];
-    }
-    if (s >= 0 && state[s] === 1) return s;
-    for (s = i; s >= 0 && state[s] === 1; s = parent[s]) state[s] = 2;
   }
   return undefined;
 }

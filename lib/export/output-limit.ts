@@ -8,7 +8,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { TracemallocError } from '../errors';
 import type { ProfileTable } from '../table';
-import { childrenFirst, stackDepths } from '../stack-depth';
+import { parentsFirst } from '../stack-walk';
 
 /** The longest string V8 makes (2^29 - 24 characters on 64-bit): the limit of every text export. */
 export const MAX_TEXT_LENGTH = bufferConstants.MAX_STRING_LENGTH;
@@ -53,14 +53,12 @@ export function pathWidths(
   table: ProfileTable,
   width: (frameRow: number) => number,
 ): { depth: Uint32Array; width: Float64Array } {
-  const depth = stackDepths(table.stackParent);
-  const order = childrenFirst(depth);
+  const depth = new Uint32Array(table.stackParent.length);
   const sum = new Float64Array(depth.length);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const r = order[i];
-    const p = table.stackParent[r];
-    sum[r] = (p >= 0 ? sum[p] : 0) + width(table.stackFrame[r]);
-  }
+  parentsFirst(table.stackParent, (row, p) => {
+    depth[row] = p >= 0 ? depth[p] + 1 : 1;
+    sum[row] = (p >= 0 ? sum[p] : 0) + width(table.stackFrame[row]);
+  });
   return { depth, width: sum };
 }
 

@@ -7,7 +7,7 @@ import type * as PprofFormat from 'pprof-format';
 import { UNKNOWN_FILENAME } from '../frame';
 import type { Snapshot } from '../snapshot';
 import type { ProfileTable } from '../table';
-import { stackDepths } from '../stack-depth';
+import { stackDepths } from '../stack-walk';
 import { count, MAX_PPROF_FRAMES, outputTooLarge, PER_TRACE_ADVICE } from './output-limit';
 import { NO_STACK_LABEL } from './label';
 import { groupByStack, snapshotArgument, TotalKeepingRounder } from './tree';

@@ -6,6 +6,7 @@
 import { argError } from '../errors';
 import { addSample } from '../sampling-error';
 import { Snapshot } from '../snapshot';
+import { markCallers, parentsFirst } from '../stack-walk';
 
 /** `CallTree.frame` of the root node. */
 export const ROOT_FRAME = -1;
@@ -72,32 +73,26 @@ export function buildCallTree(snapshot: Snapshot, frameKey: (row: number) => num
     return node;
   };
 
-  // Node of each stack row, made on first use from the outermost frame in:
-  // an explicit chain instead of recursion, each row visited once.
+  // Node of each stack row some sample goes through, from its caller's node
+  // (lib/stack-walk.ts): nodes come in row order, parents first.
   const nodeOfStack = new Int32Array(nStacks).fill(-1);
-  const chain: number[] = [];
+  const reached = new Uint8Array(nStacks);
+  for (let i = 0; i < sampleStack.length; i++) if (sampleStack[i] < nStacks) reached[sampleStack[i]] = 1;
+  markCallers(stackParent, reached);
+  parentsFirst(stackParent, (r, p) => {
+    if (reached[r] === 1) nodeOfStack[r] = child(p >= 0 ? nodeOfStack[p] : 0, keys[stackFrame[r]], stackFrame[r]);
+  });
   let noStackNode = -1;
   const nodeOfSample = new Int32Array(sampleStack.length);
   for (let i = 0; i < sampleStack.length; i++) {
     const s = sampleStack[i];
-    if (s >= nStacks) {
-      // NO_STACK: frames were not recorded (traceback limit 0, or V8 gave none).
-      if (noStackNode < 0) noStackNode = child(0, -1, NO_STACK_FRAME);
-      nodeOfSample[i] = noStackNode;
+    if (s < nStacks) {
+      nodeOfSample[i] = nodeOfStack[s];
       continue;
     }
-    let row = s;
-    while (row >= 0 && nodeOfStack[row] < 0) {
-      chain.push(row);
-      row = stackParent[row];
-    }
-    let node = row >= 0 ? nodeOfStack[row] : 0;
-    while (chain.length > 0) {
-      const r = chain.pop() as number;
-      node = child(node, keys[stackFrame[r]], stackFrame[r]);
-      nodeOfStack[r] = node;
-    }
-    nodeOfSample[i] = nodeOfStack[s];
+    // NO_STACK: frames were not recorded (traceback limit 0, or V8 gave none).
+    if (noStackNode < 0) noStackNode = child(0, -1, NO_STACK_FRAME);
+    nodeOfSample[i] = noStackNode;
   }
 
   const length = frame.length;

@@ -5,6 +5,7 @@ import { Snapshot, type SnapshotInfo } from '../snapshot';
 import type { ProfileTable } from '../table';
 
 import { NO_STACK } from '../constants';
+import { parentsFirst } from '../stack-walk';
 
 /** What happened to one thread in a {@link ThreadsSnapshot}. */
 export interface ThreadStatus {
@@ -135,10 +136,9 @@ export function mergeTables(tables: readonly ProfileTable[]): ProfileTable {
 }
 
 /**
- * Each stack row of `t` as a row of the merged stacks, callers first. V8
- * lists callers before callees, but a decoded table need not (dumps are only
- * checked for cycles): a row whose caller is not mapped yet maps its callers
- * first, walking up with an explicit stack.
+ * Each stack row of `t` as a row of the merged stacks. A row's caller comes
+ * before it (the table's invariant, lib/stack-walk.ts), so it is mapped
+ * already, and merged rows keep that order.
  */
 function mapStacks(
   t: ProfileTable,
@@ -146,33 +146,20 @@ function mapStacks(
   rows: Map<string, number>,
   out: { frame: number[]; parent: number[] },
 ): Uint32Array {
-  const n = t.stackFrame.length;
-  const mapped = new Uint32Array(n);
-  const done = new Uint8Array(n);
-  const pending: number[] = [];
-  for (let s = 0; s < n; s++) {
-    for (let r = s; r >= 0 && done[r] === 0; r = t.stackParent[r]) {
-      // Only a cycle walks past n rows; decoded tables were checked for them, so this is a bug's guard.
-      if (pending.length > n) throw new Error('mergeTables: stackParent forms a cycle');
-      pending.push(r);
+  const mapped = new Uint32Array(t.stackFrame.length);
+  parentsFirst(t.stackParent, (r, caller) => {
+    const parent = caller < 0 ? -1 : mapped[caller];
+    const f = frameMap[t.stackFrame[r]];
+    const key = `${f}:${parent}`;
+    let row = rows.get(key);
+    if (row === undefined) {
+      row = out.frame.length;
+      out.frame.push(f);
+      out.parent.push(parent);
+      rows.set(key, row);
     }
-    while (pending.length > 0) {
-      const r = pending.pop() as number;
-      const caller = t.stackParent[r];
-      const parent = caller < 0 ? -1 : mapped[caller];
-      const f = frameMap[t.stackFrame[r]];
-      const key = `${f}:${parent}`;
-      let row = rows.get(key);
-      if (row === undefined) {
-        row = out.frame.length;
-        out.frame.push(f);
-        out.parent.push(parent);
-        rows.set(key, row);
-      }
-      mapped[r] = row;
-      done[r] = 1;
-    }
-  }
+    mapped[r] = row;
+  });
   return mapped;
 }
 
