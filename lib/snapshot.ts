@@ -211,7 +211,7 @@ export class Snapshot {
 
   /**
    * The traceback of a stack row (oldest frame first), made once and shared.
-   * Each shares its caller's traceback ({@link Traceback.extend}): O(1)
+   * Each shares its caller's traceback (`Traceback.extend`): O(1)
    * memory per stack row whatever the depth. The first call makes every
    * row's, in one forward pass (lib/stack-walk.ts).
    */

@@ -41,9 +41,9 @@ void PutF64(std::vector<uint8_t>* out, double v) {
   PutU64(out, bits);
 }
 template <typename T>
-void PutColumn(std::vector<uint8_t>* out, const std::vector<T>& column) {
-  for (T v : column) {
-    if constexpr (sizeof(T) == 8) {
+void PutColumn(std::vector<uint8_t>* out, const T& column) {
+  for (auto v : column) {
+    if constexpr (sizeof(v) == 8) {
       PutF64(out, v);
     } else {
       PutU32(out, static_cast<uint32_t>(v));

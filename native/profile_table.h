@@ -65,10 +65,10 @@ struct TableColumns {
   const std::vector<int32_t>& frame_start;
   const std::vector<uint32_t>& stack_frame;
   const std::vector<int32_t>& stack_parent;
-  const std::vector<uint32_t>& sample_stack;
-  const std::vector<double>& sample_size;
-  const std::vector<double>& sample_count;
-  const std::vector<double>& sample_id;
+  const SampleColumn<uint32_t>& sample_stack;
+  const SampleColumn<double>& sample_size;
+  const SampleColumn<double>& sample_count;
+  const SampleColumn<double>& sample_id;
 };
 
 class ProfileTable {

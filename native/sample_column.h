@@ -42,6 +42,7 @@ class SampleColumn {
     if (size_ < capacity_) data_[size_++] = value;
   }
   size_t size() const { return size_; }
+  T operator[](size_t i) const { return data_[i]; }
   T* begin() { return data_; }
   T* end() { return data_ + size_; }
   const T* begin() const { return data_; }
