@@ -30,7 +30,7 @@ module.exports = tseslint.config(
   },
   {
     // Runs in the browser (the flame graph page), and format-size.js in both.
-    files: ['lib/export/flamegraph/*.js', 'lib/format-size.js'],
+    files: ['lib/faces/export/flamegraph/*.js', 'lib/helpers/format-size.js'],
     languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
   },
   {

@@ -6,7 +6,7 @@
 // untraced server running the same phase at the same time: every round runs
 // all the servers at once), and prints a Markdown section (bench/run.js puts
 // it in RESULTS.md). Also prints the allocation rates per CPU-second the
-// floor is derived from (lib/budget.ts, WORST_CASE_ALLOCATION_RATE). Runs
+// floor is derived from (lib/tracer/budget.ts, WORST_CASE_ALLOCATION_RATE). Runs
 // alone in about 3 minutes:
 //   node bench/budget-load.js      (BL_ROUNDS, BL_PHASE_S, BL_RATE, BL_BUDGET)
 'use strict';

@@ -128,7 +128,7 @@ function deep(depth, fn) {
 }
 
 function leafChild(name, n) {
-  const tm = require(path.join(process.env.NTM_BENCH_PKG, 'dist', 'tracemalloc'));
+  const tm = require(path.join(process.env.NTM_BENCH_PKG, 'dist', 'tracer', 'tracemalloc'));
   const run = workload(name);
   run(Math.min(n, 20000));
   // Every allocation, collected ones included: the shares are of all allocations made.
@@ -154,7 +154,7 @@ function leafChild(name, n) {
 }
 
 function costChild(name, depth, n) {
-  const { native } = require(path.join(process.env.NTM_BENCH_PKG, 'dist', 'native'));
+  const { native } = require(path.join(process.env.NTM_BENCH_PKG, 'dist', 'tracer', 'native'));
   const { heap } = require('@datadog/pprof');
   const run = workload(name);
   const b = native();

@@ -50,7 +50,7 @@ function runChild(mode, n) {
     // cache census.ts sets up, each in its own process.
     const ts = require('typescript');
     ts.transpileModule('class A { x = 1; f() { return [1].map((v) => v); } }', {});
-    const { native } = require(path.join(__dirname, '..', 'dist', 'native.js'));
+    const { native } = require(path.join(__dirname, '..', 'dist', 'tracer', 'native.js'));
     const t0 = process.hrtime.bigint();
     const nodes = mode === 'typescript-raw' ? native().countObjects().nodes : tm.countObjects().total;
     return { nodes, ms: ms(t0) };

@@ -6,8 +6,8 @@
 const path = require('node:path');
 const workloads = require('./workloads');
 const pkg = process.env.NTM_BENCH_PKG || path.join(__dirname, '..');
-const tm = require(path.join(pkg, 'dist', 'tracemalloc.js'));
-const { native } = require(path.join(pkg, 'dist', 'native.js'));
+const tm = require(path.join(pkg, 'dist', 'tracer', 'tracemalloc.js'));
+const { native } = require(path.join(pkg, 'dist', 'tracer', 'native.js'));
 
 const [name, nArg] = process.argv.slice(2);
 const n = Number(nArg);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What keeping inlined functions' frames costs: wall time of each bench
-// workload with V8's inlining off (lib/inlining.ts's flags, set first thing,
+// workload with V8's inlining off (lib/tracer/inlining.ts's flags, set first thing,
 // as `tracemalloc run` and register do) over the same run with it on, per
 // Node version, untraced, at the production preset (512 KiB, 16 frames) and
 // exact (interval 1, 16 frames). Each run is a fresh process

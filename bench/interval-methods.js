@@ -9,7 +9,7 @@
 //   npm run build:ts && node bench/interval-methods.js
 'use strict';
 const path = require('node:path');
-const { gammaQuantile } = require(path.join(__dirname, '..', 'dist', 'intervals'));
+const { gammaQuantile } = require(path.join(__dirname, '..', 'dist', 'model', 'intervals'));
 
 const Z = 1.959963984540054;
 const I = 64 * 1024;

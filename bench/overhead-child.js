@@ -12,7 +12,7 @@ const rssAtStart = process.memoryUsage().rss;
 const path = require('node:path');
 const pkg = process.env.NTM_BENCH_PKG || path.join(__dirname, '..');
 const inlining = process.env.NTM_BENCH_NO_INLINING !== '1';
-if (!inlining) require(path.join(pkg, 'dist', 'inlining.js')).disableInlining();
+if (!inlining) require(path.join(pkg, 'dist', 'tracer', 'inlining.js')).disableInlining();
 
 const [name, tool, intervalArg, framesArg, nArg, when] = process.argv.slice(2);
 const n = Number(nArg);
@@ -47,7 +47,7 @@ function startToolNow() {
   } else if (tool === 'counter') {
     // Loading the addon installs its GC prologue/epilogue callbacks: that is
     // all the GC-accounting counter costs. No sampler runs.
-    const { native } = require(path.join(pkg, 'dist', 'native'));
+    const { native } = require(path.join(pkg, 'dist', 'tracer', 'native'));
     const b = native();
     b.resetHeapWindow();
     stopTool = () => b.heapCounters().allocated;

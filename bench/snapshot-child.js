@@ -61,8 +61,8 @@ let tm;
 let session;
 let pprof;
 if (tool === 'ours' || tool === 'analysis') {
-  tm = require(path.join(pkg, 'dist', 'tracemalloc.js'));
-  binding = require(path.join(pkg, 'dist', 'native.js')).native();
+  tm = require(path.join(pkg, 'dist', 'tracer', 'tracemalloc.js'));
+  binding = require(path.join(pkg, 'dist', 'tracer', 'native.js')).native();
   tm.start(FRAMES, { interval: 1 });
 } else if (tool === 'pprof') {
   pprof = require('@datadog/pprof');
@@ -95,7 +95,7 @@ if (tool === 'ours') {
   // Diagnostic: the same statistics with the sampler stopped, on a fresh
   // Snapshot object (nothing cached), to separate its own CPU cost from the
   // cost of V8 sampling its allocations at interval 1.
-  const { Snapshot } = require(path.join(pkg, 'dist', 'snapshot.js'));
+  const { Snapshot } = require(path.join(pkg, 'dist', 'model', 'snapshot.js'));
   tm.stop();
   out.top10Untraced = time(() =>
     new Snapshot(snap.table, { tracebackLimit: FRAMES, interval: 1 }).statistics('lineno').slice(0, 10),
@@ -120,7 +120,7 @@ if (tool === 'ours') {
   out.traces = snap.table.sampleStack.length;
   tm.stop();
   // A fresh Snapshot per run: nothing cached from the one before.
-  const { Snapshot } = require(path.join(pkg, 'dist', 'snapshot.js'));
+  const { Snapshot } = require(path.join(pkg, 'dist', 'model', 'snapshot.js'));
   out.stopped = times(() => top10(new Snapshot(snap.table, snap.info)));
 } else if (tool === 'pprof') {
   out.profile = time(() => pprof.heap.profile());

@@ -27,15 +27,15 @@ export {
   type StartOptions,
   type SnapshotOptions,
   type TracedMemory,
-} from './tracemalloc';
-export { Snapshot } from './snapshot';
-export { Statistic, StatisticDiff, type KeyType } from './statistics';
-export { BaseFilter, Filter, DomainFilter } from './filter';
-export { Trace } from './trace';
-export { Traceback } from './traceback';
-export { Frame } from './frame';
-export { formatSize } from './format';
-export { TracemallocError, type TracemallocErrorCode } from './errors';
+} from './tracer/tracemalloc';
+export { Snapshot } from './model/snapshot';
+export { Statistic, StatisticDiff, type KeyType } from './model/statistics';
+export { BaseFilter, Filter, DomainFilter } from './model/filter';
+export { Trace } from './model/trace';
+export { Traceback } from './model/traceback';
+export { Frame } from './model/frame';
+export { formatSize } from './helpers/format';
+export { TracemallocError, type TracemallocErrorCode } from './helpers/errors';
 // Dump and load, to a file or (encode/decode) a buffer, and what loading a
 // bad one throws.
 export {
@@ -46,7 +46,7 @@ export {
   DumpFormatError,
   type DumpFormatReason,
   type DumpOptions,
-} from './dump';
-export { takeSnapshotAllThreads } from './threads/all-threads';
-export type { AllThreadsSnapshotOptions } from './threads/collect';
-export { ThreadsSnapshot, type ThreadStatus } from './threads/merge';
+} from './model/dump';
+export { takeSnapshotAllThreads } from './tracer/threads/all-threads';
+export type { AllThreadsSnapshotOptions } from './tracer/threads/collect';
+export { ThreadsSnapshot, type ThreadStatus } from './tracer/threads/merge';

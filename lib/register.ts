@@ -4,7 +4,7 @@
 // starts tracing before the program's first line, and on request writes a
 // dump and a report when it exits through Node (normally, by an uncaught
 // error, by process.exit()). Settings come from the environment
-// (lib/activation.ts). `tracemalloc run` preloads this module in its child.
+// (lib/faces/activation.ts). `tracemalloc run` preloads this module in its child.
 //
 // NODE_OPTIONS can preload it into every node process, npm included, so it
 // must never stop one: without NODE_TRACEMALLOC it loads nothing more (no
@@ -13,16 +13,23 @@
 // decides between running untraced after one line (the default) and exiting 1.
 import * as os from 'node:os';
 import { getEnvironmentData, isMainThread, threadId } from 'node:worker_threads';
-import { ENV, errorPolicy, readSettings, SettingError, tracingRequested, type ActivationSettings } from './activation';
-import type { ExtraSettings } from './register-extras';
-import { THREAD_SETTINGS_KEY } from './threads/protocol';
+import {
+  ENV,
+  errorPolicy,
+  readSettings,
+  SettingError,
+  tracingRequested,
+  type ActivationSettings,
+} from './faces/activation';
+import type { ExtraSettings } from './faces/register-extras';
+import { THREAD_SETTINGS_KEY } from './tracer/threads/protocol';
 
 // Once per process even if two copies of the package are preloaded: the
 // second would find V8's sampler taken.
 const ACTIVE = Symbol.for('node-tracemalloc.register');
 
-type SessionModule = typeof import('./register-session');
-type ExtrasModule = typeof import('./register-extras');
+type SessionModule = typeof import('./faces/register-session');
+type ExtrasModule = typeof import('./faces/register-extras');
 
 /** Tracing cannot start: one line, then exit 1 or run the program untraced, as NODE_TRACEMALLOC_ON_ERROR says. */
 function cannotTrace(session: SessionModule, reason: string): void {
@@ -36,12 +43,14 @@ function cannotTrace(session: SessionModule, reason: string): void {
 function activate(): void {
   // Workers run preload modules too: they trace with the main thread's
   // settings, if it published any, and hand it their tables; only the main
-  // thread writes files (lib/threads/register-threads.ts).
+  // thread writes files (lib/tracer/threads/register-threads.ts).
   if (!isMainThread) {
     if (getEnvironmentData(THREAD_SETTINGS_KEY) === undefined) return;
-    const { say, messageOf } = require('./register-session') as SessionModule;
+    const { say, messageOf } = require('./faces/register-session') as SessionModule;
     try {
-      (require('./threads/register-threads') as typeof import('./threads/register-threads')).traceThisWorker(say);
+      (
+        require('./tracer/threads/register-threads') as typeof import('./tracer/threads/register-threads')
+      ).traceThisWorker(say);
     } catch (error) {
       say(`thread ${threadId}: cannot trace: ${messageOf(error).split('\n')[0]}; this thread runs untraced`);
     }
@@ -51,8 +60,8 @@ function activate(): void {
   const global = globalThis as { [ACTIVE]?: boolean };
   if (global[ACTIVE] === true) return;
   global[ACTIVE] = true;
-  const session = require('./register-session') as SessionModule;
-  const extrasModule = require('./register-extras') as ExtrasModule;
+  const session = require('./faces/register-session') as SessionModule;
+  const extrasModule = require('./faces/register-extras') as ExtrasModule;
   let settings: ActivationSettings;
   let extras: ExtraSettings;
   try {
@@ -74,8 +83,8 @@ function activate(): void {
     delete process.env[ENV.CONTROL];
   }
   if (settings.frames === 0) return;
-  let tracer: typeof import('./tracemalloc');
-  let threads: typeof import('./threads/register-threads');
+  let tracer: typeof import('./tracer/tracemalloc');
+  let threads: typeof import('./tracer/threads/register-threads');
   const { frames, interval, inlining } = settings;
   // The view matters only to our own dumps and report; tracing alone (the
   // program takes its own snapshots) is plain tracing, as PYTHONTRACEMALLOC.
@@ -83,9 +92,9 @@ function activate(): void {
   try {
     // Required here, not imported: an install without its binary or its
     // dependencies (node-gyp-build) gets one line too, not a stack trace.
-    tracer = require('./tracemalloc') as typeof import('./tracemalloc');
+    tracer = require('./tracer/tracemalloc') as typeof import('./tracer/tracemalloc');
     // Loaded before tracing starts, so that loading it is not traced.
-    threads = require('./threads/register-threads') as typeof import('./threads/register-threads');
+    threads = require('./tracer/threads/register-threads') as typeof import('./tracer/threads/register-threads');
     tracer.start(frames, { interval, inlining, peak: view === 'peak', allocated: view === 'allocated' });
   } catch (error) {
     cannotTrace(session, `cannot start tracing: ${session.messageOf(error).split('\n')[0]}`);
@@ -106,13 +115,15 @@ function activate(): void {
   traced.begin();
   if (settings.oomDump !== undefined) {
     try {
-      (require('./heap-limit-dump') as typeof import('./heap-limit-dump')).captureNearHeapLimit(settings.oomDump);
+      (require('./tracer/heap-limit-dump') as typeof import('./tracer/heap-limit-dump')).captureNearHeapLimit(
+        settings.oomDump,
+      );
     } catch (error) {
       session.say(`cannot arm the dump near the heap limit: ${session.messageOf(error)}`);
     }
   }
   if (settings.control !== undefined && traced.writes) {
-    (require('./run-control') as typeof import('./run-control')).startRunControl(traced, settings.control);
+    (require('./faces/run-control') as typeof import('./faces/run-control')).startRunControl(traced, settings.control);
   }
   extrasModule.startExtras(extras, { sourceMaps: settings.sourceMaps, say: session.say });
 }

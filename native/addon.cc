@@ -21,8 +21,8 @@ namespace {
 
 // V8 caps each step between samples at 2^31 - 1 bytes, so a mean interval
 // near or above that over-estimates every size by 1 / (1 - e^(-2^31 /
-// interval)): 1.00034x at 2^28, 1.58x at 2^31, 512x at 2^40. lib/validate.ts
-// (MAX_INTERVAL) holds the same limit.
+// interval)): 1.00034x at 2^28, 1.58x at 2^31, 512x at 2^40.
+// lib/helpers/validate.ts (MAX_INTERVAL) holds the same limit.
 constexpr double kMaxInterval = 268435456.0;  // 2^28, 256 MiB
 // Python's tracemalloc allows at most 65535 frames; so do we.
 constexpr double kMaxFrames = 65535;

@@ -14,13 +14,13 @@ namespace tracemalloc {
 
 namespace {
 
-// lib/dump/layout.ts, in the same order.
+// lib/model/dump/layout.ts, in the same order.
 constexpr char kMagic[8] = {'N', 'T', 'M', 'A', 'L', 'L', 'O', 'C'};
 constexpr uint16_t kFormatVersion = 2;
 constexpr uint16_t kFlagZlib = 0x0001;
 constexpr size_t kHeaderSize = 36;
 constexpr size_t kInfoSize = 56;
-constexpr int kLevel = 1;  // lib/dump/container.ts DEFAULT_LEVEL
+constexpr int kLevel = 1;  // lib/model/dump/container.ts DEFAULT_LEVEL
 
 void PutU8(std::vector<uint8_t>* out, uint8_t v) { out->push_back(v); }
 void PutU16(std::vector<uint8_t>* out, uint16_t v) {
@@ -144,7 +144,8 @@ std::vector<uint8_t> EncodeDump(const TableColumns& t, const DumpInfo& info) {
     strings.push_back(ValidUtf8(s));
     string_bytes += strings.back().size();
   }
-  // The format's limit (lib/dump/payload.ts throws there): no dump at all.
+  // The format's limit (lib/model/dump/payload.ts throws there): no dump at
+  // all.
   if (string_bytes > 0xffffffffu) return {};
   std::vector<uint8_t> payload;
   payload.reserve(kInfoSize + 4 * strings.size() + string_bytes +
@@ -218,7 +219,8 @@ std::string WriteFileAtomic(const std::string& path,
   if (!WriteAll(fd, bytes.data(), bytes.size())) {
     error = Failed("cannot write", temp);
   } else if (fsync(fd) != 0) {
-    // As lib/atomic-write.ts: without it a power loss can leave an empty file.
+    // As lib/helpers/atomic-write.ts: without it a power loss can leave an
+    // empty file.
     error = Failed("cannot flush", temp);
   }
   if (close(fd) != 0 && error.empty()) error = Failed("cannot close", temp);

@@ -1,9 +1,9 @@
 // A dump file (.ntm) written from C++, for the moment JS cannot run: when the
 // JS heap nears its limit (native/heap_limit_dump.h). The same bytes as
-// lib/dump/codec.ts writes (layout: lib/dump/layout.ts, docs/formats.md),
-// deflated with the zlib Node itself carries, and written with plain POSIX
-// calls, atomically (temporary file, fsync, rename), as lib/atomic-write.ts.
-// Nothing here touches the JS heap.
+// lib/model/dump/codec.ts writes (layout: lib/model/dump/layout.ts,
+// docs/formats.md), deflated with the zlib Node itself carries, and written
+// with plain POSIX calls, atomically (temporary file, fsync, rename), as
+// lib/helpers/atomic-write.ts. Nothing here touches the JS heap.
 #ifndef TRACEMALLOC_DUMP_WRITER_H_
 #define TRACEMALLOC_DUMP_WRITER_H_
 
@@ -15,7 +15,7 @@
 
 namespace tracemalloc {
 
-// The info block's fields (lib/dump/layout.ts).
+// The info block's fields (lib/model/dump/layout.ts).
 struct DumpInfo {
   uint32_t traceback_limit = 1;
   double interval = 1;

@@ -80,7 +80,7 @@ class Sampler {
   const SamplerSettings& settings() const { return settings_; }
   // Names this run of the sampler (a random integer below 2^53, new on every
   // start): snapshots of one run share the samples of objects alive in both,
-  // which cancel out of a difference (lib/sampling-error.ts).
+  // which cancel out of a difference (lib/model/sampling-error.ts).
   double session() const { return session_; }
 
   // A deep copy of the current profile, if it is ours. kRestarted is

@@ -10,7 +10,7 @@ namespace tracemalloc {
 
 namespace {
 
-// lib/frame.ts PSEUDO_FRAMES: V8's names for samples with no JS function.
+// lib/model/frame.ts PSEUDO_FRAMES: V8's names for samples with no JS function.
 bool IsPseudoFrame(const std::string& name) {
   static const char* const kNames[] = {"(V8 API)",
                                        "(GC)",
@@ -41,7 +41,7 @@ int HexValue(char c) {
 
 // fileURLToPath for the file URLs V8 names ES modules by (no host): the path
 // percent-decoded, without query or fragment; as is when Node would refuse it
-// (a host, an encoded `/`), as lib/frame.ts keeps it then.
+// (a host, an encoded `/`), as lib/model/frame.ts keeps it then.
 std::string FilePath(const std::string& name) {
   const std::string prefix = "file:///";
   if (name.compare(0, prefix.size(), prefix) != 0) return name;
@@ -63,7 +63,8 @@ std::string FilePath(const std::string& name) {
   return out;
 }
 
-// JS's Math.round (halves up) with -0 as 0: lib/format.ts roundForDisplay.
+// JS's Math.round (halves up) with -0 as 0: lib/helpers/format.ts
+// roundForDisplay.
 double RoundForDisplay(double x) {
   double r = std::floor(x);
   if (x - r >= 0.5) r += 1;
@@ -72,7 +73,7 @@ double RoundForDisplay(double x) {
 
 std::string Fixed(double value, int digits) {
   // glibc prints the exact binary value correctly rounded, ties to even: as
-  // lib/format-size.js toFixedHalfEven.
+  // lib/helpers/format-size.js toFixedHalfEven.
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", digits, value);
   return text;
@@ -141,7 +142,7 @@ std::string EscapeControlChars(const std::string& text) {
 
 TopLines TopByLine(const TableColumns& t, size_t top) {
   const size_t stacks = t.stack_frame.size();
-  // 1. Per stack row, in sample order (lib/snapshot.ts stackTotals).
+  // 1. Per stack row, in sample order (lib/model/snapshot.ts stackTotals).
   std::vector<double> row_size(stacks, 0), row_count(stacks, 0);
   std::vector<uint8_t> row_used(stacks, 0);
   TopLines result;
@@ -176,7 +177,7 @@ TopLines TopByLine(const TableColumns& t, size_t top) {
     const std::string& file = t.strings[t.frame_file[frame]];
     const std::string& name = t.strings[t.frame_name[frame]];
     Key key;
-    if (file.empty()) {  // lib/frame.ts Frame.fromV8
+    if (file.empty()) {  // lib/model/frame.ts Frame.fromV8
       key = {IsPseudoFrame(name) ? name : std::string("<unknown>"), 0};
     } else {
       key = {FilePath(file), std::max(t.frame_line[frame], 0)};
@@ -190,7 +191,7 @@ TopLines TopByLine(const TableColumns& t, size_t top) {
     }
     key_of_row[s] = static_cast<int64_t>(it->second);
   }
-  // 3. Rows into keys, in row order (lib/statistics.ts groupBy).
+  // 3. Rows into keys, in row order (lib/model/statistics.ts groupBy).
   for (size_t s = 0; s < stacks; s++) {
     if (key_of_row[s] < 0) continue;
     key_size[key_of_row[s]] += row_size[s];
@@ -202,7 +203,8 @@ TopLines TopByLine(const TableColumns& t, size_t top) {
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     if (key_size[a] != key_size[b]) return key_size[a] > key_size[b];
     if (key_count[a] != key_count[b]) return key_count[a] > key_count[b];
-    // UTF-8 bytes compare as code points, as lib/statistics.ts compareStrings.
+    // UTF-8 bytes compare as code points, as lib/model/statistics.ts
+    // compareStrings.
     if (keys[a].filename != keys[b].filename)
       return keys[a].filename > keys[b].filename;
     return keys[a].lineno > keys[b].lineno;

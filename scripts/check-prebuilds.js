@@ -29,7 +29,7 @@ const kept = makeRows();
 const snapshot = tm.takeSnapshot();
 const top = snapshot.statistics('function')[0];
 tm.stop();
-// The flame graph reads its page files (dist/export/flamegraph/) at run time.
+// The flame graph reads its page files (dist/faces/export/flamegraph/) at run time.
 const page = require('node-tracemalloc/export').toFlameGraphHtml(snapshot);
 const flamegraph = page.includes('function startPage') && page.includes('function formatSize') && page.includes('"makeRows"');
 console.log(JSON.stringify({ binary: path.relative(pkg, binary), top: top.traceback.at(0).functionName, count: top.count, kept: kept.length, flamegraph }));
@@ -78,10 +78,10 @@ function main() {
       );
     check(!listing.includes('package/build/'), 'the tarball holds no build/');
     for (const file of [
-      'dist/format-size.js',
-      'dist/export/flamegraph/page.html',
-      'dist/export/flamegraph/page.css',
-      'dist/export/flamegraph/page.js',
+      'dist/helpers/format-size.js',
+      'dist/faces/export/flamegraph/page.html',
+      'dist/faces/export/flamegraph/page.css',
+      'dist/faces/export/flamegraph/page.js',
     ]) {
       check(listing.includes(`package/${file}`), `the tarball holds ${file}`);
     }

@@ -8,15 +8,15 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const { COMMANDS } = require(path.join(root, 'dist', 'cli', 'commands.js'));
-const { mainHelp } = require(path.join(root, 'dist', 'cli', 'main.js'));
+const { COMMANDS } = require(path.join(root, 'dist', 'faces', 'cli', 'commands.js'));
+const { mainHelp } = require(path.join(root, 'dist', 'faces', 'cli', 'main.js'));
 
 const HEADING = '## `--help` of each command';
 const block = (title, text) => `### \`${title}\`\n\n\`\`\`text\n${text}\`\`\`\n`;
 const section = [
   HEADING,
   '',
-  "Generated from the commands' declarations in `lib/cli/` by `npm run docs:cli`; `test/cli-help.test.ts` fails when this section is out of date.",
+  "Generated from the commands' declarations in `lib/faces/cli/` by `npm run docs:cli`; `test/cli-help.test.ts` fails when this section is out of date.",
   '',
   block('tracemalloc --help', mainHelp()),
   ...COMMANDS.map((command) => block(`tracemalloc ${command.name} --help`, command.help)),

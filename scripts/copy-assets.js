@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs after tsc (npm run build:ts). Copies into dist/ the files of lib/ that
 // tsc does not emit but the package reads at run time: plain .js modules with
-// their hand-written .d.ts (lib/format-size.js), and the flame graph page's
-// .html, .css and .js (lib/export/flamegraph/), which lib/export/flamegraph.ts
+// their hand-written .d.ts (lib/helpers/format-size.js), and the flame graph page's
+// .html, .css and .js (lib/faces/export/flamegraph/), which lib/faces/export/flamegraph.ts
 // reads relative to its own directory.
 'use strict';
 const fs = require('node:fs');

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Runs after tsc. Writes:
 // - an ES module next to each typed entry of package.json "exports" (the
-//   root dist/index.mjs, dist/jest.mjs, dist/entries/*.mjs), re-exporting the
+//   root dist/index.mjs, dist/measure/jest.mjs, dist/entries/*.mjs), re-exporting the
 //   CommonJS build by name, so `import { start } from 'node-tracemalloc'`
 //   works without relying on Node's guess at a CommonJS module's exports;
 // - dist/register.mjs: `node --import node-tracemalloc/register` loads the
 //   CommonJS register through it (one instance, whichever way it is loaded);
-// and makes dist/cli/main.js (the `tracemalloc` bin) executable.
+// and makes dist/faces/cli/main.js (the `tracemalloc` bin) executable.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');

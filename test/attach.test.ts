@@ -5,9 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { objectsOfSample } from '../lib/attach/sampling-profile';
-import { processListeners } from '../lib/attach/process-info';
-import { loadSnapshot } from '../lib/dump';
+import { objectsOfSample } from '../lib/faces/attach/sampling-profile';
+import { processListeners } from '../lib/faces/attach/process-info';
+import { loadSnapshot } from '../lib/model/dump';
 import { DETERMINISTIC_FLAGS, repoRoot, runFixture } from './helpers/child';
 import { cleanEnv, cli, cliMain, filesIn, tempDir } from './helpers/cli';
 

@@ -1,10 +1,10 @@
-// A budget that holds under load (lib/budget-watch.ts): a program that starts
+// A budget that holds under load (lib/tracer/budget-watch.ts): a program that starts
 // tracing with a budget while idle, then allocates heavily, in a child
 // process (own isolate; warnings as the program sees them). Driven by
 // allocation and CPU volumes, never by wall time: the watch judges windows of
 // CPU time, so a busy machine only slows the child down.
 import * as path from 'node:path';
-import { chooseInterval, safeInterval } from '../lib/budget';
+import { chooseInterval, safeInterval } from '../lib/tracer/budget';
 import { fixtures, runNode } from './helpers/child';
 
 interface Reading {
@@ -32,7 +32,7 @@ interface Result {
 }
 
 const BUDGET = 0.01;
-const COST_1_FRAME_US = 2.2; // 2 µs + 0.2 µs per frame (lib/budget.ts, docs/api.md)
+const COST_1_FRAME_US = 2.2; // 2 µs + 0.2 µs per frame (lib/tracer/budget.ts, docs/api.md)
 
 function run(options: object, phases: 'up' | 'updown' | 'json'): Result {
   const result = runNode([path.join(fixtures, 'budget-load.js'), JSON.stringify(options), phases]);

@@ -1,8 +1,14 @@
-// The overhead budget (lib/budget.ts): the interval is chosen at start, from
+// The overhead budget (lib/tracer/budget.ts): the interval is chosen at start, from
 // the allocation rate measured during calibration and never finer than the
 // floor, on real V8. What the watch does under load: budget-load.test.ts.
-import * as tm from '../lib/tracemalloc';
-import { chooseInterval, safeInterval, sampleCostMicros, startWithBudget, type BudgetOptions } from '../lib/budget';
+import * as tm from '../lib/tracer/tracemalloc';
+import {
+  chooseInterval,
+  safeInterval,
+  sampleCostMicros,
+  startWithBudget,
+  type BudgetOptions,
+} from '../lib/tracer/budget';
 import { stopTracingAfterEach } from './helpers/tracing';
 
 stopTracingAfterEach();
@@ -24,7 +30,7 @@ function documentedFloor(frames: number, maxOverhead: number): number {
 
 /**
  * The documented contract, derived from the sampling model rather than from
- * lib/budget.ts: V8 takes on average one sample per `interval` bytes
+ * lib/tracer/budget.ts: V8 takes on average one sample per `interval` bytes
  * allocated, so a program allocating `rate` B/s pays rate / interval samples
  * a second, each costing the cost per sample the choice reports. The interval
  * is the smallest power of two whose overhead fits the budget (found here by

@@ -3,9 +3,9 @@
 // called, and cumulative sums skip builtins below a scripted caller; the
 // subtree sums must give what walking each trace to its root gives. And the
 // builtin labels, like every name, reach a terminal escaped.
-import { formatTop, topReport } from '../lib/report';
-import type { FrameData } from '../lib/table';
-import { Snapshot, type TraceData } from '../lib/snapshot';
+import { formatTop, topReport } from '../lib/faces/report';
+import type { FrameData } from '../lib/model/table';
+import { Snapshot, type TraceData } from '../lib/model/snapshot';
 
 const scripted: FrameData[] = [
   { filename: 'a.js', lineno: 1, functionName: 'f' },

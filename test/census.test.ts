@@ -13,9 +13,9 @@ import {
   formatCensusDiff,
   type Census,
   type CensusEntry,
-} from '../lib/census';
-import { native } from '../lib/native';
-import * as tm from '../lib/tracemalloc';
+} from '../lib/tracer/census';
+import { native } from '../lib/tracer/native';
+import * as tm from '../lib/tracer/tracemalloc';
 import { repoRoot } from './helpers/child';
 import { stopTracingAfterEach } from './helpers/tracing';
 

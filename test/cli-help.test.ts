@@ -1,14 +1,14 @@
-// The command-line engine of lib/cli: a declaration parsed with parseArgs'
+// The command-line engine of lib/faces/cli: a declaration parsed with parseArgs'
 // tokens (parse.ts), parseArgs' error codes mapped to our messages, and the
 // `--help` texts generated from the declarations (help.ts), which docs/cli.md
 // must show as they are. In-process; the built CLI runs in cli-*.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError, type OptionDeclarations } from '../lib/cli/command';
-import { COMMANDS } from '../lib/cli/commands';
-import { commandHelp, HELP_WIDTH } from '../lib/cli/help';
-import { mainHelp } from '../lib/cli/main';
-import { parseDeclared } from '../lib/cli/parse';
+import { UsageError, type OptionDeclarations } from '../lib/faces/cli/command';
+import { COMMANDS } from '../lib/faces/cli/commands';
+import { commandHelp, HELP_WIDTH } from '../lib/faces/cli/help';
+import { mainHelp } from '../lib/faces/cli/main';
+import { parseDeclared } from '../lib/faces/cli/parse';
 import { repoRoot } from './helpers/child';
 
 const OPTIONS = {

@@ -1,8 +1,8 @@
-// `tracemalloc run`: the real CLI (dist/cli/main.js) running fixture
+// `tracemalloc run`: the real CLI (dist/faces/cli/main.js) running fixture
 // programs in a child node, end to end.
 import * as path from 'node:path';
-import { loadSnapshot } from '../lib/dump';
-import type { TopReport } from '../lib/report';
+import { loadSnapshot } from '../lib/model/dump';
+import type { TopReport } from '../lib/faces/report';
 import { cli, cliFixtures, cliMain, filesIn, lastJson, nodeWithSignal, tempDir } from './helpers/cli';
 
 const CJS = path.join(cliFixtures, 'alloc.js');

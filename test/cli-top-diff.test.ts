@@ -3,9 +3,9 @@
 // native addon cannot load. The real CLI runs in a child process.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DiffReport, TopReport } from '../lib/report';
-import { dumpSnapshot } from '../lib/dump';
-import { Snapshot, type TraceData } from '../lib/snapshot';
+import type { DiffReport, TopReport } from '../lib/faces/report';
+import { dumpSnapshot } from '../lib/model/dump';
+import { Snapshot, type TraceData } from '../lib/model/snapshot';
 import { repoRoot } from './helpers/child';
 import { cli, node, tempDir } from './helpers/cli';
 
@@ -14,7 +14,7 @@ const db = { filename: '/srv/app/db.js', lineno: 5, functionName: 'query' };
 const main = { filename: '/srv/app/index.js', lineno: 1, functionName: 'main' };
 const cache = { filename: '/srv/app/cache.js', lineno: 3, functionName: 'fill' };
 // A frame in the tracer's own files: hidden by every report.
-const own = { filename: path.join(repoRoot, 'dist', 'snapshot.js'), lineno: 1, functionName: 'frame' };
+const own = { filename: path.join(repoRoot, 'dist', 'model', 'snapshot.js'), lineno: 1, functionName: 'frame' };
 
 const OLD: TraceData[] = [
   { domain: 0, size: 1000, count: 10, frames: [server, main] },
@@ -357,13 +357,15 @@ describe('without the native addon', () => {
   });
 
   test('the copy really cannot load it', () => {
-    const result = node(['-e', `require(${JSON.stringify(path.join(pkg, 'dist', 'native.js'))})`], { cwd: tmp.dir });
+    const result = node(['-e', `require(${JSON.stringify(path.join(pkg, 'dist', 'tracer', 'native.js'))})`], {
+      cwd: tmp.dir,
+    });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("Cannot find module 'node-gyp-build'");
   });
 
   test('top and diff work', () => {
-    const main = path.join(pkg, 'dist', 'cli', 'main.js');
+    const main = path.join(pkg, 'dist', 'faces', 'cli', 'main.js');
     const topResult = node([main, 'top', 'old.ntm'], { cwd: tmp.dir });
     expect(topResult.stderr).toBe('');
     expect(topResult.status).toBe(0);
@@ -380,9 +382,12 @@ describe('without the native addon', () => {
   });
 
   test('run fails in one line, before the program runs', () => {
-    const result = node([path.join(pkg, 'dist', 'cli', 'main.js'), 'run', '--', '-e', 'console.log("USER CODE RAN")'], {
-      cwd: tmp.dir,
-    });
+    const result = node(
+      [path.join(pkg, 'dist', 'faces', 'cli', 'main.js'), 'run', '--', '-e', 'console.log("USER CODE RAN")'],
+      {
+        cwd: tmp.dir,
+      },
+    );
     expect(result.stdout).not.toContain('USER CODE RAN');
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^node-tracemalloc: cannot start tracing: Cannot find module 'node-gyp-build'.*\n$/);

@@ -6,9 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { encodeSnapshot, loadSnapshot } from '../lib/dump';
-import * as L from '../lib/dump/layout';
-import { Snapshot } from '../lib/snapshot';
+import { encodeSnapshot, loadSnapshot } from '../lib/model/dump';
+import * as L from '../lib/model/dump/layout';
+import { Snapshot } from '../lib/model/snapshot';
 import { repoRoot } from './helpers/child';
 import { cli, tempDir } from './helpers/cli';
 

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseSignal } from '../lib/activation';
+import { parseSignal } from '../lib/faces/activation';
 import { loadSnapshot } from '../lib';
 import { dumpOnSignal } from '../lib/entries/production';
 import { cleanEnv, cliFixtures, cliMain, node, tempDir } from './helpers/cli';

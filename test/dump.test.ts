@@ -6,16 +6,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as zlib from 'node:zlib';
-import { DumpFormatError, decodeSnapshot, dumpSnapshot, encodeSnapshot, loadSnapshot } from '../lib/dump';
-import { dumpInfoOf } from '../lib/dump/codec';
-import { unwrapPayload, wrapPayload } from '../lib/dump/container';
-import * as L from '../lib/dump/layout';
-import { decodePayload, encodePayload } from '../lib/dump/payload';
+import { DumpFormatError, decodeSnapshot, dumpSnapshot, encodeSnapshot, loadSnapshot } from '../lib/model/dump';
+import { dumpInfoOf } from '../lib/model/dump/codec';
+import { unwrapPayload, wrapPayload } from '../lib/model/dump/container';
+import * as L from '../lib/model/dump/layout';
+import { decodePayload, encodePayload } from '../lib/model/dump/payload';
 import * as model from '../lib/entries/model';
 import * as index from '../lib/index';
-import { NO_STACK, Snapshot } from '../lib/snapshot';
-import type { ProfileTable } from '../lib/table';
-import * as tm from '../lib/tracemalloc';
+import { NO_STACK, Snapshot } from '../lib/model/snapshot';
+import type { ProfileTable } from '../lib/model/table';
+import * as tm from '../lib/tracer/tracemalloc';
 
 // The scripts' seeded PRNG (scripts/lib/prng.js).
 const { prng } = require('../scripts/lib/prng') as { prng: (seed: number) => () => number };
@@ -191,9 +191,9 @@ describe('round trip', () => {
   test('never loads the native addon (a dump must load where it was never built)', () => {
     jest.isolateModules(() => {
       jest.doMock('../lib/native', () => {
-        throw new Error('lib/dump imported lib/native');
+        throw new Error('lib/model/dump imported lib/tracer/native');
       });
-      const isolated = jest.requireActual<typeof import('../lib/dump')>('../lib/dump');
+      const isolated = jest.requireActual<typeof import('../lib/model/dump')>('../lib/dump');
       // Its own Snapshot class (a fresh module registry), so compare what it shows.
       const loaded = isolated.decodeSnapshot(encodeSnapshot(sampleSnapshot()));
       expect([...loaded.traces].map(String)).toEqual([...sampleSnapshot().traces].map(String));

@@ -2,12 +2,12 @@
 // per-sample terms, shared samples in differences, and the coverage of the
 // 95% intervals on real V8 sampling (bench/coverage-child.js, smaller).
 import * as path from 'node:path';
-import { Frame } from '../lib/frame';
-import { differenceInterval95, gammaQuantile, interval95, withinNoise } from '../lib/intervals';
-import { Snapshot } from '../lib/snapshot';
-import { Statistic, StatisticDiff } from '../lib/statistics';
-import { Traceback } from '../lib/traceback';
-import * as tm from '../lib/tracemalloc';
+import { Frame } from '../lib/model/frame';
+import { differenceInterval95, gammaQuantile, interval95, withinNoise } from '../lib/model/intervals';
+import { Snapshot } from '../lib/model/snapshot';
+import { Statistic, StatisticDiff } from '../lib/model/statistics';
+import { Traceback } from '../lib/model/traceback';
+import * as tm from '../lib/tracer/tracemalloc';
 import { repoRoot, runNode, type ChildResult } from './helpers/child';
 import { stopTracingAfterEach } from './helpers/tracing';
 

@@ -2,13 +2,13 @@
 // lines as flamegraph.pl and speedscope split them, and the CLI's --value.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { exportCommand } from '../lib/cli/export';
-import { UsageError } from '../lib/cli/command';
-import { loadSnapshot } from '../lib/dump';
-import { escapeCollapsedLabel, toCollapsed } from '../lib/export/collapsed';
-import { frameLabel } from '../lib/export/label';
-import { Frame } from '../lib/frame';
-import type { Snapshot } from '../lib/snapshot';
+import { exportCommand } from '../lib/faces/cli/export';
+import { UsageError } from '../lib/faces/cli/command';
+import { loadSnapshot } from '../lib/model/dump';
+import { escapeCollapsedLabel, toCollapsed } from '../lib/faces/export/collapsed';
+import { frameLabel } from '../lib/faces/export/label';
+import { Frame } from '../lib/model/frame';
+import type { Snapshot } from '../lib/model/snapshot';
 import { awkwardSnapshot, captureIO, tempDir, workloadDump } from './fixtures/export/helpers';
 
 /** What flamegraph.pl reads from a line: `^(.*)\s+?(\d+(?:\.\d*)?)$`, frames split on `;`. */

@@ -4,16 +4,16 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../lib/cli/main';
-import { loadSnapshot } from '../lib/dump';
+import { main } from '../lib/faces/cli/main';
+import { loadSnapshot } from '../lib/model/dump';
 import {
   encodeHeapProfile,
   stringifyHeapProfile,
   toHeapProfile,
   type HeapProfile,
   type HeapProfileNode,
-} from '../lib/export/heapprofile';
-import { Snapshot } from '../lib/snapshot';
+} from '../lib/faces/export/heapprofile';
+import { Snapshot } from '../lib/model/snapshot';
 import { awkwardSnapshot, captureIO, tempDir, workloadDump } from './fixtures/export/helpers';
 import { fixtures } from './helpers/child';
 import { NODE_MAJOR, V8_MAJOR } from './helpers/versions';

@@ -3,10 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../lib/cli/main';
-import { loadSnapshot } from '../lib/dump';
-import { encodeSnapshotJson, toSnapshotJson, type SnapshotJson } from '../lib/export/json';
-import { Snapshot } from '../lib/snapshot';
+import { main } from '../lib/faces/cli/main';
+import { loadSnapshot } from '../lib/model/dump';
+import { encodeSnapshotJson, toSnapshotJson, type SnapshotJson } from '../lib/faces/export/json';
+import { Snapshot } from '../lib/model/snapshot';
 import { awkwardSnapshot, captureIO, repoRoot, tempDir, workloadDump } from './fixtures/export/helpers';
 import { fixtures } from './helpers/child';
 
@@ -158,10 +158,11 @@ describe('tracemalloc export errors', () => {
 
 describe('exports on a machine without the addon', () => {
   const dir = tempDir('no-addon');
-  const cli = path.join(repoRoot, 'dist', 'cli', 'main.js');
+  const cli = path.join(repoRoot, 'dist', 'faces', 'cli', 'main.js');
 
   it('writes every format from the built CLI with the addon unloadable', () => {
-    if (!fs.existsSync(cli)) throw new Error('dist/cli/main.js is missing: `npm run build:ts` first (npm test does)');
+    if (!fs.existsSync(cli))
+      throw new Error('dist/faces/cli/main.js is missing: `npm run build:ts` first (npm test does)');
     const dump = workloadDump(dir, '4096');
     const preload = path.join(fixtures, 'export', 'no-addon.js');
     const node = (args: string[]): { status: number | null; stderr: string } =>

@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { exportCommand } from '../lib/cli/export';
-import { loadSnapshot } from '../lib/dump';
-import { encodePprof } from '../lib/export/pprof';
-import type { Snapshot } from '../lib/snapshot';
+import { exportCommand } from '../lib/faces/cli/export';
+import { loadSnapshot } from '../lib/model/dump';
+import { encodePprof } from '../lib/faces/export/pprof';
+import type { Snapshot } from '../lib/model/snapshot';
 import {
   awkwardSnapshot,
   builtCli,

@@ -1,11 +1,11 @@
 // Filter, DomainFilter and Snapshot.filterTraces: a port of CPython's
 // TestFilters and TestSnapshot.test_filter_traces*, over the columnar table.
 import * as path from 'node:path';
-import { BaseFilter, DomainFilter, Filter, TRACER_FILTERS, defaultReportFilters } from '../lib/filter';
-import { Frame } from '../lib/frame';
-import { Snapshot, type TraceData } from '../lib/snapshot';
-import type { Trace } from '../lib/trace';
-import { Traceback } from '../lib/traceback';
+import { BaseFilter, DomainFilter, Filter, TRACER_FILTERS, defaultReportFilters } from '../lib/model/filter';
+import { Frame } from '../lib/model/frame';
+import { Snapshot, type TraceData } from '../lib/model/snapshot';
+import type { Trace } from '../lib/model/trace';
+import { Traceback } from '../lib/model/traceback';
 
 type RawTrace = [domain: number, size: number, frames: [string, number][]];
 
@@ -297,7 +297,7 @@ describe('TRACER_FILTERS', () => {
   const root = path.resolve(__dirname, '..');
   const snapshot = Snapshot.fromTraces([
     { domain: 0, size: 1, frames: [{ filename: path.join(root, 'lib', 'snapshot.js'), lineno: 3 }] },
-    { domain: 0, size: 2, frames: [{ filename: path.join(root, 'dist', 'export', 'pprof.js'), lineno: 9 }] },
+    { domain: 0, size: 2, frames: [{ filename: path.join(root, 'dist', 'faces', 'export', 'pprof.js'), lineno: 9 }] },
     { domain: 0, size: 4, frames: [{ filename: 'node:internal/streams/readable', lineno: 1 }] },
     // Called back from our code: the allocation is the user's.
     {

@@ -4,9 +4,9 @@
 // events) is tested in headless Chromium by flamegraph.test.ts.
 import * as fs from 'node:fs';
 import * as vm from 'node:vm';
-import { flameGraphData, flameGraphPage, type FlameGraphData } from '../lib/export/flamegraph';
-import { formatSize } from '../lib/format';
-import { Snapshot } from '../lib/snapshot';
+import { flameGraphData, flameGraphPage, type FlameGraphData } from '../lib/faces/export/flamegraph';
+import { formatSize } from '../lib/helpers/format';
+import { Snapshot } from '../lib/model/snapshot';
 import { awkwardSnapshot } from './fixtures/export/helpers';
 
 // The scripts' seeded PRNG (scripts/lib/prng.js).
@@ -133,7 +133,7 @@ describe('the size text', () => {
 
   test('has one definition in the page script: the one the library loads', () => {
     const script = flameGraphPage().script;
-    expect(script.startsWith(fs.readFileSync(require.resolve('../lib/format-size'), 'utf8'))).toBe(true);
+    expect(script.startsWith(fs.readFileSync(require.resolve('../lib/helpers/format-size'), 'utf8'))).toBe(true);
     expect(script.match(/function formatSize\b/g)).toHaveLength(1);
     expect(script.match(/function toFixedHalfEven\b/g)).toHaveLength(1);
   });

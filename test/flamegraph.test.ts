@@ -5,11 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { flamegraphCommand } from '../lib/cli/flamegraph';
-import { loadSnapshot } from '../lib/dump';
-import { formatSize } from '../lib/format';
-import { toFlameGraphHtml, type FlameGraphData } from '../lib/export/flamegraph';
-import { Snapshot } from '../lib/snapshot';
+import { flamegraphCommand } from '../lib/faces/cli/flamegraph';
+import { loadSnapshot } from '../lib/model/dump';
+import { formatSize } from '../lib/helpers/format';
+import { toFlameGraphHtml, type FlameGraphData } from '../lib/faces/export/flamegraph';
+import { Snapshot } from '../lib/model/snapshot';
 import { awkwardSnapshot, captureIO, repoRoot, tempDir, workloadDump } from './fixtures/export/helpers';
 
 const CHROMIUM = '/usr/bin/chromium';

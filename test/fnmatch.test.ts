@@ -1,6 +1,6 @@
 // Glob matching with Python's fnmatch semantics (the matcher behind Filter).
 import * as path from 'node:path';
-import { compileGlob, escapeGlob, fnmatch } from '../lib/fnmatch';
+import { compileGlob, escapeGlob, fnmatch } from '../lib/model/fnmatch';
 import { repoRoot, runNode } from './helpers/child';
 
 const posix = { normcase: false };
@@ -119,7 +119,7 @@ describe('fnmatch', () => {
       [`${'a'.repeat(5000)}c`, '*a*a*a*a*a*a*a*a*a*a*b*c'],
       [`${'a'.repeat(5000)}bc`, '*a*a*a*a*a*a*a*a*a*a*b*c'],
     ];
-    const script = `const { compileGlob } = require(${JSON.stringify(path.join(repoRoot, 'dist', 'fnmatch.js'))});
+    const script = `const { compileGlob } = require(${JSON.stringify(path.join(repoRoot, 'dist', 'model', 'fnmatch.js'))});
       const cases = ${JSON.stringify(cases)};
       console.log(JSON.stringify(cases.map(([name, pattern]) => compileGlob(pattern, { normcase: false })(name))));`;
     const result = runNode(['-e', script]);

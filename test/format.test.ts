@@ -1,5 +1,5 @@
 // Sizes and counts printed exactly as Python's tracemalloc prints them.
-import { formatCount, formatSize, roundForDisplay, toFixedHalfEven } from '../lib/format';
+import { formatCount, formatSize, roundForDisplay, toFixedHalfEven } from '../lib/helpers/format';
 
 describe('formatSize', () => {
   // [size, _format_size(size, False), _format_size(size, True)] from CPython 3.11.

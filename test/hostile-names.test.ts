@@ -6,14 +6,14 @@
 // it may hold one raw.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { censusLabel } from '../lib/census';
-import { escapeControlChars } from '../lib/control-chars';
-import { loadSnapshot } from '../lib/dump';
-import { escapeCollapsedLabel } from '../lib/export/collapsed';
-import { Frame } from '../lib/frame';
-import { Snapshot } from '../lib/snapshot';
-import { Statistic } from '../lib/statistics';
-import { Traceback } from '../lib/traceback';
+import { censusLabel } from '../lib/tracer/census';
+import { escapeControlChars } from '../lib/helpers/control-chars';
+import { loadSnapshot } from '../lib/model/dump';
+import { escapeCollapsedLabel } from '../lib/faces/export/collapsed';
+import { Frame } from '../lib/model/frame';
+import { Snapshot } from '../lib/model/snapshot';
+import { Statistic } from '../lib/model/statistics';
+import { Traceback } from '../lib/model/traceback';
 import { cli, cliFixtures, tempDir } from './helpers/cli';
 
 const FIXTURE = path.join(cliFixtures, 'hostile-names.js');

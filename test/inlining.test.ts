@@ -1,11 +1,11 @@
-// Inlining: the flags of lib/inlining.ts keep a small helper's frame on the
+// Inlining: the flags of lib/tracer/inlining.ts keep a small helper's frame on the
 // running V8, whichever compiler optimizes its caller; without them the
 // helper's allocations are charged to the caller. Tiers are forced with V8's
 // natives, so what V8 inlines does not depend on timing.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { DiffReport, TopReport } from '../lib/report';
-import { disableInlining, inliningEnabled, noInliningFlags } from '../lib/inlining';
+import type { DiffReport, TopReport } from '../lib/faces/report';
+import { disableInlining, inliningEnabled, noInliningFlags } from '../lib/tracer/inlining';
 import { fixtures, runNode } from './helpers/child';
 import { cli, lastJson, tempDir } from './helpers/cli';
 
@@ -100,7 +100,7 @@ describe(`a small helper called from a hot loop (${process.version})`, () => {
 });
 
 describe('inliningEnabled', () => {
-  const probe = `const i = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'inlining.js'))}); console.log(i.inliningEnabled());`;
+  const probe = `const i = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'tracer', 'inlining.js'))}); console.log(i.inliningEnabled());`;
   const enabled = (args: string[]): string => runNode([...args, '-e', probe]).stdout.trim();
 
   test('true by default; false with every flag on the command line, the last word winning', () => {

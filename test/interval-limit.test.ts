@@ -1,11 +1,11 @@
 // V8 caps each step between samples at 2^31 - 1 bytes, so a mean interval
 // past 2^28 over-estimates (1.58x at 2^31, 512x at 2^40): every way an
 // interval reaches V8 refuses it, with the maximum in the message.
-import { parseInterval, readSettings, SettingError } from '../lib/activation';
-import { chooseInterval, startWithBudget } from '../lib/budget';
-import { limitMemory } from '../lib/limits';
-import { native } from '../lib/native';
-import * as tm from '../lib/tracemalloc';
+import { parseInterval, readSettings, SettingError } from '../lib/faces/activation';
+import { chooseInterval, startWithBudget } from '../lib/tracer/budget';
+import { limitMemory } from '../lib/measure/limits';
+import { native } from '../lib/tracer/native';
+import * as tm from '../lib/tracer/tracemalloc';
 import { stopTracingAfterEach } from './helpers/tracing';
 
 stopTracingAfterEach();

@@ -2,10 +2,10 @@
 // (a deterministic leaking program under exact tracing), then the timer
 // through register's variables and `tracemalloc run --watch-leaks`.
 import * as path from 'node:path';
-import { formatLeak, LeakWatcher, watchLeaks, type LeakReport } from '../lib/leak-watch';
-import { Snapshot } from '../lib/snapshot';
-import { TableBuilder } from '../lib/table';
-import * as tm from '../lib/tracemalloc';
+import { formatLeak, LeakWatcher, watchLeaks, type LeakReport } from '../lib/faces/leak-watch';
+import { Snapshot } from '../lib/model/snapshot';
+import { TableBuilder } from '../lib/model/table';
+import * as tm from '../lib/tracer/tracemalloc';
 import { DETERMINISTIC_FLAGS, repoRoot, runNode } from './helpers/child';
 import { cli, node, tempDir } from './helpers/cli';
 import { stopTracingAfterEach } from './helpers/tracing';

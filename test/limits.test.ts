@@ -3,9 +3,9 @@
 import { AssertionError } from 'node:assert';
 import * as path from 'node:path';
 import { fixtures, runNode } from './helpers/child';
-import * as tm from '../lib/tracemalloc';
-import { Filter } from '../lib/filter';
-import { limitLeaks, limitMemory, MemoryLimitError } from '../lib/limits';
+import * as tm from '../lib/tracer/tracemalloc';
+import { Filter } from '../lib/model/filter';
+import { limitLeaks, limitMemory, MemoryLimitError } from '../lib/measure/limits';
 
 afterEach(() => {
   tm.stop();

@@ -1,13 +1,13 @@
 // The jest matchers, passing and failing on purpose; failure messages show
 // the limit, the measured figures and the top allocation sites.
-import * as tm from '../lib/tracemalloc';
-import { matchers, register } from '../lib/jest';
+import * as tm from '../lib/tracer/tracemalloc';
+import { matchers, register } from '../lib/measure/jest';
 
 afterEach(() => {
   tm.stop();
 });
 
-// Importing lib/jest registered the matchers on jest's global expect.
+// Importing lib/measure/jest registered the matchers on jest's global expect.
 
 function stripColors(text: string): string {
   return text.replace(/\u001b\[[0-9;]*m/g, '');

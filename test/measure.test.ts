@@ -2,10 +2,10 @@
 // determinism, retained/peak, async, sampler ownership; allocation counters;
 // the bench adapters.
 import { DETERMINISTIC_FLAGS, runNode } from './helpers/child';
-import * as tm from '../lib/tracemalloc';
-import { TracemallocError } from '../lib/errors';
+import * as tm from '../lib/tracer/tracemalloc';
+import { TracemallocError } from '../lib/helpers/errors';
 import { measure, measureAsync } from '../lib/measure/measure';
-import { allocatedBytes, allocationCounter } from '../lib/measure/counter';
+import { allocatedBytes, allocationCounter } from '../lib/tracer/counter';
 import { addAllocationColumns, allocationColumns, withAllocations } from '../lib/measure/bench-adapters';
 import { formatTopSites, topSites } from '../lib/measure/report';
 import { V8_MAJOR } from './helpers/versions';

@@ -5,9 +5,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { outputPathProblem, writesThrough } from '../lib/output-path';
-import { dumpSnapshot } from '../lib/dump';
-import { Snapshot } from '../lib/snapshot';
+import { outputPathProblem, writesThrough } from '../lib/helpers/output-path';
+import { dumpSnapshot } from '../lib/model/dump';
+import { Snapshot } from '../lib/model/snapshot';
 import { repoRoot } from './helpers/child';
 import { cleanEnv, cli, cliFixtures, node, tempDir } from './helpers/cli';
 

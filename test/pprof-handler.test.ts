@@ -5,8 +5,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { pprofHandler, type PprofHandler } from '../lib/http/pprof-handler';
-import * as tm from '../lib/tracemalloc';
+import { pprofHandler, type PprofHandler } from '../lib/faces/http/pprof-handler';
+import * as tm from '../lib/tracer/tracemalloc';
 import { stopTracingAfterEach, totalsFor } from './helpers/tracing';
 
 stopTracingAfterEach();
@@ -227,7 +227,7 @@ describe('/debug/pprof/allocs', () => {
       ['alloc_space', 'bytes'],
     ]);
     expect(profile.byFunction.get('garbageForAllocs')?.[0]).toBeGreaterThanOrEqual(700);
-    // The live view of such tracing (lib/views.ts): from Node 26 V8 says which samples are live.
+    // The live view of such tracing (lib/model/views.ts): from Node 26 V8 says which samples are live.
     const heap = await get('/debug/pprof/heap');
     if (Number.parseInt(process.versions.node, 10) >= 26) {
       expect(heap.status).toBe(200);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { isLoopback, parseListenAddress } from '../lib/http/address';
+import { isLoopback, parseListenAddress } from '../lib/faces/http/address';
 import { cleanEnv, node, tempDir } from './helpers/cli';
 import { repoRoot } from './helpers/child';
 import { haveGo, pprofTop, topHeader, topRows } from './helpers/go-pprof';

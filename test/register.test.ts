@@ -1,8 +1,8 @@
 // Zero-code activation: `node -r node-tracemalloc/register` and `node --import
 // node-tracemalloc/register`, configured by NODE_TRACEMALLOC* variables.
 import * as path from 'node:path';
-import { loadSnapshot } from '../lib/dump';
-import type { Snapshot } from '../lib/snapshot';
+import { loadSnapshot } from '../lib/model/dump';
+import type { Snapshot } from '../lib/model/snapshot';
 import { cliFixtures, filesIn, node, nodeWithSignal, tempDir } from './helpers/cli';
 
 const CJS = path.join(cliFixtures, 'alloc.js');

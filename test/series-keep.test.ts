@@ -3,7 +3,7 @@
 // and never remove the last one, written at exit.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSnapshot } from '../lib/dump';
+import { loadSnapshot } from '../lib/model/dump';
 import { cli, cliFixtures, filesIn, lastJson, node, tempDir } from './helpers/cli';
 
 const CJS = path.join(cliFixtures, 'alloc.js');

@@ -1,10 +1,10 @@
 // A signal ends a traced program as it would end it untraced, busy, blocked
 // or idle: under `node -r node-tracemalloc/register` and under `tracemalloc
-// run`, which also has the dump written first (lib/run-protocol.ts).
+// run`, which also has the dump written first (lib/faces/run-protocol.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSnapshot } from '../lib/dump';
+import { loadSnapshot } from '../lib/model/dump';
 import type { ChildResult } from './helpers/child';
 import { cleanEnv, cliFixtures, cliMain, filesIn, nodeWithSignal, tempDir } from './helpers/cli';
 

@@ -1,5 +1,5 @@
 // parseSize: units, decimal vs binary prefixes, and its error messages.
-import { describeSize, parseSize } from '../lib/size';
+import { describeSize, parseSize } from '../lib/helpers/size';
 
 describe('parseSize', () => {
   test.each([

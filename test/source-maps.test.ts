@@ -4,9 +4,9 @@
 import { encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TopReport } from '../lib/report';
-import { Snapshot } from '../lib/snapshot';
-import { applySourceMaps } from '../lib/source-maps';
+import type { TopReport } from '../lib/faces/report';
+import { Snapshot } from '../lib/model/snapshot';
+import { applySourceMaps } from '../lib/model/source-maps';
 import { repoRoot } from './helpers/child';
 import { cli, cliFixtures, lastJson, node, tempDir } from './helpers/cli';
 

@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { Frame } from '../lib/frame';
-import { Snapshot, type TraceData } from '../lib/snapshot';
-import { Statistic, StatisticDiff } from '../lib/statistics';
-import type { ProfileTable } from '../lib/table';
-import { Traceback } from '../lib/traceback';
-import * as tm from '../lib/tracemalloc';
-import { Filter } from '../lib/filter';
+import { Frame } from '../lib/model/frame';
+import { Snapshot, type TraceData } from '../lib/model/snapshot';
+import { Statistic, StatisticDiff } from '../lib/model/statistics';
+import type { ProfileTable } from '../lib/model/table';
+import { Traceback } from '../lib/model/traceback';
+import * as tm from '../lib/tracer/tracemalloc';
+import { Filter } from '../lib/model/filter';
 
 type RawTrace = [domain: number, size: number, frames: [string, number][]];
 

@@ -7,12 +7,12 @@
 // synchronous code (it cannot answer: reported missing, never waited for).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSnapshot } from '../lib/dump';
-import type { TopReport } from '../lib/report';
-import { Snapshot } from '../lib/snapshot';
-import { mergeSnapshots, mergeTables } from '../lib/threads/merge';
-import { isReplyMessage } from '../lib/threads/protocol';
-import { parseThreadList, threadsOf } from '../lib/threads/select';
+import { loadSnapshot } from '../lib/model/dump';
+import type { TopReport } from '../lib/faces/report';
+import { Snapshot } from '../lib/model/snapshot';
+import { mergeSnapshots, mergeTables } from '../lib/tracer/threads/merge';
+import { isReplyMessage } from '../lib/tracer/threads/protocol';
+import { parseThreadList, threadsOf } from '../lib/tracer/threads/select';
 import { repoRoot, type ChildResult } from './helpers/child';
 import { cli, lastJson, node, tempDir } from './helpers/cli';
 

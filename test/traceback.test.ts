@@ -1,9 +1,9 @@
 // Frame and Traceback value classes, and how V8's raw frames become them.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Frame } from '../lib/frame';
-import { Snapshot } from '../lib/snapshot';
-import { Traceback } from '../lib/traceback';
+import { Frame } from '../lib/model/frame';
+import { Snapshot } from '../lib/model/snapshot';
+import { Traceback } from '../lib/model/traceback';
 
 describe('Frame.fromV8', () => {
   test('pseudo frames keep their V8 name as filename and function', () => {

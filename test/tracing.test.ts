@@ -1,7 +1,7 @@
 // The tracing API on real V8, in this process: state, arguments, snapshots.
 import * as path from 'node:path';
-import * as tm from '../lib/tracemalloc';
-import { TracemallocError } from '../lib/errors';
+import * as tm from '../lib/tracer/tracemalloc';
+import { TracemallocError } from '../lib/helpers/errors';
 import { stopTracingAfterEach, totalsFor } from './helpers/tracing';
 
 stopTracingAfterEach();

@@ -1,6 +1,6 @@
 // The leak watch's statistics: least squares slope, its standard error, and
 // Student's t upper tail, checked against closed forms and a hand computation.
-import { incompleteBeta, linearTrend, studentUpperTail } from '../lib/trend';
+import { incompleteBeta, linearTrend, studentUpperTail } from '../lib/model/trend';
 
 describe('studentUpperTail', () => {
   // Closed forms of P(T > t) for 1, 2 and 3 degrees of freedom.

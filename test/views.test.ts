@@ -4,9 +4,9 @@
 // and exits has nothing alive at exit; `tracemalloc run` and register's exit
 // report must still name the function that built it.
 import * as path from 'node:path';
-import type { TopReport } from '../lib/report';
-import { loadSnapshot } from '../lib/dump';
-import * as tm from '../lib/tracemalloc';
+import type { TopReport } from '../lib/faces/report';
+import { loadSnapshot } from '../lib/model/dump';
+import * as tm from '../lib/tracer/tracemalloc';
 import { fixtures, runFixture } from './helpers/child';
 import { cli, filesIn, lastJson, node, tempDir } from './helpers/cli';
 

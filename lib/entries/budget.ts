@@ -12,5 +12,5 @@ export {
   WORST_CASE_ALLOCATION_RATE,
   type BudgetOptions,
   type BudgetChoice,
-} from '../budget';
-export type { BudgetWatch, BudgetReading, BudgetRestart } from '../budget-watch';
+} from '../tracer/budget';
+export type { BudgetWatch, BudgetReading, BudgetRestart } from '../tracer/budget-watch';

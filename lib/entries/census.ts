@@ -14,4 +14,4 @@ export {
   type CensusEntry,
   type CensusDiffEntry,
   type CensusOptions,
-} from '../census';
+} from '../tracer/census';

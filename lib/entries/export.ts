@@ -7,7 +7,7 @@
  *
  * @module node-tracemalloc/export
  */
-export { encodePprof, type PprofOptions } from '../export/pprof';
+export { encodePprof, type PprofOptions } from '../faces/export/pprof';
 export {
   toHeapProfile,
   encodeHeapProfile,
@@ -16,8 +16,13 @@ export {
   type HeapProfileNode,
   type HeapProfileSample,
   type HeapProfileCallFrame,
-} from '../export/heapprofile';
-export { toCollapsed, escapeCollapsedLabel, type CollapsedOptions, type CollapsedValue } from '../export/collapsed';
+} from '../faces/export/heapprofile';
+export {
+  toCollapsed,
+  escapeCollapsedLabel,
+  type CollapsedOptions,
+  type CollapsedValue,
+} from '../faces/export/collapsed';
 export {
   toSnapshotJson,
   encodeSnapshotJson,
@@ -26,9 +31,9 @@ export {
   type SnapshotJson,
   type TraceJson,
   type FrameJson,
-} from '../export/json';
-export { toFlameGraphHtml, type FlameGraphOptions } from '../export/flamegraph';
-export { applySourceMaps, type SourceMapOptions } from '../source-maps';
-export { frameLabel } from '../export/label';
-export { formatCount } from '../format';
-export { escapeControlChars } from '../control-chars';
+} from '../faces/export/json';
+export { toFlameGraphHtml, type FlameGraphOptions } from '../faces/export/flamegraph';
+export { applySourceMaps, type SourceMapOptions } from '../model/source-maps';
+export { frameLabel } from '../faces/export/label';
+export { formatCount } from '../helpers/format';
+export { escapeControlChars } from '../helpers/control-chars';

@@ -5,5 +5,5 @@
  *
  * @module node-tracemalloc/filters
  */
-export { TRACER_FILTERS, defaultReportFilters } from '../filter';
-export { compileGlob, fnmatch, escapeGlob, type GlobMatcher, type GlobOptions } from '../fnmatch';
+export { TRACER_FILTERS, defaultReportFilters } from '../model/filter';
+export { compileGlob, fnmatch, escapeGlob, type GlobMatcher, type GlobOptions } from '../model/fnmatch';

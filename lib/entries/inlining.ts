@@ -6,4 +6,4 @@
  *
  * @module node-tracemalloc/inlining
  */
-export { noInliningFlags, disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from '../inlining';
+export { noInliningFlags, disableInlining, inliningEnabled, SAMPLED_INLINING_DEFAULT } from '../tracer/inlining';

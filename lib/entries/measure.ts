@@ -7,7 +7,7 @@
  * @module node-tracemalloc/measure
  */
 export { measure, measureAsync, type MeasureOptions, type MeasureResult } from '../measure/measure';
-export { allocatedBytes, allocationCounter, type AllocationCounter } from '../measure/counter';
+export { allocatedBytes, allocationCounter, type AllocationCounter } from '../tracer/counter';
 export { checkLeaks, type LeakOptions, type LeakResult } from '../measure/leaks';
 export {
   withAllocations,
@@ -28,5 +28,5 @@ export {
   type LeakFilter,
   type MemoryReport,
   type LeakReport,
-} from '../limits';
-export { parseSize, type Size } from '../size';
+} from '../measure/limits';
+export { parseSize, type Size } from '../helpers/size';

@@ -7,10 +7,17 @@
  *
  * @module node-tracemalloc/model
  */
-export { MAX_FRAMES, MAX_INTERVAL, DEFAULT_SAMPLED_INTERVAL } from '../tracemalloc';
-export { TraceList, NO_STACK, SNAPSHOT_VIEWS, type SnapshotInfo, type SnapshotView, type TraceData } from '../snapshot';
-export type { ProfileTable, FrameData } from '../table';
-export type { StatisticSpread, DiffSpread, Range } from '../statistics';
-export type { SampledSum } from '../intervals';
-export { UNKNOWN_FILENAME, PSEUDO_FRAMES, functionLabel, type FrameOptions } from '../frame';
-export { DUMP_FORMAT_VERSION, type DumpableSnapshot } from '../dump';
+export { MAX_FRAMES, MAX_INTERVAL, DEFAULT_SAMPLED_INTERVAL } from '../tracer/tracemalloc';
+export {
+  TraceList,
+  NO_STACK,
+  SNAPSHOT_VIEWS,
+  type SnapshotInfo,
+  type SnapshotView,
+  type TraceData,
+} from '../model/snapshot';
+export type { ProfileTable, FrameData } from '../model/table';
+export type { StatisticSpread, DiffSpread, Range } from '../model/statistics';
+export type { SampledSum } from '../model/intervals';
+export { UNKNOWN_FILENAME, PSEUDO_FRAMES, functionLabel, type FrameOptions } from '../model/frame';
+export { DUMP_FORMAT_VERSION, type DumpableSnapshot } from '../model/dump';

@@ -5,12 +5,12 @@
  *
  * @module node-tracemalloc/production
  */
-export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from '../http/pprof-handler';
-export { listenPprof, type PprofListener, type PprofListenerOptions } from '../http/pprof-listener';
-export { snapshotDelta } from '../snapshot-delta';
-export { dumpOnSignal, type DumpOnSignal, type DumpOnSignalOptions } from '../dump-on-signal';
-export { captureNearHeapLimit, type HeapLimitCapture } from '../heap-limit-dump';
-export { serveThreadSnapshots, type ServeOptions } from '../threads/serve';
+export { pprofHandler, type PprofHandler, type PprofHandlerOptions } from '../faces/http/pprof-handler';
+export { listenPprof, type PprofListener, type PprofListenerOptions } from '../faces/http/pprof-listener';
+export { snapshotDelta } from '../model/snapshot-delta';
+export { dumpOnSignal, type DumpOnSignal, type DumpOnSignalOptions } from '../faces/dump-on-signal';
+export { captureNearHeapLimit, type HeapLimitCapture } from '../tracer/heap-limit-dump';
+export { serveThreadSnapshots, type ServeOptions } from '../tracer/threads/serve';
 export {
   watchLeaks,
   LeakWatcher,
@@ -18,4 +18,4 @@ export {
   type LeakWatchOptions,
   type LeakReport,
   type LeakWatch,
-} from '../leak-watch';
+} from '../faces/leak-watch';

@@ -2,8 +2,8 @@
 // benchmark.js, your own loop): measure the same named functions the harness
 // times, then merge the rows into its table. Measuring happens outside the
 // harness's timed runs, since exact tracing slows code 15-190×.
-import { argError } from '../errors';
-import * as check from '../validate';
+import { argError } from '../helpers/errors';
+import * as check from '../helpers/validate';
 import { measureAsync, type MeasureOptions } from './measure';
 import { formatPerCall } from './report';
 

@@ -1,9 +1,9 @@
 // The leak check behind `expect(fn).not.toLeak()`: what repeated calls leave
 // alive after a full GC, measured exactly.
-import { disableInlining } from '../inlining';
-import type { Snapshot } from '../snapshot';
-import { parseSize, type Size } from '../size';
-import * as check from '../validate';
+import { disableInlining } from '../tracer/inlining';
+import type { Snapshot } from '../model/snapshot';
+import { parseSize, type Size } from '../helpers/size';
+import * as check from '../helpers/validate';
 import { drive, type Plan } from './loop';
 import {
   mapForTests,

@@ -1,7 +1,7 @@
 // measure(): Go's -benchmem for Node: bytes and allocations per call, exact.
-import { disableInlining } from '../inlining';
-import type { Snapshot } from '../snapshot';
-import * as check from '../validate';
+import { disableInlining } from '../tracer/inlining';
+import type { Snapshot } from '../model/snapshot';
+import * as check from '../helpers/validate';
 import { drive, type Measured, type Plan } from './loop';
 import {
   framesOption,

@@ -1,11 +1,11 @@
 // Top allocation sites for failure messages and reports, in the library's
 // Statistic format ("app.js:12: size=5120 B, count=80, average=64 B").
-import { Frame, UNKNOWN_FILENAME } from '../frame';
-import { formatSize } from '../format';
-import { NO_STACK, type Snapshot } from '../snapshot';
-import { Statistic } from '../statistics';
-import { Traceback } from '../traceback';
-import { isOwnFile } from '../own-files';
+import { Frame, UNKNOWN_FILENAME } from '../model/frame';
+import { formatSize } from '../helpers/format';
+import { NO_STACK, type Snapshot } from '../model/snapshot';
+import { Statistic } from '../model/statistics';
+import { Traceback } from '../model/traceback';
+import { isOwnFile } from '../helpers/own-files';
 import { scriptedStacks } from './own';
 
 /**

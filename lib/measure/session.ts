@@ -2,12 +2,12 @@
 // the limit helpers: option checks, owning V8's sampler for a while, warm-up, traced
 // passes. Each traced pass is a sub-plan (`yield*`) that stops the sampler in
 // `finally`, whether fn returned or threw.
-import { underJest } from '../compiled-scripts';
-import { TracemallocError, argError } from '../errors';
-import type { Snapshot } from '../snapshot';
-import { applySourceMaps } from '../source-maps';
-import { heapCounters, MAX_FRAMES, samplerSettings, startNative, stop, takeSnapshot } from '../tracemalloc';
-import * as check from '../validate';
+import { underJest } from '../model/compiled-scripts';
+import { TracemallocError, argError } from '../helpers/errors';
+import type { Snapshot } from '../model/snapshot';
+import { applySourceMaps } from '../model/source-maps';
+import { heapCounters, MAX_FRAMES, samplerSettings, startNative, stop, takeSnapshot } from '../tracer/tracemalloc';
+import * as check from '../helpers/validate';
 import type { Measured, Plan } from './loop';
 
 /** Frames a traced pass records at least (see tracedPass). */
@@ -72,7 +72,7 @@ export function requireIdleSampler(who: string): void {
   );
 }
 
-export { collectGarbage } from '../tracemalloc';
+export { collectGarbage } from '../tracer/tracemalloc';
 
 /** Untraced calls: `count` of them, or for `'auto'` until AUTO_WARMUP_CALLS or AUTO_WARMUP_MS. */
 export function* warmUp(count: number | 'auto'): Plan<number> {

@@ -2,14 +2,14 @@
 // and returns what it printed as JSON on its last stdout line.
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { noInliningFlags } from '../../lib/inlining';
+import { noInliningFlags } from '../../lib/tracer/inlining';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const fixtures = path.join(repoRoot, 'test', 'fixtures');
 
 /**
  * Flags that make V8's sampler deterministic (see ../shared/V8-FACTS.md), and
- * keep every function's frame on this V8 (lib/inlining.ts).
+ * keep every function's frame on this V8 (lib/tracer/inlining.ts).
  */
 export const DETERMINISTIC_FLAGS = [
   '--predictable',

@@ -1,4 +1,4 @@
-// Runs the built CLI (dist/cli/main.js) and fixture programs in child
+// Runs the built CLI (dist/faces/cli/main.js) and fixture programs in child
 // processes, as a user would; `npm run build:ts` first (the test script's pretest).
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot, type ChildResult } from './child';
 
-export const cliMain = path.join(repoRoot, 'dist', 'cli', 'main.js');
+export const cliMain = path.join(repoRoot, 'dist', 'faces', 'cli', 'main.js');
 export const cliFixtures = path.join(repoRoot, 'test', 'fixtures', 'cli');
 
 /** The environment of the test run without settings that would change a child's behaviour. */

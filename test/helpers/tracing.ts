@@ -1,7 +1,7 @@
 // The addon is loaded once per jest worker process and V8's sampler is one
 // per isolate, so tracing state outlives a test: every suite that traces
 // stops in afterEach through this hook.
-import * as tm from '../../lib/tracemalloc';
+import * as tm from '../../lib/tracer/tracemalloc';
 
 export function stopTracingAfterEach(): void {
   afterEach(() => {
@@ -11,7 +11,7 @@ export function stopTracingAfterEach(): void {
 
 /** Sum of size and count over the traces whose most recent frame is `functionName`. */
 export function totalsFor(
-  snapshot: import('../../lib/snapshot').Snapshot,
+  snapshot: import('../../lib/model/snapshot').Snapshot,
   functionName: string,
 ): { size: number; count: number } {
   let size = 0;
