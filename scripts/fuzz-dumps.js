@@ -59,9 +59,9 @@ function loadDist() {
     ...require(path.join(DIST, 'entries', 'export')),
     ...require(path.join(DIST, 'entries', 'model')),
   };
-  const { wrapPayload } = require(path.join(DIST, 'dump', 'container'));
-  const { encodePayload } = require(path.join(DIST, 'dump', 'payload'));
-  const L = require(path.join(DIST, 'dump', 'layout'));
+  const { wrapPayload } = require(path.join(DIST, 'model', 'dump', 'container'));
+  const { encodePayload } = require(path.join(DIST, 'model', 'dump', 'payload'));
+  const L = require(path.join(DIST, 'model', 'dump', 'layout'));
   const { crc32 } = require('node:zlib');
   const { chainTable, broomTable } = require('./deep-tables');
   return { tm, wrapPayload, encodePayload, L, crc32, chainTable, broomTable };

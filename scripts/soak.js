@@ -127,7 +127,7 @@ function options() {
       dump: { type: 'string' },
     },
   });
-  const { parseDuration } = require(path.join(dist, 'activation'));
+  const { parseDuration } = require(path.join(dist, 'faces', 'activation'));
   const count = (name) => {
     const n = Number(values[name]);
     if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name}: expected an integer ≥ 1, got ${values[name]}`);

@@ -41,5 +41,5 @@ fs.writeFileSync(
   ].join('\n'),
 );
 
-const bin = path.join(dist, 'cli', 'main.js');
+const bin = path.join(dist, 'faces', 'cli', 'main.js');
 if (fs.existsSync(bin)) fs.chmodSync(bin, 0o755);

@@ -190,10 +190,10 @@ describe('round trip', () => {
 
   test('never loads the native addon (a dump must load where it was never built)', () => {
     jest.isolateModules(() => {
-      jest.doMock('../lib/native', () => {
+      jest.doMock('../lib/tracer/native', () => {
         throw new Error('lib/model/dump imported lib/tracer/native');
       });
-      const isolated = jest.requireActual<typeof import('../lib/model/dump')>('../lib/dump');
+      const isolated = jest.requireActual<typeof import('../lib/model/dump')>('../lib/model/dump');
       // Its own Snapshot class (a fresh module registry), so compare what it shows.
       const loaded = isolated.decodeSnapshot(encodeSnapshot(sampleSnapshot()));
       expect([...loaded.traces].map(String)).toEqual([...sampleSnapshot().traces].map(String));

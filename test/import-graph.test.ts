@@ -46,3 +46,45 @@ test('dist/ has no import cycle at load time', () => {
   for (const file of graph.keys()) if (!state.has(file)) visit(file);
   expect(cycles).toEqual([]);
 });
+
+/** Every relative import or require() of each lib/ source, as lib/-relative paths without extension. */
+function sourceImports(): Map<string, string[]> {
+  const lib = path.join(repoRoot, 'lib');
+  const files = fs
+    .readdirSync(lib, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  return new Map(
+    files.map((file) => {
+      const text = fs.readFileSync(path.join(lib, file), 'utf8');
+      const specs = [...text.matchAll(/(?:from|import\(|require\()\s*'(\.[^']+)'/g)].map((m) => m[1]);
+      return [file, specs.map((spec) => path.relative(lib, path.resolve(path.dirname(path.join(lib, file)), spec)))];
+    }),
+  );
+}
+
+// docs/contributing.md: a layer imports from the layers before it in this list, never from those after.
+const LAYERS = ['helpers', 'model', 'tracer', 'measure', 'faces', 'entries'];
+const layerOf = (file: string): number => {
+  const top = file.split(path.sep)[0];
+  return LAYERS.includes(top) && top !== file ? LAYERS.indexOf(top) : LAYERS.indexOf('entries');
+};
+
+test('lib/ imports go one way through its layers: helpers, model, tracer, measure, faces, entry points', () => {
+  const upward: string[] = [];
+  for (const [file, targets] of sourceImports()) {
+    for (const target of targets) {
+      if (layerOf(target) > layerOf(file)) upward.push(`${file} -> ${target}`);
+    }
+  }
+  expect(upward).toEqual([]);
+});
+
+test('one driver per native area: only the tracer, the census and the heap-limit capture import the binding', () => {
+  const importers = [...sourceImports()]
+    .filter(([, targets]) => targets.includes(path.join('tracer', 'native')))
+    .map(([file]) => file)
+    .sort();
+  expect(importers).toEqual(
+    ['tracer/census.ts', 'tracer/heap-limit-dump.ts', 'tracer/tracemalloc.ts'].map((f) => path.join(...f.split('/'))),
+  );
+});
