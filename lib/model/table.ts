@@ -53,13 +53,28 @@ export interface FrameData {
   builtin?: boolean;
 }
 
+/** Strings interned in order of first sight: `add` gives each string's one index into `values`. @internal */
+export class StringInterner {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  add(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
+}
+
 /**
  * Builds a {@link ProfileTable} row by row, interning strings, frames and
  * stacks, for snapshots made from plain data (`Snapshot.fromTraces`, loaders).
  */
 export class TableBuilder {
-  private readonly strings: string[] = [];
-  private readonly stringIndex = new Map<string, number>();
+  private readonly strings = new StringInterner();
   private readonly frameIndex = new Map<string, number>();
   private readonly stackIndex = new Map<string, number>();
   private readonly frames = {
@@ -78,13 +93,7 @@ export class TableBuilder {
   };
 
   private intern(s: string): number {
-    let index = this.stringIndex.get(s);
-    if (index === undefined) {
-      index = this.strings.length;
-      this.strings.push(s);
-      this.stringIndex.set(s, index);
-    }
-    return index;
+    return this.strings.add(s);
   }
 
   /** Row of a frame, added once per (file, line, column, function). */
@@ -145,7 +154,7 @@ export class TableBuilder {
   build(): ProfileTable {
     const frameCount = this.frames.name.length;
     return {
-      strings: this.strings,
+      strings: this.strings.values,
       frameName: Uint32Array.from(this.frames.name),
       frameFile: Uint32Array.from(this.frames.file),
       frameLine: Int32Array.from(this.frames.line),

@@ -2,7 +2,7 @@
 // stacks shared where (frame, caller) match, samples appended with the domain
 // (thread id) each already carries. Pure: no addon.
 import { Snapshot, type SnapshotInfo } from '../../model/snapshot';
-import type { ProfileTable } from '../../model/table';
+import { StringInterner, type ProfileTable } from '../../model/table';
 
 import { NO_STACK } from '../../helpers/constants';
 import { parentsFirst } from '../../model/stack-walk';
@@ -42,21 +42,6 @@ export class ThreadsSnapshot extends Snapshot {
   }
 }
 
-class Interner {
-  readonly values: string[] = [];
-  private readonly index = new Map<string, number>();
-
-  add(s: string): number {
-    let i = this.index.get(s);
-    if (i === undefined) {
-      i = this.values.length;
-      this.values.push(s);
-      this.index.set(s, i);
-    }
-    return i;
-  }
-}
-
 /**
  * The tables of several snapshots as one. Frames are the same row when every
  * field matches; stacks when frame and caller do (within one table as across
@@ -66,7 +51,7 @@ class Interner {
  */
 export function mergeTables(tables: readonly ProfileTable[]): ProfileTable {
   if (tables.length === 1) return tables[0];
-  const strings = new Interner();
+  const strings = new StringInterner();
   const frameRows = new Map<string, number>();
   const frame = {
     name: [] as number[],
