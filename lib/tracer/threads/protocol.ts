@@ -97,3 +97,17 @@ export function isAskMessage(value: unknown): value is AskMessage {
   const { kind, id } = value as { kind?: unknown; id?: unknown };
   return kind === 'ask' && typeof id === 'string';
 }
+
+/**
+ * Creates and dispatches one MessageEvent, untraced if called before
+ * `start()`. From Node 22 on, a thread's first message event loads undici
+ * for its MessageEvent class and compiles its code: about 10 MB allocated,
+ * which would top the table of a worker that receives our requests.
+ */
+export function warmMessageEvents(): void {
+  const Event = (globalThis as { MessageEvent?: new (type: string, init: { data: unknown }) => Event }).MessageEvent;
+  if (Event === undefined) return;
+  const target = new EventTarget();
+  target.addEventListener('message', () => undefined);
+  target.dispatchEvent(new Event('message', { data: null }));
+}

@@ -11,6 +11,7 @@ import {
   ASK_CHANNEL,
   REPLY_CHANNEL,
   isAskMessage,
+  warmMessageEvents,
   type AskMessage,
   type ByeMessage,
   type ReplyMessage,
@@ -45,13 +46,17 @@ export interface ServeOptions {
 }
 
 /**
- * Makes this thread answer `takeSnapshotAllThreads()` from any thread of the
- * process with its own table, and post its last table when it exits
- * normally or by process.exit() (a worker ended by terminate() runs no more
- * JS: it is reported as missing). Idempotent; nothing keeps the thread
- * alive. `node-tracemalloc/register` calls it in every thread; without
- * register, call it on the main thread before creating workers (it starts
- * listening for them there), then in each worker after `start()`.
+ * Makes this worker answer `takeSnapshotAllThreads()` from the main thread
+ * with its own table, and post its last table when it exits normally or by
+ * process.exit() (a worker ended by terminate() runs no more JS: it is
+ * reported as missing). On the main thread it starts listening for the
+ * workers, and answers no one: call `takeSnapshotAllThreads()` there.
+ * Idempotent; nothing keeps the thread alive. `node-tracemalloc/register`
+ * calls it in every thread; without register, call it on the main thread
+ * before creating workers, then in each worker, best before `start()`: from
+ * Node 22 on, a worker's first message event loads undici's MessageEvent
+ * class (about 10 MB allocated), which this loads at once, so that tracing
+ * does not see it.
  */
 export function serveThreadSnapshots(options: ServeOptions = {}): void {
   const global = globalThis as { [SERVING]?: boolean };
@@ -61,6 +66,22 @@ export function serveThreadSnapshots(options: ServeOptions = {}): void {
     const snapshot = tracer.takeSnapshot({ gc, view, sourceMaps: false });
     return encodeSnapshot(sourceMaps ? applySourceMaps(snapshot) : snapshot, { level: LEVEL });
   };
+  // Workers this thread creates: their end, terminate() included, is seen only here.
+  process.on('worker', (worker) => {
+    const id = worker.threadId; // -1 once it has exited
+    worker.once('exit', () => reply({ kind: 'gone', threadId: id }));
+  });
+  // The main thread collects (its collector takes its own snapshot) and
+  // answers no one: no message reaches it until a worker speaks, so a
+  // program without workers never creates a MessageEvent (see
+  // register-threads.ts: from Node 22 on the first one loads undici into the
+  // traced heap). Its exit ends the process: no one is left to read its last table.
+  if (isMainThread) {
+    threadCollector();
+    return;
+  }
+  // Before any request arrives (register-threads.ts says why).
+  warmMessageEvents();
   const ask = new BroadcastChannel(ASK_CHANNEL);
   ask.onmessage = (event: unknown): void => {
     const data = (event as { data?: unknown }).data;
@@ -75,17 +96,6 @@ export function serveThreadSnapshots(options: ServeOptions = {}): void {
     }
   };
   ask.unref();
-  // Workers this thread creates: their end, terminate() included, is seen only here.
-  process.on('worker', (worker) => {
-    const id = worker.threadId; // -1 once it has exited
-    worker.once('exit', () => reply({ kind: 'gone', threadId: id }));
-  });
-  // The main thread's exit ends the process: no one is left to read its last table.
-  if (isMainThread) {
-    threadCollector();
-    reply({ kind: 'hello', threadId });
-    return;
-  }
   process.once('exit', () => {
     ask.close();
     const bye: ByeMessage = { kind: 'bye', threadId, bytes: undefined, timestamp: Date.now() };
