@@ -265,7 +265,10 @@ export const runCommand = defineCommand({
     // A dump signal sent to us goes on to the program (SIGHUP is relayed already).
     const passOn = settings[ENV.SIGNAL] as NodeJS.Signals | undefined;
     const forward = passOn === undefined || isRelayedSignal(passOn) ? [] : [passOn];
-    const ended = await runChild(['-r', register, ...nodeLine], env, io, forward);
+    // The report of each dump the signal asks for, as the program goes on.
+    const onDump = (file: string): void =>
+      report([file], options, values.json, io, { exitCode: null, signal: null }, false);
+    const ended = await runChild(['-r', register, ...nodeLine], env, io, forward, onDump);
     report(ended.dumps, options, values.json, io, { exitCode: ended.code, signal: ended.signal }, ended.explained);
     if (ended.signal === null) return ended.code ?? EXIT.FAILED;
     // Die of the same signal, so that a shell sees an interrupted program (bash
