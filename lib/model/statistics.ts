@@ -873,8 +873,10 @@ export function compareSnapshots(
   const changes = (added: Parts, removed: Parts, whole: Parts): Pick<DiffSpread, 'added' | 'removed'> => {
     const weights = [added, removed, whole].map(sampleWeight);
     // Against an exact snapshot no part has a sampled weight: the sampled side's, for the key's objects.
-    const sampledInterval = current.exact ? old.interval : current.interval;
-    weights.push(weightAt(sampledInterval, whole.count.value > 0 ? whole : removed));
+    if (current.exact !== old.exact) {
+      const sampledInterval = current.exact ? old.interval : current.interval;
+      weights.push(weightAt(sampledInterval, whole.count.value > 0 ? whole : removed));
+    }
     const weight = weights.find((w) => w.size > 0) ?? weights[0];
     return { added: withUnseen(added, !current.exact, weight), removed: withUnseen(removed, !old.exact, weight) };
   };
