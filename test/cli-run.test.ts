@@ -203,6 +203,8 @@ describe('tracemalloc run: bad usage exits 2 with one line, before the program r
   test.each([
     [['--bogus', CJS], /^tracemalloc run: unknown option --bogus \(try tracemalloc run --help\)\n$/],
     [[], /^tracemalloc run: missing the script to run/],
+    // Not node's stack trace followed by an empty report and an empty dump.
+    [['no-such-script.js'], /^tracemalloc run: cannot find the script "no-such-script.js" \(from /],
     [['--top'], /^tracemalloc run: option --top needs a value/],
     [['--frames', '0', CJS], /^tracemalloc run: --frames: must be at least 1/],
     [['--frames', 'many', CJS], /^tracemalloc run: --frames: invalid number of frames: "many"/],

@@ -120,11 +120,24 @@ test('tracemalloc run --signal: the signal sent to run reaches the program, whic
   const running = await startChild([cliMain, 'run', '--exact', '--signal', 'usr2', '-o', out, FIXTURE], {});
   const dump = (n: number): string => path.join(tmp.dir, `run-000${n}.ntm`);
   await signalTwice(running, dump(1), dump(2));
+  // run prints the report of each signal's dump while the program goes on, as --help says.
+  await reported(running, dump(2));
+  expect(running.stderr()).toContain(`Dump: ${dump(1)}`);
+  expect(running.child.exitCode).toBeNull();
   running.child.stdin.write('exit\n');
   expect(await running.ended).toEqual({ code: 0, signal: null });
   for (const n of [1, 2, 3]) expectKeptOnTop(dump(n));
   expect(running.stderr()).toContain('3 dumps');
 });
+
+/** Resolves once the child's stderr names `file` as a report's dump; rejects after 30 s. */
+async function reported(running: Running, file: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (running.stderr().includes(`Dump: ${file}`)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no report of ${file}:\n${running.stderr()}`);
+}
 
 describe('refused signals', () => {
   test.each([

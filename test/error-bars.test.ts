@@ -114,6 +114,30 @@ describe('statistics of a sampled snapshot', () => {
   });
 });
 
+describe('a key a sampled snapshot has no sample of, against an exact snapshot', () => {
+  // 100 objects of 64 B, exact on one side; at 4096 B a sample of them stands for w objects, and
+  // weighs w − 1 in the variance (the weight sampleWeight() reads from samples).
+  const w = 1 / (1 - Math.exp(-64 / 4096));
+  const unseen = 64 * (w - 1) * gammaQuantile(0.5, 0.975, Z);
+  const other = { filename: '/srv/other.js', lineno: 9, functionName: 'other' };
+  const exact = Snapshot.fromTraces([{ domain: 0, size: 6400, count: 100, frames: [app] }], 1);
+  const sampled = Snapshot.fromTraces([{ domain: 0, size: 64 * w, count: w, frames: [other] }], 1, { interval: 4096 });
+  const diffOf = (diffs: StatisticDiff[]): StatisticDiff =>
+    diffs.find((d) => d.traceback.at(0)?.functionName === 'work') as StatisticDiff;
+
+  test("the sampled side's zero gets Jeffreys' bound of one sample of the key's objects, not a certain 0", () => {
+    const grew = diffOf(exact.compareTo(sampled, 'lineno'));
+    expect(grew.sizeDiff).toBe(6400);
+    expect(grew.sizeDiffRange[0]).toBeCloseTo(6400 - unseen, 6);
+    expect(grew.sizeDiffRange[1]).toBe(6400);
+    expect(grew.countDiffRange[0]).toBeCloseTo(100 - (w - 1) * gammaQuantile(0.5, 0.975, Z), 6);
+    const shrank = diffOf(sampled.compareTo(exact, 'lineno'));
+    expect(shrank.sizeDiff).toBe(-6400);
+    expect(shrank.sizeDiffRange[0]).toBe(-6400);
+    expect(shrank.sizeDiffRange[1]).toBeCloseTo(-6400 + unseen, 6);
+  });
+});
+
 describe('differences of snapshots of one tracing session', () => {
   stopTracingAfterEach();
 

@@ -130,6 +130,10 @@ describe('tracemalloc export errors', () => {
     expect((await run(['export', 'x.ntm', '--format', 'svg'])).err).toMatch(
       /invalid --format "svg" \(expected pprof, heapprofile, collapsed or json\)/,
     );
+    // A flame graph is a command of its own: both ways of asking for one say which.
+    const hint = 'the HTML flame graph is a command of its own: tracemalloc flamegraph <dump.ntm> -o report.html';
+    expect((await run(['export', 'x.ntm', '--format', 'flamegraph'])).err).toContain(hint);
+    expect((await run(['export', 'x.ntm', '-o', 'report.html'])).err).toContain(hint);
   });
 
   it('refuses to write binary pprof to a terminal', async () => {

@@ -75,6 +75,29 @@ describe('the entry points, from a packed copy', () => {
     }
   });
 
+  // TypeScript's default for `module: commonjs` is moduleResolution node10,
+  // which ignores "exports": the subpaths' types must resolve there too.
+  test.each(['node10', 'node16', 'bundler'])('every entry type-checks under moduleResolution %s', (resolution) => {
+    const lines = entries.map((entry, i) => {
+      const specifier = entry === '.' ? 'node-tracemalloc' : `node-tracemalloc/${entry.slice(2)}`;
+      return `import * as m${i} from '${specifier}';\nexport const k${i}: string[] = Object.keys(m${i});`;
+    });
+    const file = path.join(tmp.dir, 'app', `types-${resolution}.ts`);
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const module = { node10: 'commonjs', node16: 'node16', bundler: 'esnext' }[resolution] ?? 'commonjs';
+    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', module];
+    args.push('--moduleResolution', resolution, '--typeRoots', path.join(repoRoot, 'node_modules', '@types'));
+    args.push('--types', 'node', file);
+    let output = '';
+    try {
+      execFileSync(process.execPath, args, { cwd: path.join(tmp.dir, 'app'), encoding: 'utf8' });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout);
+    }
+    expect(output).toBe('');
+  });
+
   test('the root is the Python-parity core; no name is on two entries', () => {
     expect(loaded['.'].required).toEqual(
       [

@@ -105,7 +105,7 @@ describe('every thread traced under register and tracemalloc run', () => {
   test('register: the busy worker is named as missing, once', () => {
     const lines = register.result.stderr.split('\n').filter((l) => l.includes('is not in'));
     expect(lines).toEqual([
-      `node-tracemalloc: thread ${register.ids.spins} is not in ${registerDump}: no answer within 2000 ms (busy in synchronous code?)`,
+      `node-tracemalloc: thread ${register.ids.spins} is not in ${registerDump}: no answer within 2000 ms (busy in synchronous code, or blocked in Atomics.wait?)`,
     ]);
   });
 
@@ -132,7 +132,11 @@ describe('every thread traced under register and tracemalloc run', () => {
     expect(new Set(functions(two))).toEqual(new Set(['allocInMain', 'allocInExitingWorker']));
     expect(top([]).snapshot.threads).toEqual([0, stays, exits].sort((a, b) => a - b));
     const text = succeeded(cli(['top', '--thread', `${stays},99`, registerDump])).stdout;
-    expect(text).toContain(`threads: ${stays} (selected: ${stays}, 99; no traces of 99)`);
+    // What the dump has, for a selection that names none of it (ids differ between register and run).
+    const has = [0, stays, exits].sort((a, b) => a - b).map((id) => (id === 0 ? 'main' : String(id)));
+    expect(text).toContain(
+      `threads: ${stays} (selected: ${stays}, 99; no traces of 99; the dump has ${has.join(', ')})`,
+    );
   });
 
   test('--thread selects threads in diff, export and flamegraph', () => {
@@ -176,6 +180,28 @@ describe('every thread traced under register and tracemalloc run', () => {
   });
 });
 
+describe('workers a dump cannot hold are named, not silently left out', () => {
+  test("a terminated worker and one blocked in Atomics.wait (a pool's idle workers)", () => {
+    const tmp = tempDir('threads-ended');
+    try {
+      const dump = path.join(tmp.dir, 'ended.ntm');
+      const fixture = path.join(repoRoot, 'test', 'fixtures', 'threads', 'ended.js');
+      const result = succeeded(node(['-r', REGISTER, fixture], { env: { ...EXACT, NODE_TRACEMALLOC_OUTPUT: dump } }));
+      const { terminated, waits } = lastJson<{ ids: { terminated: number; waits: number } }>(result.stdout).ids;
+      const lines = result.stderr.split('\n').filter((l) => l.includes('is not in'));
+      expect(lines.sort()).toEqual(
+        [
+          `node-tracemalloc: thread ${terminated} is not in ${dump}: it ended without a last table (a worker ended by terminate() runs no more JavaScript)`,
+          `node-tracemalloc: thread ${waits} is not in ${dump}: no answer within 2000 ms (busy in synchronous code, or blocked in Atomics.wait?)`,
+        ].sort(),
+      );
+      expect(threadsOf(loadSnapshot(dump))).toEqual([0]);
+    } finally {
+      tmp.remove();
+    }
+  }, 60_000);
+});
+
 describe('takeSnapshotAllThreads()', () => {
   interface ApiResult {
     ids: Ids;
@@ -196,7 +222,9 @@ describe('takeSnapshotAllThreads()', () => {
       [exits, 'exited'],
       [spins, 'missing'],
     ]);
-    expect(api.threads[3].detail).toBe('no answer within 1000 ms (busy in synchronous code?)');
+    expect(api.threads[3].detail).toBe(
+      'no answer within 1000 ms (busy in synchronous code, or blocked in Atomics.wait?)',
+    );
     expect(api.counts[0].allocInMain).toBeGreaterThanOrEqual(OBJECTS);
     expect(api.counts[stays]).toEqual({ allocInStayingWorker: expect.any(Number) });
     expect(api.counts[stays].allocInStayingWorker).toBeGreaterThanOrEqual(OBJECTS);

@@ -54,6 +54,8 @@ export interface SnapshotSummary {
   inlining: boolean | null;
   /** The threads whose traces the report covers (ids, 0 the main thread): those in the snapshot, after `threads`. */
   threads: number[];
+  /** Every thread with traces in the snapshot, before `threads` selects: what a selection can name. */
+  allThreads: number[];
 }
 
 export interface SiteFrame {
@@ -144,7 +146,7 @@ function selected(snapshot: Snapshot, options: ReportOptions): Snapshot {
   return options.threads === undefined ? snapshot : selectThreads(snapshot, options.threads);
 }
 
-function summarize(snapshot: Snapshot, source: string, threads: number[]): SnapshotSummary {
+function summarize(snapshot: Snapshot, source: string, threads: number[], allThreads: number[]): SnapshotSummary {
   return {
     source,
     exact: snapshot.exact,
@@ -156,6 +158,7 @@ function summarize(snapshot: Snapshot, source: string, threads: number[]): Snaps
     view: snapshot.view,
     inlining: snapshot.inlining ?? null,
     threads,
+    allThreads,
   };
 }
 
@@ -220,7 +223,7 @@ export function topReport(snapshot: Snapshot, options: ReportOptions, source: st
   return {
     command: 'top',
     ...base(options, stats.length),
-    snapshot: summarize(filtered, source, threadsOf(threads)),
+    snapshot: summarize(filtered, source, threadsOf(threads), threadsOf(snapshot)),
     stats: shown(stats, options.top).map(row),
   };
 }
@@ -241,8 +244,8 @@ export function diffReport(
   return {
     command: 'diff',
     ...base(options, diffs.length),
-    old: summarize(before, sources.old, threadsOf(olderThreads)),
-    new: summarize(after, sources.new, threadsOf(newerThreads)),
+    old: summarize(before, sources.old, threadsOf(olderThreads), threadsOf(older)),
+    new: summarize(after, sources.new, threadsOf(newerThreads), threadsOf(newer)),
     stats: shown(diffs, options.top).map((d) => ({
       ...row(d),
       sizeDiff: d.sizeDiff,
@@ -316,7 +319,10 @@ function threadLines(selection: number[] | null, ...summaries: SnapshotSummary[]
   const covered = ids.length === 0 ? 'none' : threadNames(ids);
   if (selection === null) return [`threads: ${covered}`];
   const absent = selection.filter((id) => !ids.includes(id));
-  const none = absent.length === 0 ? '' : `; no traces of ${threadNames(absent)}`;
+  // Thread ids differ between runs (`tracemalloc run`'s relay takes one): say which the dump has.
+  const all = [...new Set(summaries.flatMap((s) => s.allThreads))].sort((a, b) => a - b);
+  const has = all.length === 0 ? 'none' : threadNames(all);
+  const none = absent.length === 0 ? '' : `; no traces of ${threadNames(absent)}; the dump has ${has}`;
   return [`threads: ${covered} (selected: ${threadNames(selection)}${none})`];
 }
 

@@ -757,6 +757,19 @@ function sampleWeight(parts: Parts): { size: number; count: number } {
 }
 
 /**
+ * The weight one sample of `parts`' objects would have had at `interval`
+ * (bytes and objects, as {@link sampleWeight} gives it), from their mean size: for a key that only an exact
+ * snapshot has, where no sample gives a weight. Zero when nothing says.
+ */
+function weightAt(interval: number, parts: Parts): { size: number; count: number } {
+  const mean = parts.count.value > 0 ? parts.size.value / parts.count.value : 0;
+  if (!(mean > 0) || interval <= 1) return { size: 0, count: 0 };
+  // As sampleWeight() reads it from samples: variance / value, w − 1 per object (0 for one surely sampled).
+  const count = 1 / -Math.expm1(-mean / interval) - 1;
+  return { size: mean * count, count };
+}
+
+/**
  * A part of a difference with no sample, from a sampled snapshot, may still
  * have missed objects: it gets the weight of one sample of the key (from its
  * other parts) as its unseen weight (lib/model/intervals.ts).
@@ -859,6 +872,11 @@ export function compareSnapshots(
   // The parts of a change: what only the new snapshot has, what only the old had.
   const changes = (added: Parts, removed: Parts, whole: Parts): Pick<DiffSpread, 'added' | 'removed'> => {
     const weights = [added, removed, whole].map(sampleWeight);
+    // Against an exact snapshot no part has a sampled weight: the sampled side's, for the key's objects.
+    if (current.exact !== old.exact) {
+      const sampledInterval = current.exact ? old.interval : current.interval;
+      weights.push(weightAt(sampledInterval, whole.count.value > 0 ? whole : removed));
+    }
     const weight = weights.find((w) => w.size > 0) ?? weights[0];
     return { added: withUnseen(added, !current.exact, weight), removed: withUnseen(removed, !old.exact, weight) };
   };

@@ -50,6 +50,8 @@ export interface StringOption {
   readonly value: string;
   /** The only values accepted: anything else is a usage error naming them. */
   readonly choices?: readonly string[];
+  /** Values that are not choices but that another command serves: the usage error says where to go. */
+  readonly elsewhere?: Readonly<Record<string, string>>;
   /** One line or more for `--help`; lines starting with a space are kept as written. */
   readonly help: string;
 }

@@ -32,6 +32,10 @@ const IMPLIED_FORMATS: readonly (readonly [suffix: string, format: ExportFormat]
   ['.json', 'json'],
 ];
 
+/** For who asks export for a flame graph: it is a command of its own. */
+const FLAMEGRAPH_HINT =
+  'the HTML flame graph is a command of its own: tracemalloc flamegraph <dump.ntm> -o report.html';
+
 /** The format an output name implies, if any. */
 function formatOfName(file: string): ExportFormat | undefined {
   const name = file.toLowerCase();
@@ -105,6 +109,7 @@ Formats:
       short: 'f',
       value: 'format',
       choices: EXPORT_FORMATS,
+      elsewhere: { flamegraph: FLAMEGRAPH_HINT, html: FLAMEGRAPH_HINT },
       help: `${EXPORT_FORMATS.join(' | ')}; may be left out when -o ends in ${listOf(IMPLIED_FORMATS.map(([suffix]) => suffix))}`,
     },
     output: {
@@ -153,6 +158,7 @@ Exit codes: 0 written; 1 the output could not be written; 2 bad usage; 3 the inp
  */
 function impliedFormat(output: string): ExportFormat {
   const implied = output === '-' ? undefined : formatOfName(output);
-  if (implied === undefined) throw new UsageError(`--format is required (${listOf(EXPORT_FORMATS)})`);
+  const html = output.toLowerCase().endsWith('.html') ? `; ${FLAMEGRAPH_HINT}` : '';
+  if (implied === undefined) throw new UsageError(`--format is required (${listOf(EXPORT_FORMATS)})${html}`);
   return implied;
 }

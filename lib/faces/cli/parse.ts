@@ -171,7 +171,9 @@ function checkChoices(values: RawLine['values'], options: OptionDeclarations): v
     const value = values[name];
     for (const given of Array.isArray(value) ? value : typeof value === 'string' ? [value] : []) {
       if (!option.choices.includes(given)) {
-        throw new UsageError(`invalid --${name} ${JSON.stringify(given)} (expected ${listOf(option.choices)})`);
+        const hint = option.elsewhere?.[given];
+        const more = hint === undefined ? '' : `; ${hint}`;
+        throw new UsageError(`invalid --${name} ${JSON.stringify(given)} (expected ${listOf(option.choices)})${more}`);
       }
     }
   }

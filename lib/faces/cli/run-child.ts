@@ -173,6 +173,53 @@ function readManifest(file: string): string[] {
   }
 }
 
+/** How long, after a dump signal passed on, we look for the dump it asks for (ms). */
+const SIGNAL_DUMP_MS = 30_000;
+const MANIFEST_POLL_MS = 100;
+
+/**
+ * After each dump signal passed on, calls `onDump` with each dump the manifest
+ * gains, until as many appeared as signals came or SIGNAL_DUMP_MS pass. Never
+ * keeps us alive.
+ */
+class SignalDumps {
+  private seen: number;
+  /** Signals passed on whose dump has not appeared yet. */
+  private awaited = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private deadline = 0;
+
+  constructor(
+    private readonly manifest: string,
+    private readonly onDump: (file: string) => void,
+  ) {
+    this.seen = readManifest(manifest).length;
+  }
+
+  signalled(): void {
+    this.awaited++;
+    this.deadline = Date.now() + SIGNAL_DUMP_MS;
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.poll(), MANIFEST_POLL_MS);
+    this.timer.unref();
+  }
+
+  private poll(): void {
+    const dumps = readManifest(this.manifest);
+    const fresh = dumps.slice(this.seen);
+    this.seen = dumps.length;
+    for (const file of fresh) this.onDump(file);
+    this.awaited -= fresh.length;
+    if (this.awaited <= 0 || Date.now() >= this.deadline) this.stop();
+  }
+
+  stop(): void {
+    this.awaited = 0;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
 function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     child.on('error', reject);
@@ -184,14 +231,16 @@ function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal
  * Runs `node <args>` with `env` plus the settings of our private channel to
  * register (a manifest of the dumps written, a control socket), relaying
  * SIGINT, SIGTERM and SIGHUP, and passing on the `forward` signals as they
- * come (a dump signal: the program goes on); resolves with how it ended and
- * its dumps. Our private directory is gone when it resolves, or rejects.
+ * come (a dump signal: the program goes on, and `onDump` gets the dump it
+ * wrote); resolves with how it ended and its dumps. Our private directory is
+ * gone when it resolves, or rejects.
  */
 export async function runChild(
   args: string[],
   env: NodeJS.ProcessEnv,
   io: CliIO,
   forward: readonly NodeJS.Signals[] = [],
+  onDump: (file: string) => void = () => undefined,
 ): Promise<ChildEnd> {
   // Our handlers first, so that no signal can stop us between here and the
   // removal of the directory; one that comes before the child starts ends the run.
@@ -203,9 +252,11 @@ export async function runChild(
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracemalloc-run-'));
   let server: net.Server | undefined;
+  let signalDumps: SignalDumps | undefined;
   try {
     const manifest = path.join(dir, 'dumps');
     fs.writeFileSync(manifest, '');
+    signalDumps = new SignalDumps(manifest, onDump);
     const socketPath = path.join(dir, 'control');
     server = await listen(socketPath);
     if (relay.early !== undefined) {
@@ -216,7 +267,10 @@ export async function runChild(
     if (server !== undefined) childEnv[ENV.CONTROL] = socketPath;
     const child = spawn(process.execPath, args, { cwd: io.cwd, env: childEnv, stdio: 'inherit' });
     for (const signal of forward) {
-      const handler = (): void => void child.kill(signal);
+      const handler = (): void => {
+        child.kill(signal);
+        signalDumps?.signalled();
+      };
       process.on(signal, handler);
       handlers.push([signal, handler]);
     }
@@ -231,6 +285,7 @@ export async function runChild(
     const signal = ended.signal === 'SIGKILL' && relay.endedWith !== undefined ? relay.endedWith : ended.signal;
     return { code: ended.code, signal, explained: relay.endedWith !== undefined, dumps: readManifest(manifest) };
   } finally {
+    signalDumps?.stop();
     relay.close();
     server?.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -254,6 +254,8 @@ export const runCommand = defineCommand({
       throw new UsageError('--node-arg cannot be used with -- (put node flags after --)');
     }
     const nodeLine = terminated ? [script, ...args] : [...nodeArgs, script, ...args];
+    // Node's own flags (a loader) may resolve it otherwise: checked only when node alone looks for it.
+    if (!terminated && nodeArgs.length === 0) checkScript(script, io.cwd);
     const settings = tracingEnv(values, io.cwd, defaultOutput(terminated ? undefined : script));
 
     // Inherited NODE_TRACEMALLOC* settings would mix with ours: ours only.
@@ -265,7 +267,10 @@ export const runCommand = defineCommand({
     // A dump signal sent to us goes on to the program (SIGHUP is relayed already).
     const passOn = settings[ENV.SIGNAL] as NodeJS.Signals | undefined;
     const forward = passOn === undefined || isRelayedSignal(passOn) ? [] : [passOn];
-    const ended = await runChild(['-r', register, ...nodeLine], env, io, forward);
+    // The report of each dump the signal asks for, as the program goes on.
+    const onDump = (file: string): void =>
+      report([file], options, values.json, io, { exitCode: null, signal: null }, false);
+    const ended = await runChild(['-r', register, ...nodeLine], env, io, forward, onDump);
     report(ended.dumps, options, values.json, io, { exitCode: ended.code, signal: ended.signal }, ended.explained);
     if (ended.signal === null) return ended.code ?? EXIT.FAILED;
     // Die of the same signal, so that a shell sees an interrupted program (bash
@@ -276,6 +281,19 @@ export const runCommand = defineCommand({
     return 128 + (os.constants.signals[ended.signal] ?? 0);
   },
 });
+
+/**
+ * A script node would not find is a usage error here, before a child starts,
+ * rather than node's stack trace followed by an empty report and dump.
+ */
+function checkScript(script: string, cwd: string): void {
+  try {
+    // How node finds its main script: the path, then the path with .js, .json, .node, as a directory.
+    require.resolve(path.resolve(cwd, script));
+  } catch {
+    throw new UsageError(`cannot find the script ${JSON.stringify(script)} (from ${cwd})`);
+  }
+}
 
 /** The keys of a declaration, typed. */
 function keysOf<O extends OptionDeclarations>(options: O): (keyof O & string)[] {

@@ -54,6 +54,8 @@ interface Pending {
 
 interface Known {
   exited: boolean;
+  /** Ended without a last table (terminate() runs no more JS there): reported as missing, not silently dropped. */
+  endedAt?: number;
   /** Collections in a row it did not answer. */
   misses: number;
   last?: { bytes: Uint8Array; timestamp: number };
@@ -76,6 +78,8 @@ class ThreadCollector {
   private receive(message: unknown): void {
     if (!isReplyMessage(message) || message.threadId === threadId) return;
     const m: ReplyMessage = message;
+    // The end of a thread never traced (our own relay, a worker that ended before its hello).
+    if (m.kind === 'gone' && !this.known.has(m.threadId)) return;
     const entry = this.known.get(m.threadId) ?? { exited: false, misses: 0 };
     entry.misses = 0;
     this.known.set(m.threadId, entry);
@@ -88,23 +92,25 @@ class ThreadCollector {
         break;
       case 'bye':
         entry.exited = true;
+        entry.endedAt = undefined;
         if (m.bytes !== undefined) entry.last = { bytes: m.bytes, timestamp: m.timestamp };
         this.boundExited();
         break;
       case 'gone':
         entry.exited = true;
+        if (entry.last === undefined) entry.endedAt ??= Date.now();
+        this.boundExited();
         break;
     }
-    // A thread gone without a last table has nothing left to report.
-    if (entry.exited && entry.last === undefined) this.known.delete(m.threadId);
     for (const p of this.pending.values()) p.update();
   }
 
-  /** Forgets the oldest exited threads' tables past the bounds. */
+  /** Forgets the oldest exited threads (tables, or the note that they left none) past the bounds. */
   private boundExited(): void {
-    const exited = [...this.known].filter(([, k]) => k.last !== undefined);
+    const exited = [...this.known].filter(([, k]) => k.exited);
     let bytes = exited.reduce((sum, [, k]) => sum + (k.last?.bytes.byteLength ?? 0), 0);
-    exited.sort(([, a], [, b]) => (a.last?.timestamp ?? 0) - (b.last?.timestamp ?? 0));
+    const when = (k: Known): number => k.last?.timestamp ?? k.endedAt ?? 0;
+    exited.sort(([, a], [, b]) => when(a) - when(b));
     for (let i = 0; i < exited.length && (exited.length - i > MAX_EXITED_TABLES || bytes > MAX_EXITED_BYTES); i++) {
       bytes -= exited[i][1].last?.bytes.byteLength ?? 0;
       this.known.delete(exited[i][0]);
@@ -216,12 +222,18 @@ class ThreadCollector {
             'exited',
             `its table as it exited, at ${new Date(known.last.timestamp).toISOString()}`,
           );
+      } else if (known?.endedAt !== undefined) {
+        threads.push({
+          threadId: id,
+          state: 'missing',
+          detail: 'it ended without a last table (a worker ended by terminate() runs no more JavaScript)',
+        });
       } else if (known !== undefined && !known.exited) {
         if (++known.misses >= MAX_MISSES) this.known.delete(id);
         threads.push({
           threadId: id,
           state: 'missing',
-          detail: `no answer within ${options.timeout} ms (busy in synchronous code?)`,
+          detail: `no answer within ${options.timeout} ms (busy in synchronous code, or blocked in Atomics.wait?)`,
         });
       }
     }
