@@ -49,8 +49,9 @@ function startToolNow() {
     // all the GC-accounting counter costs. No sampler runs.
     const { native } = require(path.join(pkg, 'dist', 'tracer', 'native'));
     const b = native();
-    b.resetHeapWindow();
-    stopTool = () => b.heapCounters().allocated;
+    // The counters never reset: the window is the difference of two reads.
+    const start = b.heapCounters().allocated;
+    stopTool = () => b.heapCounters().allocated - start;
   } else if (tool !== 'off') {
     throw new Error(`unknown tool ${tool}`);
   }
