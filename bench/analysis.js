@@ -8,10 +8,12 @@
 // - at 1M traces, the same step while tracing stays within 1.5× of V8's
 //   GetAllocationProfile alone (the binding's profileSize(): the call and a
 //   walk of the nodes it returns, nothing converted).
-// Each run is a fresh process doing REPS timings of each step, garbage
-// collected before each; a run's figure is its median, and the table shows
-// the median of the runs' figures with min–max. The first (cold) timing of
-// the traced step is shown apart: V8 has not optimized the tracer's loops yet.
+// Each run is a fresh process doing a warm-up round and then WARM timings
+// of each step, garbage collected before each; a run's figure is the median
+// of its warm timings, and the table shows the median of the runs' figures
+// with min–max. The warm-up round's traced step is shown apart ("cold"): V8
+// has not optimized the tracer's loops yet, and the first
+// GetAllocationProfile of a process maps its memory fresh.
 //
 //   npm run build:ts && node bench/analysis.js [--json]
 //   BENCH_ANALYSIS_SIZES (default 100000,1000000), BENCH_RUNS (default 5) shrink it.
@@ -26,19 +28,24 @@ const LIMIT = 1.5;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Warm timings per step and process (after one warm-up round). */
+const warmReps = (n) => (n >= 1000000 ? 5 : 7);
+
 function run(n) {
-  const reps = n >= 1000000 ? 3 : 5;
+  const reps = warmReps(n) + 1;
   const child = path.join(__dirname, 'snapshot-child.js');
   const out = execFileSync(process.execPath, ['--expose-gc', child, 'analysis', String(n), String(reps)], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
   const r = JSON.parse(out.trim().split('\n').pop());
+  // The warm-up round (the first timing of each step) is left out.
+  const warm = (xs) => median(xs.slice(1));
   const m = {
-    traced: median(r.traced),
-    snapshot: median(r.snapshot),
-    floor: median(r.floor),
-    stopped: median(r.stopped),
+    traced: warm(r.traced),
+    snapshot: warm(r.snapshot),
+    floor: warm(r.floor),
+    stopped: warm(r.stopped),
   };
   return {
     samples: r.samples,
@@ -104,10 +111,10 @@ function verdicts(rows) {
 function toMarkdown(rows) {
   return [
     `Exact mode (interval 1), 16 frames, the program of bench/snapshot-child.js. ms; medians of ${rows[0]?.runs ?? RUNS}`,
-    'fresh processes (min–max over them), each the median of 5 timings (3 at 1M), garbage collected before each.',
+    `fresh processes (min–max over them), each the median of ${warmReps(100000)} timings (${warmReps(1000000)} at 1M) after a warm-up round, garbage collected before each.`,
     '"Traced": `takeSnapshot({ gc: false })` + `statistics(\'lineno\').slice(0, 10)` while tracing. "Stopped":',
     'the same statistics on a fresh Snapshot of a snapshot\'s table after `stop()`. "Cold": the first traced',
-    "timing of each process, before V8 has optimized the tracer's loops.",
+    "timing of each process (its warm-up round), before V8 has optimized the tracer's loops.",
     '',
     '| traces | traced | cold (first call) | takeSnapshot | statistics, stopped | GetAllocationProfile | traced / (takeSnapshot + stopped) | traced / GetAllocationProfile |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
