@@ -287,20 +287,53 @@ void ProfileTable::AddSample(uint32_t node, size_t bytes, uint64_t id) {
   // sample is one object: scale it ourselves, unrounded, as pprof does.
   // At interval 1 every allocation is sampled: no scaling at all.
   double count = ScaledCount(size, interval_);
+  const double weighted = size * count;
   sample_stack_.push_back(static_cast<uint32_t>(stack));
-  sample_size_.push_back(size * count);
+  sample_size_.push_back(weighted);
   sample_count_.push_back(count);
   sample_id_.push_back(static_cast<double>(id));
+  // Summed as sumBySlot sums the columns: the stored doubles, in sample
+  // order (no fused multiply-add: binding.gyp turns contraction off).
+  if (stack < 0) {
+    loose_size_ += weighted;
+    loose_count_ += count;
+    loose_used_ = 1;
+    return;
+  }
+  const size_t row = static_cast<size_t>(stack);
+  if (row >= stack_total_size_.size()) {
+    const size_t grown = std::max(row + 1, stack_frame_.size());
+    stack_total_size_.resize(grown, 0.0);
+    stack_total_count_.resize(grown, 0.0);
+    stack_total_used_.resize(grown, 0);
+  }
+  stack_total_size_[row] += weighted;
+  stack_total_count_[row] += count;
+  stack_total_used_[row] = 1;
+}
+
+void ProfileTable::CloseStackTotals() {
+  // One slot per stack row, then the samples with no row.
+  const size_t n = stack_frame_.size();
+  stack_total_size_.resize(n, 0.0);
+  stack_total_count_.resize(n, 0.0);
+  stack_total_used_.resize(n, 0);
+  stack_total_size_.push_back(loose_size_);
+  stack_total_count_.push_back(loose_count_);
+  stack_total_used_.push_back(loose_used_);
 }
 
 void ProfileTable::Compact() {
-  // Drop the stacks, frames and strings only the tracer's own samples used.
-  std::vector<uint8_t> stack_used(stack_frame_.size(), 0);
-  for (uint32_t stack : sample_stack_) {
-    for (int32_t s = static_cast<int32_t>(stack); s >= 0 && !stack_used[s];
-         s = stack_parent_[s]) {
-      stack_used[s] = 1;
-    }
+  CloseStackTotals();
+  // Drop the stacks, frames and strings only the tracer's own samples used:
+  // a row is used if a sample is on it or on a row under it, and rows come
+  // after their parents, so one backward pass marks them.
+  const size_t n_stacks = stack_frame_.size();
+  std::vector<uint8_t> stack_used(stack_total_used_.begin(),
+                                  stack_total_used_.begin() + n_stacks);
+  for (size_t s = n_stacks; s-- > 0;) {
+    if (stack_used[s] && stack_parent_[s] >= 0)
+      stack_used[stack_parent_[s]] = 1;
   }
   std::vector<uint8_t> frame_used(frame_name_.size(), 0);
   for (size_t s = 0; s < stack_frame_.size(); s++) {
@@ -335,10 +368,18 @@ void ProfileTable::Compact() {
   }
   KeepUsed(&stack_frame_, stack_map);
   KeepUsed(&stack_parent_, stack_map);
+  // Dropped rows have no samples; the last slot (no row) stays last.
+  stack_map.push_back(static_cast<int64_t>(stack_frame_.size()));
+  KeepUsed(&stack_total_size_, stack_map);
+  KeepUsed(&stack_total_count_, stack_map);
+  KeepUsed(&stack_total_used_, stack_map);
   for (auto& p : stack_parent_) {
     if (p >= 0) p = static_cast<int32_t>(stack_map[p]);
   }
-  for (auto& s : sample_stack_) s = static_cast<uint32_t>(stack_map[s]);
+  const size_t n_rows = stack_map.size() - 1;  // the no-row slot is last
+  for (auto& s : sample_stack_) {
+    if (s < n_rows) s = static_cast<uint32_t>(stack_map[s]);
+  }
 }
 
 void ProfileTable::Build(v8::AllocationProfile* profile) {
@@ -374,6 +415,11 @@ Napi::Object ProfileTable::ToJs(Napi::Env env) const {
   out.Set("sampleSize", sample_size_.ToJs<Napi::Float64Array>(env));
   out.Set("sampleCount", sample_count_.ToJs<Napi::Float64Array>(env));
   out.Set("sampleId", sample_id_.ToJs<Napi::Float64Array>(env));
+  Napi::Object totals = Napi::Object::New(env);
+  totals.Set("size", Column<Napi::Float64Array>(env, stack_total_size_));
+  totals.Set("count", Column<Napi::Float64Array>(env, stack_total_count_));
+  totals.Set("used", Column<Napi::Uint8Array>(env, stack_total_used_));
+  out.Set("stackTotals", totals);
   return out;
 }
 

@@ -187,6 +187,17 @@ class ProfileTable {
   napi_env js_columns_ = nullptr;  // see SetJsColumns
   SampleColumn<uint32_t> sample_stack_;
   SampleColumn<double> sample_size_, sample_count_, sample_id_;
+
+  // Bytes, objects and whether any sample, per stack row plus a last slot
+  // for samples with no row: what lib/model/slot-sums.ts sumBySlot makes of
+  // the sample columns, summed by AddSample in the same order, so the same
+  // doubles. JS then skips its one pass over every sample (docs/design.md).
+  std::vector<double> stack_total_size_, stack_total_count_;
+  std::vector<uint8_t> stack_total_used_;
+  double loose_size_ = 0, loose_count_ = 0;
+  uint8_t loose_used_ = 0;
+  // Sizes the sums to the stack rows and appends the no-row slot.
+  void CloseStackTotals();
 };
 
 }  // namespace tracemalloc

@@ -41,10 +41,33 @@ export function sumBySlot(slotOf: Uint32Array, size: Float64Array, count: Float6
   for (let from = 0; from < n; from += BLOCK) {
     addBySlot(from, Math.min(n, from + BLOCK), slotOf, size, count, last, into.size, into.count, into.used);
   }
+  summed += n;
 }
 
 /** Samples per call of the summing loop. */
 const BLOCK = 4096;
+
+/** Values summed by {@link sumBySlot} in this process so far. */
+let summed = 0;
+
+/**
+ * Values the summing loop must have run over before V8 has surely
+ * optimized it (a few blocks make it hot; sixteen leave margin).
+ * @internal
+ */
+export const HOT_AFTER = 16 * BLOCK;
+
+/**
+ * Whether {@link sumBySlot} has run over {@link HOT_AFTER} values in this
+ * process. Until then, one of its passes over a few thousand stack rows
+ * runs unoptimized, boxing a number per read (six samples a row while
+ * tracing at interval 1), where a pass over a snapshot's samples gets
+ * optimized code within its first blocks; so per-stack sums made elsewhere
+ * (the binding's) are taken only once it is hot (Snapshot.adoptStackTotals).
+ */
+export function summingLoopIsHot(): boolean {
+  return summed >= HOT_AFTER;
+}
 
 function addBySlot(
   from: number,

@@ -4,7 +4,7 @@ import { dumpContents, loadContents, type DumpOptions } from './dump/codec';
 import { filterTable, type BaseFilter } from './filter';
 import { Frame } from './frame';
 import { parentsFirst } from './stack-walk';
-import { slotSums, sumBySlot, type SlotSums } from './slot-sums';
+import { slotSums, sumBySlot, summingLoopIsHot, type SlotSums } from './slot-sums';
 import { compareSnapshots, statisticsOf, type KeyType, type Statistic, type StatisticDiff } from './statistics';
 import { TableBuilder, type FrameData, type ProfileTable } from './table';
 import { Trace } from './trace';
@@ -184,6 +184,22 @@ export class Snapshot {
       sumBySlot(t.sampleStack, t.sampleSize, t.sampleCount, this.stackTotalsCache);
     }
     return this.stackTotalsCache;
+  }
+
+  /**
+   * Takes per-stack sums made elsewhere from this table's samples, by the same
+   * additions in the same order as {@link stackTotals} (the binding sums them
+   * while building the table: native/profile_table.h), so that statistics()
+   * makes no pass over every sample. Left, and summed here as usual, until
+   * the summing loop is hot in this process (see summingLoopIsHot), or if
+   * their shape is not this table's.
+   * @internal
+   */
+  adoptStackTotals(sums: SlotSums): void {
+    if (!summingLoopIsHot()) return;
+    const slots = this.table.stackFrame.length + 1;
+    if (sums.size.length !== slots || sums.count.length !== slots || sums.used.length !== slots) return;
+    this.stackTotalsCache ??= sums;
   }
 
   /** The frame of a frame row, made once and shared. */

@@ -3,10 +3,15 @@
 import { PACKAGE_ROOT } from '../helpers/own-files';
 import load = require('node-gyp-build');
 import { TracemallocError } from '../helpers/errors';
+import type { SlotSums } from '../model/slot-sums';
 import type { ProfileTable } from '../model/table';
 
-/** Columns as the binding returns them (see native/profile_table.h); the domain is added in TS. */
-export type NativeTable = Omit<ProfileTable, 'sampleDomain'>;
+/**
+ * Columns as the binding returns them (see native/profile_table.h); the
+ * domain is added in TS. `stackTotals`: the per-stack sums of the samples,
+ * made as the table was built (Snapshot.adoptStackTotals).
+ */
+export type NativeTable = Omit<ProfileTable, 'sampleDomain'> & { stackTotals?: SlotSums };
 
 export interface NativeSettings {
   interval: number;

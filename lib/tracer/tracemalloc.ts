@@ -383,7 +383,8 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
   const sampleDomain = new Uint32Array(raw.sampleStack.length);
   const thread = domain();
   if (thread !== 0) sampleDomain.fill(thread);
-  const table = { ...raw, sampleDomain };
+  const { stackTotals, ...columns } = raw;
+  const table = { ...columns, sampleDomain };
   const snapshot = new Snapshot(table, {
     tracebackLimit: settings.frames,
     interval: settings.interval,
@@ -392,6 +393,7 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
     view,
     inlining,
   });
+  if (stackTotals !== undefined) snapshot.adoptStackTotals(stackTotals);
   return sourceMaps ? applySourceMaps(snapshot, { compiled: true }) : snapshot;
 }
 
