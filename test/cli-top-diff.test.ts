@@ -63,7 +63,7 @@ describe('tracemalloc top', () => {
     expect(lines.slice(0, 4)).toEqual([
       'Top 2 of 2 lines by size — old.ntm',
       'exact: every allocation recorded, traceback limit 3 frames; 1500 B in 15 objects',
-      'view: live: objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
+      'view: live: objects alive when the snapshot was taken (not what was freed before: the peak and allocated views keep it: --view, NODE_TRACEMALLOC_VIEW)',
       '',
     ]);
     expect(lines.slice(4, 7)).toEqual([
@@ -195,7 +195,7 @@ describe('tracemalloc diff', () => {
       'Top 3 of 3 lines by size difference — old.ntm → new.ntm',
       'old: exact: every allocation recorded, traceback limit 3 frames; 1500 B in 15 objects',
       'new: exact: every allocation recorded, traceback limit 3 frames; 7400 B in 74 objects',
-      'view: live: objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
+      'view: live: objects alive when the snapshot was taken (not what was freed before: the peak and allocated views keep it: --view, NODE_TRACEMALLOC_VIEW)',
       '',
       '  size     diff  count  diff  location               function',
       '5000 B  +4000 B     50   +40  /srv/app/server.js:10  handle',

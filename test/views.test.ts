@@ -80,7 +80,7 @@ describe('tracemalloc run on a batch program (build.js, never yields)', () => {
     const result = cli(['run', '--view', 'live', BUILD], { cwd: tmp.dir });
     expect(result.status).toBe(0);
     expect(result.stderr).toContain(
-      'view: live: objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
+      'view: live: objects alive when the snapshot was taken (not what was freed before: the peak and allocated views keep it: --view, NODE_TRACEMALLOC_VIEW)',
     );
     const { report } = runBuild(['--view', 'live']);
     expect(report.snapshot.view).toBe('live');

@@ -295,7 +295,7 @@ function describe(s: SnapshotSummary): string {
 }
 
 const VIEW_TEXT: Readonly<Record<SnapshotView, string>> = {
-  live: 'objects alive when the snapshot was taken (not what was freed before: tracemalloc run --view peak or allocated)',
+  live: 'objects alive when the snapshot was taken (not what was freed before: the peak and allocated views keep it: --view, NODE_TRACEMALLOC_VIEW)',
   allocated: 'every allocation since tracing started, collected objects included',
   peak: 'objects alive when the JS heap was fullest (within 10%), even if freed since',
 };
