@@ -113,7 +113,7 @@ function toMarkdown(rows) {
     `Exact mode (interval 1), 16 frames, the program of bench/snapshot-child.js. ms; medians of ${rows[0]?.runs ?? RUNS}`,
     `fresh processes (min–max over them), each the median of ${warmReps(100000)} timings (${warmReps(1000000)} at 1M) after a warm-up round, garbage collected before each.`,
     '"Traced": `takeSnapshot({ gc: false })` + `statistics(\'lineno\').slice(0, 10)` while tracing. "Stopped":',
-    'the same statistics on a fresh Snapshot of a snapshot\'s table after `stop()`. "Cold": the first traced',
+    'the same statistics on a fresh Snapshot of a snapshot\'s table after `stop()`, given the per-stack sums the binding made. "Cold": the first traced',
     "timing of each process (its warm-up round), before V8 has optimized the tracer's loops.",
     '',
     '| traces | traced | cold (first call) | takeSnapshot | statistics, stopped | GetAllocationProfile | traced / (takeSnapshot + stopped) | traced / GetAllocationProfile |',

@@ -298,10 +298,14 @@ describe('allocation counters (GC accounting)', () => {
     tm.clearTraces();
     kept.push(block());
     tm.stop();
-    // Three stores of 100,000 tagged slots (8 B each) at least. Above: what
-    // start() and clearTraces() allocate themselves (a few hundred KB under
-    // jest), but less than one more store, which counting a window twice adds.
-    expect(counter.bytes()).toBeGreaterThanOrEqual(3 * 800_000);
+    // Three stores of 100,000 tagged slots (8 B each), less at most one
+    // allocation buffer: GC accounting counts a buffer whole when it is
+    // opened, so one open at the window's start hides what then fills it (a
+    // new-space page, 256 KiB, at most; 18 KB short was seen on Node 24). A
+    // window restarted by start() or clearTraces() would lose a whole store.
+    // Above: what start() and clearTraces() allocate themselves (a few hundred
+    // KB under jest), but less than one more store, which counting a window twice adds.
+    expect(counter.bytes()).toBeGreaterThanOrEqual(3 * 800_000 - 256 * 1024);
     expect(counter.bytes()).toBeLessThan(4 * 800_000);
     expect(kept.length).toBe(3);
   });

@@ -36,8 +36,10 @@ export function sumBySlot(slotOf: Uint32Array, size: Float64Array, count: Float6
   const last = into.used.length - 1;
   // Block by block: a loop called again and again gets optimized code of its
   // own, which V8 keeps across GCs; one long call gets only on-stack
-  // replacement code, which Node 22 and 26 drop at the next full GC, and
-  // their next pass ran unoptimized until replaced again (15k samples at 100k).
+  // replacement code, which Node 22, 24 and 26 drop at the next full GC, and
+  // their next pass ran unoptimized until replaced again (15k samples at
+  // 100k). Blocks of 4096 still got Node 24 only on-stack replacement code;
+  // blocks of 256 get every Node its own code within the first pass.
   for (let from = 0; from < n; from += BLOCK) {
     addBySlot(from, Math.min(n, from + BLOCK), slotOf, size, count, last, into.size, into.count, into.used);
   }
@@ -45,17 +47,18 @@ export function sumBySlot(slotOf: Uint32Array, size: Float64Array, count: Float6
 }
 
 /** Samples per call of the summing loop. */
-const BLOCK = 4096;
+const BLOCK = 256;
 
 /** Values summed by {@link sumBySlot} in this process so far. */
 let summed = 0;
 
 /**
- * Values the summing loop must have run over before V8 has surely
- * optimized it (a few blocks make it hot; sixteen leave margin).
+ * Values the summing loop must have run over before V8 has surely given it
+ * optimized code of its own (256 calls; test/analysis-allocations.test.ts
+ * checks it on every supported Node).
  * @internal
  */
-export const HOT_AFTER = 16 * BLOCK;
+export const HOT_AFTER = 256 * BLOCK;
 
 /**
  * Whether {@link sumBySlot} has run over {@link HOT_AFTER} values in this
