@@ -388,15 +388,18 @@ void ProfileTable::Build(v8::AllocationProfile* profile) {
   Compact();
 }
 
+// From the per-stack sums, slot by slot: no second pass over the samples
+// (the peak capture asks on every look). lib/tracer/tracemalloc.ts total()
+// adds the same slots in the same order.
 double ProfileTable::TotalSize() const {
   double total = 0;
-  for (double size : sample_size_) total += size;
+  for (double size : stack_total_size_) total += size;
   return total;
 }
 
 double ProfileTable::TotalCount() const {
   double total = 0;
-  for (double count : sample_count_) total += count;
+  for (double count : stack_total_count_) total += count;
   return total;
 }
 

@@ -101,7 +101,8 @@ class ProfileTable {
             stack_parent_,      sample_stack_,    sample_size_, sample_count_,
             sample_id_};
   }
-  // Bytes and objects of the samples kept (the tracer's own left out).
+  // Bytes and objects of the samples kept (the tracer's own left out), once
+  // built.
   double TotalSize() const;
   double TotalCount() const;
 
@@ -191,7 +192,8 @@ class ProfileTable {
   // Bytes, objects and whether any sample, per stack row plus a last slot
   // for samples with no row: what lib/model/slot-sums.ts sumBySlot makes of
   // the sample columns, summed by AddSample in the same order, so the same
-  // doubles. JS then skips its one pass over every sample (docs/design.md).
+  // doubles. JS then skips its one pass over every sample
+  // (docs/performance.md).
   std::vector<double> stack_total_size_, stack_total_count_;
   std::vector<uint8_t> stack_total_used_;
   double loose_size_ = 0, loose_count_ = 0;

@@ -67,7 +67,7 @@ describe.each([
     // and its stacks were dropped from this table (Compact renumbered the rows and their sums).
     if (interval === 1) expect(native().snapshot([]).stackFrame.length).toBeGreaterThan(raw.stackFrame.length);
     expect(raw.stackTotals).toBeDefined();
-    const fromBinding = raw.stackTotals as slotSums.SlotSums;
+    const fromBinding = raw.stackTotals;
     const js = summedInJs({ ...raw, sampleDomain: new Uint32Array(raw.sampleStack.length) });
     expectSameDoubles(fromBinding, js);
     // Not vacuous: the workload's samples are spread over several stacks.

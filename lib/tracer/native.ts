@@ -11,7 +11,7 @@ import type { ProfileTable } from '../model/table';
  * domain is added in TS. `stackTotals`: the per-stack sums of the samples,
  * made as the table was built (Snapshot.adoptStackTotals).
  */
-export type NativeTable = Omit<ProfileTable, 'sampleDomain'> & { stackTotals?: SlotSums };
+export type NativeTable = Omit<ProfileTable, 'sampleDomain'> & { stackTotals: SlotSums };
 
 export interface NativeSettings {
   interval: number;

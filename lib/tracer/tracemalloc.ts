@@ -393,12 +393,13 @@ export function takeSnapshot(options?: SnapshotOptions): Snapshot {
     view,
     inlining,
   });
-  if (stackTotals !== undefined) snapshot.adoptStackTotals(stackTotals);
+  snapshot.adoptStackTotals(stackTotals);
   return sourceMaps ? applySourceMaps(snapshot, { compiled: true }) : snapshot;
 }
 
+/** Bytes of a table, as the binding's TotalSize() adds them: its per-stack sums, slot by slot. */
 function total(table: NativeTable): number {
-  const sizes = table.sampleSize;
+  const sizes = table.stackTotals.size;
   let bytes = 0;
   for (let i = 0; i < sizes.length; i++) bytes += sizes[i];
   return bytes;
