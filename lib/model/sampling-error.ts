@@ -5,6 +5,16 @@
 import type { Snapshot } from './snapshot';
 
 /**
+ * Objects one sampled object of `size` bytes stands for at `interval`:
+ * 1 / (1 − e^(−size/interval)), the inverse of the chance V8's Poisson
+ * sampler picks it, unrounded, as the binding scales samples
+ * (native/v8_values.h ScaledCount); 1 at interval 1.
+ */
+export function scaledCount(size: number, interval: number): number {
+  return interval <= 1 ? 1 : 1 / -Math.expm1(-size / interval);
+}
+
+/**
  * Columns of length nStacks + 1 (the last slot: samples with no stack row),
  * each a sum over the samples of that stack row.
  */

@@ -7,7 +7,7 @@ import { isScriptless } from './attribution';
 import { Frame, UNKNOWN_FILENAME } from './frame';
 import { formatCount, formatSize, roundForDisplay } from '../helpers/format';
 import { differenceInterval95, exactSum, interval95, withinNoise, type SampledSum } from './intervals';
-import { sharedSamples, stackSpread, type StackSpread } from './sampling-error';
+import { scaledCount, sharedSamples, stackSpread, type StackSpread } from './sampling-error';
 import type { Snapshot } from './snapshot';
 import { slotSums, sumBySlot, sumColumnBySlot, sumIntoParents } from './slot-sums';
 import { markCallers, parentsFirst } from './stack-walk';
@@ -765,7 +765,7 @@ function weightAt(interval: number, parts: Parts): { size: number; count: number
   const mean = parts.count.value > 0 ? parts.size.value / parts.count.value : 0;
   if (!(mean > 0) || interval <= 1) return { size: 0, count: 0 };
   // As sampleWeight() reads it from samples: variance / value, w − 1 per object (0 for one surely sampled).
-  const count = 1 / -Math.expm1(-mean / interval) - 1;
+  const count = scaledCount(mean, interval) - 1;
   return { size: mean * count, count };
 }
 

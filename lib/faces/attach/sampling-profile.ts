@@ -3,6 +3,7 @@
 // sample, its stack the node's path from the root. What `tracemalloc attach`
 // dumps.
 import type { HeapProfile, HeapProfileNode } from '../export/heapprofile';
+import { scaledCount } from '../../model/sampling-error';
 import { Snapshot } from '../../model/snapshot';
 import { TableBuilder, type FrameData } from '../../model/table';
 
@@ -25,7 +26,7 @@ const MIN_OBJECT = 8;
  */
 export function objectsOfSample(bytes: number, interval: number): number {
   if (interval <= 1 || !(bytes > MIN_OBJECT)) return 1;
-  const scale = (s: number): number => 1 / -Math.expm1(-s / interval);
+  const scale = (s: number): number => scaledCount(s, interval);
   // Objects over ~1.1 intervals: V8 rounded their count to 1, so the bytes
   // are the object's size, and the count is its scale, as the addon reads it.
   if (Math.round(scale(bytes)) === 1) return scale(bytes);
