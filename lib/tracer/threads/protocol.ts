@@ -98,13 +98,18 @@ export function isAskMessage(value: unknown): value is AskMessage {
   return kind === 'ask' && typeof id === 'string';
 }
 
+let messageEventsWarm = false;
+
 /**
- * Creates and dispatches one MessageEvent, untraced if called before
+ * Creates and dispatches one MessageEvent (once per thread), untraced if called before
  * `start()`. From Node 22 on, a thread's first message event loads undici
  * for its MessageEvent class and compiles its code: about 10 MB allocated,
  * which would top the table of a worker that receives our requests.
  */
 export function warmMessageEvents(): void {
+  // Register calls it before start(), and serveThreadSnapshots() again after.
+  if (messageEventsWarm) return;
+  messageEventsWarm = true;
   const Event = (globalThis as { MessageEvent?: new (type: string, init: { data: unknown }) => Event }).MessageEvent;
   if (Event === undefined) return;
   const target = new EventTarget();
