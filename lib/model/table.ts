@@ -92,15 +92,11 @@ export class TableBuilder {
     domain: [] as number[],
   };
 
-  private intern(s: string): number {
-    return this.strings.add(s);
-  }
-
   /** Row of a frame, added once per (file, line, column, function). */
   frame(frame: FrameData): number {
-    const name = this.intern(frame.functionName ?? '');
+    const name = this.strings.add(frame.functionName ?? '');
     // No script: an empty file name, as V8 gives builtins (lib/model/attribution.ts).
-    const file = this.intern(frame.builtin === true ? '' : frame.filename);
+    const file = this.strings.add(frame.builtin === true ? '' : frame.filename);
     const line = frame.lineno;
     const column = frame.column ?? 0;
     const key = `${file}:${line}:${column}:${name}`;
