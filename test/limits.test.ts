@@ -30,9 +30,16 @@ function holdFourMegabytes(): number {
   return keep.length;
 }
 
+// About 1.4 MB of arrays, garbage once it returns: at limitMemory's default
+// interval for '24 MB' (23 KiB) some 60 expected samples, so the snapshot is
+// never empty by chance (1000 arrays, ~2 samples, came back empty once in
+// CI). Kept in `batch` until then: optimized code could elide an array that
+// never escapes.
 function makeGarbage(): number {
+  const batch: number[][] = [];
+  for (let i = 0; i < 20000; i++) batch.push([i, i + 1, i + 2]);
   let total = 0;
-  for (let i = 0; i < 1000; i++) total += [i, i + 1, i + 2].length;
+  for (const b of batch) total += b.length;
   return total;
 }
 
